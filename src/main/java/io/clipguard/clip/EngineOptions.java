@@ -1,0 +1,40 @@
+package io.clipguard.clip;
+
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+
+/**
+ * How to run a model.
+ *
+ * @param provider       {@code auto | cpu | cuda[:N] | tensorrt[:N]}
+ * @param intraOpThreads ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose
+ * @param optimization   graph optimisation level
+ * @param batchSize      largest batch one session run receives
+ * @param fp16           use the folder's {@code *_fp16.onnx} files
+ */
+public record EngineOptions(String provider, int intraOpThreads, OptLevel optimization, int batchSize, boolean fp16) {
+
+    public EngineOptions {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, found " + batchSize);
+        }
+        if (intraOpThreads < 0) {
+            throw new IllegalArgumentException("intra-op threads must be >= 0, found " + intraOpThreads);
+        }
+    }
+
+    public static EngineOptions defaults() {
+        return new EngineOptions("auto", 0, OptLevel.ALL_OPT, 32, false);
+    }
+
+    public EngineOptions withProvider(String p) {
+        return new EngineOptions(p, intraOpThreads, optimization, batchSize, fp16);
+    }
+
+    public EngineOptions withBatchSize(int b) {
+        return new EngineOptions(provider, intraOpThreads, optimization, b, fp16);
+    }
+
+    public EngineOptions withIntraOpThreads(int t) {
+        return new EngineOptions(provider, t, optimization, batchSize, fp16);
+    }
+}

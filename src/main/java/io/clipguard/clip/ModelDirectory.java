@@ -1,0 +1,174 @@
+package io.clipguard.clip;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clipguard.image.PreprocessSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.OptionalDouble;
+
+/**
+ * A CLIP model folder on disk: which layout it uses, where its files are, its preprocessing
+ * parameters, its stated logit scale and its identity. Reads files only; sessions are the
+ * engine's business.
+ */
+public record ModelDirectory(Path root, ModelLayout layout, Path vision, Path text, Path tokenizer,
+                             PreprocessSpec preprocess, OptionalDouble statedLogitScale, ModelIdentity identity) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * Finds the layout and reads the configs. {@code fp16} picks Optimum's
+     * {@code *_fp16.onnx} variants where the folder has them.
+     */
+    public static ModelDirectory open(Path root, boolean fp16) {
+        if (!Files.isDirectory(root)) {
+            throw ModelException.invalid(root + ": model directory does not exist");
+        }
+        String suffix = fp16 ? "_fp16.onnx" : ".onnx";
+        Path vision;
+        Path text;
+        ModelLayout layout;
+        Path onnxDir = root.resolve("onnx");
+        if (exists(root, "vision_model" + suffix) || exists(onnxDir, "vision_model" + suffix)) {
+            Path dir = exists(root, "vision_model" + suffix) ? root : onnxDir;
+            layout = ModelLayout.SEPARATE_TOWERS;
+            vision = dir.resolve("vision_model" + suffix);
+            text = require(dir.resolve("text_model" + suffix), "the text tower beside " + vision.getFileName());
+        } else if (exists(root, "model" + suffix) || exists(onnxDir, "model" + suffix)) {
+            layout = ModelLayout.COMBINED;
+            vision = exists(root, "model" + suffix) ? root.resolve("model" + suffix) : onnxDir.resolve("model" + suffix);
+            text = vision;
+        } else if (exists(root, "visual.onnx")) {
+            layout = ModelLayout.OPEN_CLIP;
+            vision = root.resolve("visual.onnx");
+            text = require(root.resolve("textual.onnx"), "open_clip's text tower beside visual.onnx");
+        } else {
+            throw ModelException.invalid(root + ": no model found: expected vision_model" + suffix + " + text_model" + suffix
+                    + " (at the root or under onnx/), model" + suffix + ", or visual.onnx + textual.onnx");
+        }
+        Path tokenizer = require(root.resolve("tokenizer.json"), "the Hugging Face tokenizer");
+        JsonNode config = readJson(root.resolve("config.json"));
+        PreprocessSpec spec = preprocessSpec(root.resolve("preprocessor_config.json"));
+        return new ModelDirectory(root, layout, vision, text, tokenizer, spec, logitScale(config, root),
+                new ModelIdentity(modelId(config, root), digest(vision, text, tokenizer)));
+    }
+
+    private static boolean exists(Path dir, String file) {
+        return Files.isRegularFile(dir.resolve(file));
+    }
+
+    private static Path require(Path file, String what) {
+        if (!Files.isRegularFile(file)) {
+            throw ModelException.invalid(file + ": missing (" + what + ")");
+        }
+        if (!Files.isReadable(file)) {
+            throw ModelException.invalid(file + ": not readable");
+        }
+        return file;
+    }
+
+    /** The JSON object in {@code file}, or an empty object when the file is absent. */
+    static JsonNode readJson(Path file) {
+        if (!Files.exists(file)) {
+            return JSON.createObjectNode();
+        }
+        try {
+            JsonNode node = JSON.readTree(file.toFile());
+            if (node == null || !node.isObject()) {
+                throw ModelException.invalid(file + ": expected a JSON object");
+            }
+            return node;
+        } catch (IOException e) {
+            throw ModelException.invalid(file + ": not valid JSON: " + e.getMessage());
+        }
+    }
+
+    static PreprocessSpec preprocessSpec(Path file) {
+        JsonNode c = readJson(file);
+        PreprocessSpec d = PreprocessSpec.clipDefaults();
+        JsonNode size = c.path("size");
+        int shortest = size.isInt() ? size.asInt() : size.path("shortest_edge").asInt(d.shortestEdge());
+        JsonNode crop = c.path("crop_size");
+        int cropH = crop.isInt() ? crop.asInt() : crop.path("height").asInt(shortest);
+        int cropW = crop.isInt() ? crop.asInt() : crop.path("width").asInt(cropH);
+        try {
+            return new PreprocessSpec(shortest, cropH, cropW, floats(c.get("image_mean"), d.mean()),
+                    floats(c.get("image_std"), d.std()), c.path("rescale_factor").asDouble(d.rescaleFactor()),
+                    c.path("resample").asInt(d.resample()));
+        } catch (IllegalArgumentException e) {
+            throw ModelException.invalid(file + ": " + e.getMessage());
+        }
+    }
+
+    private static float[] floats(JsonNode node, float[] fallback) {
+        if (node == null || !node.isArray()) {
+            return fallback;
+        }
+        float[] out = new float[node.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) node.get(i).asDouble();
+        }
+        return out;
+    }
+
+    /**
+     * The model's own logit scale when its config states one ({@code logit_scale}, the
+     * multiplier, e.g. 100). {@code logit_scale_init_value} is the untrained start value and
+     * is deliberately ignored.
+     */
+    private static OptionalDouble logitScale(JsonNode config, Path root) {
+        JsonNode v = config.get("logit_scale");
+        if (v == null) {
+            return OptionalDouble.empty();
+        }
+        if (!v.isNumber() || v.asDouble() <= 0 || v.asDouble() > 1000) {
+            throw ModelException.invalid(root.resolve("config.json") + ": logit_scale must be a number in (0, 1000], found " + v);
+        }
+        return OptionalDouble.of(v.asDouble());
+    }
+
+    private static String modelId(JsonNode config, Path root) {
+        for (String key : List.of("_name_or_path", "name")) {
+            String v = config.path(key).asText("");
+            if (!v.isBlank()) {
+                return v;
+            }
+        }
+        Path name = root.toAbsolutePath().normalize().getFileName();
+        return name == null ? "model" : name.toString();
+    }
+
+    /** sha256 over each file's name and bytes, in a fixed order. */
+    private static String digest(Path vision, Path text, Path tokenizer) {
+        List<Path> files = new ArrayList<>(List.of(vision));
+        if (!text.equals(vision)) {
+            files.add(text);
+        }
+        files.add(tokenizer);
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 20];
+            for (Path f : files) {
+                sha.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                try (InputStream in = Files.newInputStream(f)) {
+                    for (int n; (n = in.read(buffer)) > 0; ) {
+                        sha.update(buffer, 0, n);
+                    }
+                }
+            }
+            return "sha256:" + HexFormat.of().formatHex(sha.digest());
+        } catch (IOException e) {
+            throw ModelException.invalid("cannot read model files for the digest: " + e.getMessage());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
