@@ -46,6 +46,17 @@ public final class DemoModelGenerator {
     }
 
     private final DemoVocabulary vocabulary = new DemoVocabulary();
+    private final float logitScale;
+
+    /** The demo model at CLIP's trained logit scale, 100. */
+    public DemoModelGenerator() {
+        this(100f);
+    }
+
+    /** A demo model stating {@code logitScale} (in {@code config.json}, and in a combined graph's logits). */
+    public DemoModelGenerator(float logitScale) {
+        this.logitScale = logitScale;
+    }
 
     public void write(Path dir, Layout layout) throws IOException {
         Files.createDirectories(dir);
@@ -90,7 +101,7 @@ public final class DemoModelGenerator {
         String text = normalise(g, textTower(g.namespace("text/"), ids, mask));
         g.namespace("head/");
         String cosine = g.op("MatMul", List.of(image, g.op("Transpose", text, ints("perm", 1, 0))));
-        String logitsPerImage = g.op("Mul", List.of(cosine, g.scalar(100f)));
+        String logitsPerImage = g.op("Mul", List.of(cosine, g.scalar(logitScale)));
         g.output("logits_per_image", logitsPerImage, OnnxGraph.FLOAT, "image_batch", "text_batch");
         g.output("logits_per_text", g.op("Transpose", logitsPerImage, ints("perm", 1, 0)), OnnxGraph.FLOAT, "text_batch", "image_batch");
         g.output("text_embeds", text, OnnxGraph.FLOAT, "text_batch", DIM);
@@ -220,13 +231,13 @@ public final class DemoModelGenerator {
         return m;
     }
 
-    private static Map<String, Object> modelConfig() {
+    private Map<String, Object> modelConfig() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("_name_or_path", MODEL_ID);
         m.put("architectures", List.of("ClipGuardDemoModel"));
         m.put("model_type", "clip");
         m.put("projection_dim", DIM);
-        m.put("logit_scale", 100.0);
+        m.put("logit_scale", (double) logitScale);
         m.put("logit_scale_init_value", 2.6592);
         m.put("text_config", Map.of("max_position_embeddings", CONTEXT));
         m.put("vision_config", Map.of("image_size", IMAGE_SIZE));
