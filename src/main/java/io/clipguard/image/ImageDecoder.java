@@ -13,7 +13,6 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
@@ -86,29 +85,33 @@ public final class ImageDecoder {
         checkDimensions(w, h);
 
         boolean jpeg = format.equals("jpeg") || format.equals("jpg");
+        int orientation = jpeg ? ExifOrientation.read(bytes) : 1;
         int scale = jpeg ? reducedScale(w, h, minShortSide) : 1;
-        ImageReadParam param = reader.getDefaultReadParam();
         if (scale > 1) {
-            param.setSourceSubsampling(scale, scale, 0, 0);
+            ReducedJpegDecoder.Result reduced = ReducedJpegDecoder.decode(bytes, scale);
+            if (reduced != null) {
+                return upright(reduced.rgb(), reduced.width(), reduced.height(), orientation, w, h, scale);
+            }
         }
         AtomicReference<String> warning = new AtomicReference<>();
         reader.addIIOReadWarningListener((source, message) -> warning.compareAndSet(null, message));
         BufferedImage image;
         try {
-            image = reader.read(0, param);
+            image = reader.read(0, reader.getDefaultReadParam());
         } catch (IOException | RuntimeException e) {
             throw new ImageException(ImageError.IMAGE_CORRUPT, format + " data unreadable: " + e.getMessage(), e);
         }
         if (warning.get() != null && isTruncation(warning.get())) {
             throw new ImageException(ImageError.IMAGE_CORRUPT, format + " data is truncated: " + warning.get());
         }
-        int[] rgb = toRgb(image);
-        int orientation = jpeg ? ExifOrientation.read(bytes) : 1;
-        int iw = image.getWidth();
-        int ih = image.getHeight();
-        rgb = ExifOrientation.apply(rgb, iw, ih, orientation);
+        DecodedImage full = upright(toRgb(image), image.getWidth(), image.getHeight(), orientation, w, h, 1);
+        return jpeg ? full : new DecodedImage(full.width(), full.height(), full.rgb(), format, w, h, 1, 1);
+    }
+
+    private static DecodedImage upright(int[] rgb, int iw, int ih, int orientation, int w, int h, int scale) {
         boolean swap = ExifOrientation.swapsAxes(orientation);
-        return new DecodedImage(swap ? ih : iw, swap ? iw : ih, rgb, jpeg ? "jpeg" : format, w, h, scale, orientation);
+        return new DecodedImage(swap ? ih : iw, swap ? iw : ih, ExifOrientation.apply(rgb, iw, ih, orientation),
+                "jpeg", w, h, scale, orientation);
     }
 
     private void checkDimensions(int w, int h) throws ImageException {
