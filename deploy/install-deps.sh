@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what ClipGuard's tests use from Debian, idempotently (Maven runs it before the
 # tests; CI runs it too):
-#  - Python with Pillow and NumPy: the reference implementation for preprocessing parity;
+#  - Python with Pillow and NumPy: the reference implementation for preprocessing parity,
+#    and libjpeg-turbo's cjpeg: an independent encoder for JPEG test files;
 #  - real photographs for parity and benchmarks: the public-domain sample images that
 #    Debian's python3-skimage package ships, unpacked (not installed) into .cache/photos.
 set -euo pipefail
@@ -11,9 +12,10 @@ SUDO=""
 updated=""
 apt_update() { [ -n "$updated" ] || { $SUDO apt-get update -qq; updated=1; }; }
 
-if ! /usr/bin/python3 -c "import PIL, numpy" 2>/dev/null; then
+if ! /usr/bin/python3 -c "import PIL, numpy" 2>/dev/null || ! command -v cjpeg >/dev/null; then
   apt_update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-pil python3-numpy
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    python3-pil python3-numpy libjpeg-turbo-progs
 fi
 
 photos=.cache/photos

@@ -7,8 +7,8 @@ package io.clipguard.image;
  * inverse DCT. At 1/8 only the DC coefficient is needed, so progressive files are read
  * from their DC scans alone and their AC scans are skipped unread.
  *
- * <p>Supports 8-bit Huffman JPEGs (baseline, extended, progressive at 1/8) with grey,
- * YCbCr or Adobe-RGB components. Anything else returns {@code null} and the caller takes
+ * <p>Supports 8-bit Huffman JPEGs (baseline and extended; progressive at 1/8 when no
+ * component is subsampled) with grey, YCbCr or Adobe-RGB components. Anything else returns {@code null} and the caller takes
  * the full decoder, so this class never has to be complete to be correct.
  */
 final class ReducedJpegDecoder {
@@ -141,15 +141,22 @@ final class ReducedJpegDecoder {
             hMax = Math.max(hMax, c.h);
             vMax = Math.max(vMax, c.v);
         }
+        if (progressive) {
+            for (Component c : components) {
+                if (c.h != hMax || c.v != vMax) {
+                    // DC-only chroma would be at 1/16 scale: not exact enough, use the full decoder.
+                    return false;
+                }
+            }
+        }
         mcusWide = ceilDiv(width, 8 * hMax);
         mcusHigh = ceilDiv(height, 8 * vMax);
         for (Component c : components) {
             c.blocksWide = mcusWide * c.h;
             c.blocksHigh = mcusHigh * c.v;
-            // Subsampled components need finer sub-blocks to land on the output grid; DC-only
-            // progressive decoding cannot refine, so those are interpolated instead.
-            c.nh = progressive ? 1 : Math.min(8, n * hMax / c.h);
-            c.nv = progressive ? 1 : Math.min(8, n * vMax / c.v);
+            // Subsampled components need finer sub-blocks to land on the output grid.
+            c.nh = Math.min(8, n * hMax / c.h);
+            c.nv = Math.min(8, n * vMax / c.v);
             c.weightsH = subBlockWeights(c.nh);
             c.weightsV = subBlockWeights(c.nv);
             c.plane = new float[c.blocksWide * c.nh * c.blocksHigh * c.nv];
@@ -376,29 +383,9 @@ final class ReducedJpegDecoder {
         return new Result(outW, outH, rgb);
     }
 
-    /**
-     * A component's sample at output pixel (x, y): direct where the component was decoded on
-     * the output grid, else interpolated linearly with centred sample positions.
-     */
+    /** A component's sample at output pixel (x, y); every component was decoded on the output grid. */
     private float sample(Component c, int x, int y) {
-        int stride = c.blocksWide * c.nh;
-        float sx = (float) (c.h * c.nh) / (hMax * n);
-        float sy = (float) (c.v * c.nv) / (vMax * n);
-        if (sx == 1f && sy == 1f) {
-            return c.plane[y * stride + x];
-        }
-        int rows = c.blocksHigh * c.nv;
-        float fx = Math.max(0f, (x + 0.5f) * sx - 0.5f);
-        float fy = Math.max(0f, (y + 0.5f) * sy - 0.5f);
-        int x0 = Math.min((int) fx, stride - 1);
-        int y0 = Math.min((int) fy, rows - 1);
-        int x1 = Math.min(x0 + 1, stride - 1);
-        int y1 = Math.min(y0 + 1, rows - 1);
-        float ax = fx - x0;
-        float ay = fy - y0;
-        float top = c.plane[y0 * stride + x0] * (1 - ax) + c.plane[y0 * stride + x1] * ax;
-        float bottom = c.plane[y1 * stride + x0] * (1 - ax) + c.plane[y1 * stride + x1] * ax;
-        return top * (1 - ay) + bottom * ay;
+        return c.plane[y * c.blocksWide * c.nh + x];
     }
 
     private int[] table(Component c) throws ImageException {

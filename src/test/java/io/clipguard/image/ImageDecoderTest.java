@@ -1,0 +1,185 @@
+package io.clipguard.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.clipguard.testing.Python;
+import io.clipguard.testing.ShapeScenes;
+import java.io.ByteArrayOutputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageDecoderTest {
+    @TempDir
+    static Path fixtures;
+    private final ImageDecoder decoder = new ImageDecoder(DecodeLimits.defaults());
+
+    @BeforeAll
+    static void writeFixtures() throws Exception {
+        Python.run("image_fixtures.py", fixtures, fixtures.toString());
+    }
+
+    private DecodedImage decode(String fixture) throws Exception {
+        return decoder.decode(Files.readAllBytes(fixtures.resolve(fixture)));
+    }
+
+    private static int[] rgbAt(DecodedImage img, int x, int y) {
+        int p = img.rgb()[y * img.width() + x];
+        return new int[] {(p >> 16) & 0xFF, (p >> 8) & 0xFF, p & 0xFF};
+    }
+
+    private static void assertColour(int[] actual, int r, int g, int b, int tolerance) {
+        assertThat(Math.abs(actual[0] - r)).as("red of %s", Arrays.toString(actual)).isLessThanOrEqualTo(tolerance);
+        assertThat(Math.abs(actual[1] - g)).as("green of %s", Arrays.toString(actual)).isLessThanOrEqualTo(tolerance);
+        assertThat(Math.abs(actual[2] - b)).as("blue of %s", Arrays.toString(actual)).isLessThanOrEqualTo(tolerance);
+    }
+
+    private static void assertError(ThrowingDecode call, ImageError error) {
+        assertThatThrownBy(call::run).isInstanceOf(ImageException.class)
+                .extracting(e -> ((ImageException) e).error()).isEqualTo(error);
+    }
+
+    interface ThrowingDecode {
+        void run() throws Exception;
+    }
+
+    @Test
+    void cmykJpegBecomesRgb() throws Exception {
+        DecodedImage img = decode("cmyk.jpg");
+        assertThat(img.format()).isEqualTo("jpeg");
+        int[] c = rgbAt(img, 32, 24);
+        assertThat(c[0]).isGreaterThan(180);
+        assertThat(c[1]).isLessThan(80);
+        assertThat(c[2]).isLessThan(80);
+    }
+
+    @Test
+    void greyIsCopiedWithoutGammaChange() throws Exception {
+        assertColour(rgbAt(decode("grey.png"), 5, 5), 100, 100, 100, 0);
+        // 16-bit grey 40000/65535 -> 156 of 255.
+        assertColour(rgbAt(decode("grey16.png"), 5, 5), 156, 156, 156, 0);
+    }
+
+    @Test
+    void sixteenBitRgbPngIsScaledTo8Bits() throws Exception {
+        assertColour(rgbAt(decode("rgb16.png"), 3, 3), 255, 128, 0, 1);
+    }
+
+    @Test
+    void transparencyIsCompositedOverWhite() throws Exception {
+        DecodedImage pal = decode("palette_transparent.png");
+        assertColour(rgbAt(pal, 4, 4), 255, 0, 0, 0);
+        assertColour(rgbAt(pal, 24, 4), 255, 255, 255, 0);
+        assertColour(rgbAt(decode("rgba.png"), 8, 8), 255, 127, 127, 2);
+    }
+
+    @Test
+    void exifOrientationIsApplied() throws Exception {
+        DecodedImage img = decode("exif_rotated.jpg");
+        assertThat(img.orientation()).isEqualTo(6);
+        assertThat(img.width()).isEqualTo(40);
+        assertThat(img.height()).isEqualTo(60);
+        assertThat(img.sourceWidth()).isEqualTo(60);
+        // Rotated 90 degrees clockwise: the stored left half (red) is now on top.
+        assertColour(rgbAt(img, 20, 10), 255, 0, 0, 30);
+        assertColour(rgbAt(img, 20, 50), 0, 0, 255, 30);
+    }
+
+    @Test
+    void progressiveJpegWebpBmpAndGifDecode() throws Exception {
+        assertColour(rgbAt(decode("progressive.jpg"), 30, 30), 0, 200, 0, 6);
+        DecodedImage webp = decode("blue.webp");
+        assertThat(webp.format()).isEqualTo("webp");
+        assertColour(rgbAt(webp, 10, 10), 0, 0, 255, 0);
+        assertColour(rgbAt(decode("yellow.bmp"), 10, 10), 255, 255, 0, 0);
+    }
+
+    @Test
+    void gifWithAThousandFramesYieldsOnlyTheFirst() throws Exception {
+        long before = allocated();
+        DecodedImage gif = decode("frames1000.gif");
+        long allocated = allocated() - before;
+        assertThat(gif.format()).isEqualTo("gif");
+        assertColour(rgbAt(gif, 8, 8), 255, 255, 0, 0);
+        assertThat(allocated).as("bytes allocated").isLessThan(8L << 20);
+    }
+
+    @Test
+    void emptyRandomAndTruncatedInputsGetTheirCodes() throws Exception {
+        assertError(() -> decoder.decode(new byte[0]), ImageError.IMAGE_EMPTY);
+        assertError(() -> decoder.decode(null), ImageError.IMAGE_EMPTY);
+        byte[] random = new byte[4096];
+        new Random(1).nextBytes(random);
+        assertError(() -> decoder.decode(random), ImageError.IMAGE_UNSUPPORTED_FORMAT);
+
+        byte[] jpeg = new ShapeScenes(3).draw("red", "circle", 400, 300, true).bytes();
+        byte[] truncated = Arrays.copyOf(jpeg, jpeg.length / 2);
+        assertError(() -> decoder.decode(truncated), ImageError.IMAGE_CORRUPT);
+        assertError(() -> decoder.decode(truncated, 32), ImageError.IMAGE_CORRUPT);
+        byte[] png = new ShapeScenes(3).draw("red", "circle", 400, 300, false).bytes();
+        assertError(() -> decoder.decode(Arrays.copyOf(png, png.length / 2)), ImageError.IMAGE_CORRUPT);
+        assertError(() -> decoder.decode(Arrays.copyOf(jpeg, 40)), ImageError.IMAGE_CORRUPT);
+    }
+
+    @Test
+    void decompressionBombIsRefusedFromItsHeaderWithoutAllocatingPixels() throws Exception {
+        byte[] bomb = pngDeclaring(30_000, 30_000);
+        assertThat(bomb.length).isLessThan(4096);
+        long before = allocated();
+        assertThatThrownBy(() -> decoder.decode(bomb)).isInstanceOf(ImageException.class)
+                .hasMessageContaining("30000x30000")
+                .extracting(e -> ((ImageException) e).error()).isEqualTo(ImageError.IMAGE_TOO_LARGE);
+        // 30000 x 30000 RGB would be 2.7 GB; the refusal must cost almost nothing.
+        assertThat(allocated() - before).as("bytes allocated").isLessThan(4L << 20);
+    }
+
+    @Test
+    void byteAndDimensionLimitsAreConfigurable() throws Exception {
+        byte[] png = new ShapeScenes(4).draw("blue", "square", 300, 200, false).bytes();
+        assertError(() -> new ImageDecoder(new DecodeLimits(png.length - 1, 10_000, 10_000, 1_000_000)).decode(png), ImageError.IMAGE_TOO_LARGE);
+        assertError(() -> new ImageDecoder(new DecodeLimits(1 << 20, 299, 10_000, 1_000_000)).decode(png), ImageError.IMAGE_TOO_LARGE);
+        assertError(() -> new ImageDecoder(new DecodeLimits(1 << 20, 10_000, 199, 1_000_000)).decode(png), ImageError.IMAGE_TOO_LARGE);
+        assertError(() -> new ImageDecoder(new DecodeLimits(1 << 20, 10_000, 10_000, 59_999)).decode(png), ImageError.IMAGE_TOO_LARGE);
+        assertThat(new ImageDecoder(new DecodeLimits(png.length, 300, 200, 60_000)).decode(png).width()).isEqualTo(300);
+    }
+
+    private static long allocated() {
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        return bean.getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+
+    /** A valid PNG header declaring {@code w x h}, with 1 MB of compressed zeros as data. */
+    static byte[] pngDeclaring(int w, int h) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
+        chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0).array());
+        Deflater deflater = new Deflater(9);
+        deflater.setInput(new byte[1 << 20]);
+        deflater.finish();
+        byte[] buf = new byte[1 << 16];
+        int n = deflater.deflate(buf);
+        chunk(out, "IDAT", Arrays.copyOf(buf, n));
+        chunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
+        byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
+        out.writeBytes(t);
+        out.writeBytes(data);
+        CRC32 crc = new CRC32();
+        crc.update(t);
+        crc.update(data);
+        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+}
