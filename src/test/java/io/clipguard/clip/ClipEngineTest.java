@@ -14,7 +14,7 @@ import io.clipguard.clip.demo.DemoWorld;
 import io.clipguard.image.ClipPreprocessor;
 import io.clipguard.image.DecodeLimits;
 import io.clipguard.image.ImageDecoder;
-import io.clipguard.testing.ShapeScenes;
+import io.clipguard.demo.ShapeScenes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -8,7 +8,7 @@ import io.clipguard.clip.ZeroShot;
 import io.clipguard.image.ClipPreprocessor;
 import io.clipguard.image.DecodeLimits;
 import io.clipguard.image.ImageDecoder;
-import io.clipguard.testing.ShapeScenes;
+import io.clipguard.demo.ShapeScenes;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.clipguard.testing;
+package io.clipguard.demo;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -18,10 +18,10 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
- * Draws demo-world scenes for tests with Java2D, independently of the model generator
- * (which draws nothing: its weights are constructed). Each scene: one filled shape of a
- * saturated colour inside the centre square, on a plain or noisy background, 64-1024 px,
- * encoded as JPEG (quality 60-95) or PNG.
+ * Draws demo-world scenes with Java2D: the synthetic uploads of {@code clipguard demo} and
+ * the test images. Independent of the demo model's generator, which draws nothing (its
+ * weights are constructed). Each scene: one filled shape of a saturated colour inside the
+ * centre square, on a plain or noisy background, 64-1024 px, JPEG (quality 60-95) or PNG.
  */
 public final class ShapeScenes {
     public static final List<String> COLOURS = List.of("red", "green", "blue", "yellow");
@@ -75,13 +75,9 @@ public final class ShapeScenes {
     private void paintBackground(BufferedImage img) {
         int[] bg = BACKGROUNDS[random.nextInt(BACKGROUNDS.length)];
         int noise = random.nextBoolean() ? 10 : 0;
-        for (int y = 0; y < img.getHeight(); y++) {
-            for (int x = 0; x < img.getWidth(); x++) {
-                int r = jitter(bg[0], noise);
-                int g = jitter(bg[1], noise);
-                int b = jitter(bg[2], noise);
-                img.setRGB(x, y, (r << 16) | (g << 8) | b);
-            }
+        int[] pixels = ((java.awt.image.DataBufferInt) img.getRaster().getDataBuffer()).getData();
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (jitter(bg[0], noise) << 16) | (jitter(bg[1], noise) << 8) | jitter(bg[2], noise);
         }
     }
 

@@ -1,0 +1,26 @@
+package io.clipguard.image;
+
+/**
+ * Bytes in, CLIP tensor out: header-first decode (reduced for large JPEGs when enabled),
+ * then preprocessing. Keeps only the facts an audit needs, not the pixels.
+ */
+public final class ImagePipeline {
+    private final ImageDecoder decoder;
+    private final ClipPreprocessor preprocessor;
+    private final boolean reducedDecode;
+
+    /** One prepared image: its tensor and what was decoded. */
+    public record Prepared(float[] tensor, int width, int height, String format, String decodePath) {
+    }
+
+    public ImagePipeline(DecodeLimits limits, PreprocessSpec spec, boolean reducedDecode) {
+        this.decoder = new ImageDecoder(limits);
+        this.preprocessor = new ClipPreprocessor(spec);
+        this.reducedDecode = reducedDecode;
+    }
+
+    public Prepared prepare(byte[] bytes) throws ImageException {
+        DecodedImage image = decoder.decode(bytes, reducedDecode ? preprocessor.spec().shortestEdge() : 0);
+        return new Prepared(preprocessor.toTensor(image), image.width(), image.height(), image.format(), image.decodePath());
+    }
+}
