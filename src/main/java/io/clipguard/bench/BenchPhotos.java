@@ -1,7 +1,7 @@
 package io.clipguard.bench;
 
+import io.clipguard.image.ImageEncoding;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,11 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * Benchmark JPEGs made from real photographs (the folder {@code deploy/install-deps.sh}
@@ -29,7 +25,7 @@ final class BenchPhotos {
         BufferedImage crop = mosaic.getSubimage(0, 0, width, height);
         BufferedImage copy = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
         copy.getGraphics().drawImage(crop, 0, 0, null);
-        return encode(copy, 0.9f);
+        return ImageEncoding.jpeg(copy, 0.9f);
     }
 
     private static BufferedImage mosaic(Path photoDir, int w, int h) throws IOException {
@@ -62,20 +58,5 @@ final class BenchPhotos {
         }
         g.dispose();
         return out;
-    }
-
-    private static byte[] encode(BufferedImage img, float quality) throws IOException {
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
-            ImageWriteParam param = writer.getDefaultWriteParam();
-            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            param.setCompressionQuality(quality);
-            writer.setOutput(out);
-            writer.write(null, new IIOImage(img, null, null), param);
-        } finally {
-            writer.dispose();
-        }
-        return bytes.toByteArray();
     }
 }

@@ -4,18 +4,10 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.Polygon;
 import java.awt.RenderingHints;
+import io.clipguard.image.ImageEncoding;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * Draws demo-world scenes with Java2D: the synthetic uploads of {@code clipguard demo} and
@@ -69,7 +61,7 @@ public final class ShapeScenes {
             default -> g.fillPolygon(triangle(x0, y0, size, random.nextInt(4)));
         }
         g.dispose();
-        return new Scene(colour, shape, w, h, jpeg ? "jpeg" : "png", jpeg ? jpeg(img, 0.60f + 0.35f * random.nextFloat()) : png(img));
+        return new Scene(colour, shape, w, h, jpeg ? "jpeg" : "png", jpeg ? ImageEncoding.jpeg(img, 0.60f + 0.35f * random.nextFloat()) : ImageEncoding.png(img));
     }
 
     private void paintBackground(BufferedImage img) {
@@ -102,33 +94,5 @@ public final class ShapeScenes {
             case 2 -> new Polygon(new int[] {x, x, x + s}, new int[] {y, y + s, y + s / 2}, 3);
             default -> new Polygon(new int[] {x + s, x + s, x}, new int[] {y, y + s, y + s / 2}, 3);
         };
-    }
-
-    public static byte[] png(BufferedImage img) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(img, "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
-    }
-
-    public static byte[] jpeg(BufferedImage img, float quality) {
-        Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("jpeg");
-        ImageWriter writer = writers.next();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (MemoryCacheImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
-            ImageWriteParam param = writer.getDefaultWriteParam();
-            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            param.setCompressionQuality(quality);
-            writer.setOutput(stream);
-            writer.write(null, new IIOImage(img, null, null), param);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            writer.dispose();
-        }
-        return out.toByteArray();
     }
 }
