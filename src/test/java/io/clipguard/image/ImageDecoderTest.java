@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.clipguard.testing.Python;
 import io.clipguard.demo.ShapeScenes;
-import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -132,7 +128,7 @@ class ImageDecoderTest {
 
     @Test
     void decompressionBombIsRefusedFromItsHeaderWithoutAllocatingPixels() throws Exception {
-        byte[] bomb = pngDeclaring(30_000, 30_000);
+        byte[] bomb = io.clipguard.testing.PngBomb.declaring(30_000, 30_000);
         assertThat(bomb.length).isLessThan(4096);
         long before = allocated();
         assertThatThrownBy(() -> decoder.decode(bomb)).isInstanceOf(ImageException.class)
@@ -155,31 +151,5 @@ class ImageDecoderTest {
     private static long allocated() {
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         return bean.getThreadAllocatedBytes(Thread.currentThread().getId());
-    }
-
-    /** A valid PNG header declaring {@code w x h}, with 1 MB of compressed zeros as data. */
-    static byte[] pngDeclaring(int w, int h) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
-        chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0).array());
-        Deflater deflater = new Deflater(9);
-        deflater.setInput(new byte[1 << 20]);
-        deflater.finish();
-        byte[] buf = new byte[1 << 16];
-        int n = deflater.deflate(buf);
-        chunk(out, "IDAT", Arrays.copyOf(buf, n));
-        chunk(out, "IEND", new byte[0]);
-        return out.toByteArray();
-    }
-
-    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
-        byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-        out.writeBytes(t);
-        out.writeBytes(data);
-        CRC32 crc = new CRC32();
-        crc.update(t);
-        crc.update(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 }

@@ -29,9 +29,14 @@ public final class DemoWorld {
         {{1, 0, -1, -0.45f}, {0, 1, -1, -0.45f}, {1, 0, 0, -0.60f}},      // yellow
     };
 
-    /** Area over bounding-box area of each shape: circle pi/4, square 1, triangle 1/2 (0.56 after edge trimming). */
-    static final float[] SHAPE_FILL = {0.785f, 1.0f, 0.56f};
-    static final float FILL_SPREAD = 0.08f;
+    /**
+     * Area over bounding-box area of each shape as the image tower measures it: circle pi/4,
+     * square 1, triangle 1/2 in theory; the extent threshold trims a triangle's thin corners,
+     * so its measured fill is higher. Calibrated on 400 drawn scenes per shape: circle
+     * 0.785-0.815 (mean 0.796), square 0.977-1.003, triangle 0.629-0.677 (mean 0.644).
+     */
+    static final float[] SHAPE_FILL = {0.795f, 1.0f, 0.645f};
+    static final float FILL_SPREAD = 0.06f;
 
     /** The twelve captions "a photo of a {colour} {shape}" in colour-major order. */
     public static List<String> captions() {

@@ -1,0 +1,149 @@
+package io.clipguard.policy;
+
+import io.clipguard.clip.ClipEngine;
+import io.clipguard.clip.ZeroShot;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A policy made ready for one model: every prompt embedded once (the ensemble over the
+ * policy's templates), then immutable, so a new version is swapped in whole.
+ *
+ * <p>Scoring: a category's cosine is its best prompt's cosine with the image; the softmax at
+ * the model's logit scale runs over the categories and every benign prompt; a category is
+ * triggered when its probability reaches its threshold; the action is the most severe
+ * triggered action, else the policy's default.
+ */
+public final class ScoringPolicy {
+    private final Policy policy;
+    private final String policyHash;
+    private final String modelDigest;
+    private final double logitScale;
+    private final float[][][] categoryVectors;
+    private final float[][] benignVectors;
+    private final String promptsHash;
+
+    /** One category's score. */
+    public record Score(String category, double cosine, double probability, double threshold, boolean triggered) {
+    }
+
+    /** The verdict for one image. */
+    public record Verdict(Policy.Action action, String triggeringCategory, List<Score> scores, String rule) {
+    }
+
+    public ScoringPolicy(Policy policy, ClipEngine engine) {
+        if (policy.model() != null && !policy.model().equals(engine.identity().id())) {
+            throw new PolicyException("policy " + policy.id() + " v" + policy.version() + " was calibrated for model '"
+                    + policy.model() + "' but the loaded model is '" + engine.identity().id() + "'");
+        }
+        this.policy = policy;
+        this.policyHash = PolicyFiles.hash(policy);
+        this.modelDigest = engine.identity().digest();
+        this.logitScale = engine.logitScale();
+        this.categoryVectors = new float[policy.categories().size()][][];
+        for (int c = 0; c < categoryVectors.length; c++) {
+            categoryVectors[c] = engine.embedLabels(policy.categories().get(c).prompts(), policy.templates());
+        }
+        this.benignVectors = policy.benign().isEmpty() ? new float[0][] : engine.embedLabels(policy.benign(), policy.templates());
+        this.promptsHash = hashVectors();
+    }
+
+    public Verdict score(float[] image) {
+        int n = categoryVectors.length;
+        double[] logits = new double[n + benignVectors.length];
+        for (int c = 0; c < n; c++) {
+            double best = -1;
+            for (float[] prompt : categoryVectors[c]) {
+                best = Math.max(best, ZeroShot.cosine(image, prompt));
+            }
+            logits[c] = best;
+        }
+        for (int b = 0; b < benignVectors.length; b++) {
+            logits[n + b] = ZeroShot.cosine(image, benignVectors[b]);
+        }
+        double[] p = ZeroShot.softmax(logits, logitScale);
+        List<Score> scores = new ArrayList<>(n);
+        Policy.Category fired = null;
+        for (int c = 0; c < n; c++) {
+            Policy.Category category = policy.categories().get(c);
+            boolean triggered = p[c] >= category.threshold();
+            scores.add(new Score(category.id(), logits[c], p[c], category.threshold(), triggered));
+            if (triggered && (fired == null || category.action().compareTo(fired.action()) > 0)) {
+                fired = category;
+            }
+        }
+        if (fired == null) {
+            return new Verdict(policy.defaultAction(), null, scores, "no category reached its threshold -> default " + policy.defaultAction());
+        }
+        Score s = scores.get(policy.categories().indexOf(fired));
+        return new Verdict(fired.action(), fired.id(), scores, String.format("%s: probability %.4f >= threshold %.4f -> %s",
+                fired.id(), s.probability(), s.threshold(), fired.action()));
+    }
+
+    public Policy policy() {
+        return policy;
+    }
+
+    public String policyHash() {
+        return policyHash;
+    }
+
+    public String modelDigest() {
+        return modelDigest;
+    }
+
+    public double logitScale() {
+        return logitScale;
+    }
+
+    /** sha256 over every prompt vector, in policy order: proves which vectors scored a decision. */
+    public String promptsHash() {
+        return promptsHash;
+    }
+
+    /** Prompts per category as embedded (templates applied), then the benign prompts. */
+    public List<List<String>> embeddedPrompts() {
+        List<List<String>> out = new ArrayList<>();
+        for (Policy.Category c : policy.categories()) {
+            out.add(applyTemplates(c.prompts()));
+        }
+        out.add(applyTemplates(policy.benign()));
+        return out;
+    }
+
+    private List<String> applyTemplates(List<String> prompts) {
+        if (policy.templates().isEmpty()) {
+            return prompts;
+        }
+        List<String> out = new ArrayList<>();
+        for (String p : prompts) {
+            for (String t : policy.templates()) {
+                out.add(t.replace("{}", p));
+            }
+        }
+        return out;
+    }
+
+    private String hashVectors() {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            List<float[]> all = new ArrayList<>();
+            for (float[][] category : categoryVectors) {
+                all.addAll(List.of(category));
+            }
+            all.addAll(List.of(benignVectors));
+            for (float[] v : all) {
+                ByteBuffer b = ByteBuffer.allocate(v.length * 4);
+                b.asFloatBuffer().put(v);
+                sha.update(b.array());
+            }
+            return "sha256:" + HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
