@@ -1,0 +1,138 @@
+package io.clipguard.fetch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Live fetches against a local HTTP server on loopback (allowed explicitly, as tests must). */
+class ImageFetcherTest {
+    static HttpServer server;
+    static String base;
+    static final byte[] IMAGE = new byte[5000];
+
+    @TempDir
+    static Path root;
+
+    @BeforeAll
+    static void serve() throws Exception {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/image", ex -> {
+            ex.sendResponseHeaders(200, IMAGE.length);
+            ex.getResponseBody().write(IMAGE);
+            ex.close();
+        });
+        server.createContext("/chunked-big", ex -> {
+            ex.sendResponseHeaders(200, 0);
+            for (int i = 0; i < 100; i++) {
+                ex.getResponseBody().write(new byte[1000]);
+            }
+            ex.close();
+        });
+        server.createContext("/redirect-ok", ex -> {
+            ex.getResponseHeaders().add("Location", "/image");
+            ex.sendResponseHeaders(302, -1);
+            ex.close();
+        });
+        server.createContext("/redirect-away", ex -> {
+            ex.getResponseHeaders().add("Location", "http://evil.example/x.jpg");
+            ex.sendResponseHeaders(302, -1);
+            ex.close();
+        });
+        server.createContext("/loop", ex -> {
+            ex.getResponseHeaders().add("Location", "/loop");
+            ex.sendResponseHeaders(302, -1);
+            ex.close();
+        });
+        server.createContext("/missing", ex -> {
+            ex.sendResponseHeaders(404, -1);
+            ex.close();
+        });
+        server.createContext("/slow", ex -> {
+            try {
+                Thread.sleep(3000);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            ex.sendResponseHeaders(200, IMAGE.length);
+            ex.getResponseBody().write(IMAGE);
+            ex.close();
+        });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.start();
+        base = "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop(0);
+    }
+
+    static ImageFetcher fetcher(boolean allowPrivate, long maxBytes, Path fileRoot) {
+        return new ImageFetcher(new FetchSettings(Set.of("127.0.0.1"), allowPrivate, Duration.ofSeconds(1), Duration.ofSeconds(1),
+                maxBytes, 3, fileRoot));
+    }
+
+    static void assertCode(ImageFetcher f, String uri, String code) {
+        assertThatThrownBy(() -> f.fetch(uri)).isInstanceOf(FetchException.class)
+                .extracting(e -> ((FetchException) e).code()).isEqualTo(code);
+    }
+
+    @Test
+    void fetchesFromAnAllowedHostAndFollowsAllowedRedirects() throws Exception {
+        ImageFetcher f = fetcher(true, 10_000, null);
+        assertThat(f.fetch(base + "/image")).hasSize(IMAGE.length);
+        assertThat(f.fetch(base + "/redirect-ok")).hasSize(IMAGE.length);
+    }
+
+    @Test
+    void refusesLoopbackUnlessExplicitlyAllowed() {
+        assertCode(fetcher(false, 10_000, null), base + "/image", "FETCH_ADDRESS_NOT_ALLOWED");
+    }
+
+    @Test
+    void refusesHostsSchemesAndRedirectsOffTheAllowList() {
+        ImageFetcher f = fetcher(true, 10_000, null);
+        assertCode(f, "http://localhost:" + server.getAddress().getPort() + "/image", "FETCH_HOST_NOT_ALLOWED");
+        assertCode(f, "gopher://127.0.0.1/x", "FETCH_SCHEME_NOT_ALLOWED");
+        assertCode(f, base + "/redirect-away", "FETCH_REDIRECT_NOT_ALLOWED");
+        assertCode(f, base + "/loop", "FETCH_TOO_MANY_REDIRECTS");
+        assertCode(f, base + "/missing", "FETCH_HTTP_STATUS");
+        assertCode(f, "not a uri", "FETCH_URI_INVALID");
+    }
+
+    @Test
+    void enforcesTheByteLimitWhetherDeclaredOrStreamed() {
+        assertCode(fetcher(true, 4000, null), base + "/image", "FETCH_TOO_LARGE");
+        assertCode(fetcher(true, 50_000, null), base + "/chunked-big", "FETCH_TOO_LARGE");
+    }
+
+    @Test
+    void timesOut() {
+        assertCode(fetcher(true, 10_000, null), base + "/slow", "FETCH_TIMEOUT");
+    }
+
+    @Test
+    void fileReferencesOnlyWhenEnabledAndInsideTheRoot() throws Exception {
+        Path inside = Files.write(root.resolve("a.jpg"), new byte[] {1, 2, 3});
+        assertCode(fetcher(true, 10_000, null), inside.toUri().toString(), "FETCH_FILE_NOT_ALLOWED");
+        assertThat(fetcher(true, 10_000, root).fetch(inside.toUri().toString())).containsExactly(1, 2, 3);
+        Path outside = Files.createTempFile("outside", ".jpg");
+        try {
+            assertCode(fetcher(true, 10_000, root), outside.toUri().toString(), "FETCH_FILE_NOT_ALLOWED");
+            assertCode(fetcher(true, 10_000, root), root.toUri() + "../" + outside.getFileName(), "FETCH_FILE_NOT_ALLOWED");
+        } finally {
+            Files.delete(outside);
+        }
+    }
+}
