@@ -6,6 +6,7 @@ final class CliFailure extends RuntimeException {
     static final int MODEL = 3;
     static final int IMAGE = 4;
     static final int FILE = 5;
+    static final int KAFKA = 6;
 
     private final String code;
     private final int exitCode;

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @TopCommand
 @Command(name = "clipguard", mixinStandardHelpOptions = true, version = "ClipGuard 0.1.0",
         description = "Self-hosted streaming image moderation with CLIP on ONNX Runtime.",
-        subcommands = {DemoCommand.class, ModelCommand.class, EmbedCommand.class, ClassifyCommand.class,
+        subcommands = {DemoCommand.class, ServeCommand.class, ProduceCommand.class, TailCommand.class, ModelCommand.class, EmbedCommand.class, ClassifyCommand.class,
                 PreprocessCommand.class, BenchCommand.class})
 public class ClipguardCommand {
 }

@@ -1,82 +1,190 @@
 package io.clipguard.cli;
 
-import io.clipguard.clip.ClipEngine;
-import io.clipguard.clip.ZeroShot;
-import io.clipguard.clip.demo.DemoWorld;
-import io.clipguard.demo.ShapeScenes;
-import io.clipguard.image.DecodeLimits;
-import io.clipguard.image.ImageException;
-import io.clipguard.image.ImagePipeline;
-import java.util.Arrays;
+import io.clipguard.api.RunningService;
+import io.clipguard.demo.DemoUploads;
+import io.clipguard.kafka.EmbeddedKafka;
+import io.clipguard.moderation.ModerationRuntime;
+import io.clipguard.schema.DeadLetter;
+import io.clipguard.schema.ModerationDecision;
+import io.clipguard.stream.AvroSerde;
+import io.clipguard.stream.ModerationService;
+import io.clipguard.stream.ServiceSettings;
+import io.clipguard.stream.TopicRegistry;
+import jakarta.inject.Inject;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code clipguard demo}: the engine demo. Draws synthetic uploads (and a few broken ones),
- * runs them through the production path on the demo model and prints each verdict and a
- * summary. The streaming pipeline will take this command over.
+ * {@code clipguard demo}: the whole pipeline on one machine: an embedded KRaft broker, the
+ * service with the demo model and policy, and a generator of synthetic uploads (a few
+ * broken on purpose). Prints each decision or dead letter as a read_committed consumer sees
+ * it, then a summary.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "Classify synthetic uploads with the demo model and print each result.")
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run broker + service + demo model + demo policy + synthetic uploads; print decisions as they arrive.")
 class DemoCommand implements Callable<Integer> {
     @Mixin
     EngineArgs engineArgs;
 
-    @Option(names = "--events", defaultValue = "24", description = "How many uploads (default: ${DEFAULT-VALUE}).")
+    @Mixin
+    ServiceArgs serviceArgs;
+
+    @Option(names = "--events", defaultValue = "0", description = "Exit after this many outputs (0: run until stopped, 5 uploads a second).")
     int events;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Scene generator seed.")
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the upload generator.")
     long seed;
+
+    @Spec
+    CommandSpec spec;
+
+    @Inject
+    RunningService running;
 
     @Override
     public Integer call() throws Exception {
-        java.io.PrintWriter out = spec.commandLine().getOut();
-        try (ClipEngine engine = engineArgs.open()) {
-            List<String> captions = DemoWorld.captions();
-            float[][] text = engine.embedTexts(captions);
-            ImagePipeline pipeline = new ImagePipeline(DecodeLimits.defaults(), engine.preprocess(), true);
-            ShapeScenes scenes = new ShapeScenes(seed);
-            int correct = 0;
-            int decided = 0;
-            int rejected = 0;
-            long start = System.nanoTime();
-            out.printf("model %s %s (%s), provider %s%n", engine.identity().id(), engine.identity().digest(),
-                    engine.directory().layout(), engine.provider());
-            for (int i = 0; i < events; i++) {
-                ShapeScenes.Scene scene = scenes.next();
-                byte[] bytes = i % 10 == 9 ? Arrays.copyOf(scene.bytes(), scene.bytes().length / 3) : scene.bytes();
-                try {
-                    ImagePipeline.Prepared p = pipeline.prepare(bytes);
-                    float[] image = engine.embedImages(List.of(p.tensor()))[0];
-                    double[] cos = new double[captions.size()];
-                    for (int c = 0; c < cos.length; c++) {
-                        cos[c] = ZeroShot.cosine(image, text[c]);
-                    }
-                    double[] prob = ZeroShot.softmax(cos, engine.logitScale());
-                    int best = 0;
-                    for (int c = 1; c < prob.length; c++) {
-                        best = prob[c] > prob[best] ? c : best;
-                    }
-                    boolean right = captions.get(best).equals(scene.caption());
-                    correct += right ? 1 : 0;
-                    decided++;
-                    out.printf("#%-3d %-17s %4dx%-4d %-4s -> %-26s p=%.3f %s%n", i, scene.colour() + " " + scene.shape(),
-                            scene.width(), scene.height(), scene.format(), captions.get(best), prob[best], right ? "ok" : "WRONG");
-                } catch (ImageException e) {
-                    rejected++;
-                    out.printf("#%-3d %-17s %4dx%-4d %-4s -> rejected %s: %s%n", i, "(truncated)", scene.width(), scene.height(),
-                            scene.format(), e.code(), e.getMessage());
-                }
+        PrintWriter out = spec.commandLine().getOut();
+        EmbeddedKafka embedded = serviceArgs.bootstrapServers.isBlank() ? EmbeddedKafka.start() : null;
+        String bootstrap = embedded != null ? embedded.bootstrapServers() : serviceArgs.bootstrapServers;
+        String instance = serviceArgs.instance();
+        try (ModerationRuntime runtime = ModerationRuntime.open(serviceArgs.runtime(engineArgs, instance));
+             ModerationService service = new ModerationService(serviceArgs.service(bootstrap, instance, null), runtime.moderator())) {
+            service.start();
+            if (running != null) {
+                running.set(service);
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            out.printf("summary: %d uploads, %d classified (%d correct, %.1f%%), %d rejected with a reason code, %.1f uploads/s%n",
-                    events, decided, correct, decided == 0 ? 0 : 100.0 * correct / decided, rejected, events / seconds);
+            out.printf("ClipGuard demo: Kafka %s%s; model %s (%s, %s); policy %s v%d%n", bootstrap, embedded != null ? " (embedded KRaft)" : "",
+                    runtime.engine().identity().id(), runtime.engine().identity().digest().substring(0, 19), runtime.engine().provider(),
+                    runtime.policy().policy().id(), runtime.policy().policy().version());
+            out.flush();
+            new Run(out, service.settings(), runtime).go(bootstrap);
+        } finally {
+            if (embedded != null) {
+                embedded.close();
+            }
         }
         return 0;
+    }
+
+    /** One demo run: produce, print outputs as they come, summarise. */
+    private final class Run {
+        private final PrintWriter out;
+        private final ServiceSettings settings;
+        private final ModerationRuntime runtime;
+        private final Map<String, String> descriptions = new HashMap<>();
+        private final Map<String, Integer> actions = new TreeMap<>();
+        private final Map<String, Integer> deadLetters = new TreeMap<>();
+        private final List<Long> latencies = new ArrayList<>();
+        private int outputs;
+        private final java.util.concurrent.atomic.AtomicInteger failedSends = new java.util.concurrent.atomic.AtomicInteger();
+        private long started;
+
+        Run(PrintWriter out, ServiceSettings settings, ModerationRuntime runtime) {
+            this.out = out;
+            this.settings = settings;
+            this.runtime = runtime;
+        }
+
+        void go(String bootstrap) {
+            DemoUploads uploads = new DemoUploads(seed);
+            Map<String, Object> consumerConfig = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TopicRegistry.MAX_UPLOAD_BYTES), new ByteArraySerializer(), new ByteArraySerializer());
+                 KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                // Every partition, positioned at its end before the first upload is sent: no output slips past.
+                List<TopicPartition> partitions = new ArrayList<>();
+                for (String topic : List.of(settings.topics().decisions().name(), settings.topics().deadLetters().name())) {
+                    consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+                }
+                consumer.assign(partitions);
+                consumer.seekToEnd(partitions);
+                partitions.forEach(consumer::position);
+                started = System.nanoTime();
+                int produced = 0;
+                long nextSummary = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (events == 0 || outputs + failedSends.get() < events) {
+                    int burst = events == 0 ? 1 : Math.min(10, events - produced);
+                    for (int i = 0; i < burst; i++) {
+                        DemoUploads.Upload u = uploads.next();
+                        descriptions.put(u.contentId(), u.description());
+                        producer.send(new ProducerRecord<>(settings.topics().uploaded().name(),
+                                u.contentId().getBytes(StandardCharsets.UTF_8), u.value()), (meta, error) -> {
+                                    if (error != null) {
+                                        failedSends.incrementAndGet();
+                                        out.printf("UNSENT %s  %s   (%s)%n", u.contentId(), error.getMessage(), u.description());
+                                    }
+                                });
+                        produced++;
+                    }
+                    producer.flush();
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(events == 0 ? 200 : 100))) {
+                        print(r);
+                    }
+                    if (events == 0 && System.nanoTime() > nextSummary) {
+                        summary();
+                        nextSummary = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                    }
+                }
+            }
+            summary();
+        }
+
+        private void print(ConsumerRecord<byte[], byte[]> r) {
+            String key = r.key() == null ? "(no key)" : new String(r.key(), StandardCharsets.UTF_8);
+            String what = descriptions.getOrDefault(key, "");
+            if (r.topic().equals(settings.topics().decisions().name())) {
+                ModerationDecision d = AvroSerde.DECISION.deserializer().deserialize(r.topic(), r.value());
+                actions.merge(d.getAction().name(), 1, Integer::sum);
+                latencies.add(d.getTimings().getEndToEndMs());
+                double top = d.getScores().stream().mapToDouble(s -> s.getProbability()).max().orElse(0);
+                out.printf("%-6s %s  %-13s p=%.3f  %4d ms   (%s)%n", d.getAction(), key,
+                        d.getTriggeringCategory() == null ? "-" : d.getTriggeringCategory(), top, d.getTimings().getEndToEndMs(), what);
+            } else {
+                DeadLetter l = AvroSerde.DEAD_LETTER.deserializer().deserialize(r.topic(), r.value());
+                deadLetters.merge(l.getReasonCode(), 1, Integer::sum);
+                String message = l.getMessage().length() > 60 ? l.getMessage().substring(0, 60) + "..." : l.getMessage();
+                out.printf("DEAD   %s  %s: %s   (%s)%n", key, l.getReasonCode(), message, what);
+            }
+            outputs++;
+            out.flush();
+        }
+
+        private void summary() {
+            double seconds = (System.nanoTime() - started) / 1e9;
+            List<Long> sorted = new ArrayList<>(latencies);
+            Collections.sort(sorted);
+            int dead = deadLetters.values().stream().mapToInt(Integer::intValue).sum();
+            out.printf("summary: %d outputs in %.1f s (%.1f/s); decisions %s; dead letters %d %s; unsent %d; end-to-end latency p50 %d ms, p99 %d ms; mean batch %.2f%n",
+                    outputs, seconds, outputs / Math.max(seconds, 1e-9), actions, dead, deadLetters, failedSends.get(),
+                    percentile(sorted, 0.50), percentile(sorted, 0.99), runtime.batcher().meanBatchSize());
+            out.flush();
+        }
+
+        private long percentile(List<Long> sorted, double q) {
+            return sorted.isEmpty() ? 0 : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
+        }
     }
 }

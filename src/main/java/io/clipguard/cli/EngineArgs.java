@@ -26,8 +26,13 @@ final class EngineArgs {
     @Option(names = "--fp16", description = "Load the model's *_fp16.onnx files.")
     boolean fp16;
 
+    /** {@code --model}, else {@code CLIPGUARD_MODEL_DIR}, else the demo model. */
     Path modelDir() {
-        return model != null ? model : ModelCache.demoModel();
+        if (model != null) {
+            return model;
+        }
+        String env = System.getenv("CLIPGUARD_MODEL_DIR");
+        return env != null && !env.isBlank() ? Path.of(env) : ModelCache.demoModel();
     }
 
     EngineOptions options() {

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 /**
  * Where generated models live when no {@code --model} is given: {@code $CLIPGUARD_CACHE}
  * (the launcher sets the repository's {@code .cache}), else {@code ~/.cache/clipguard}.
- * Models are generated on first use; generation is deterministic.
+ * The benchmark model (600 MB) is generated on first use and kept.
  */
 final class ModelCache {
     private ModelCache() {
@@ -22,9 +22,15 @@ final class ModelCache {
         return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "clipguard");
     }
 
+    /** The demo model, rewritten on every use (a few KB, milliseconds) so a cache never outlives its generator. */
     static Path demoModel() {
         Path dir = root().resolve("models/demo-shapes");
-        return ensure(dir, () -> new DemoModelGenerator().write(dir, DemoModelGenerator.Layout.HUGGING_FACE));
+        try {
+            new DemoModelGenerator().write(dir, DemoModelGenerator.Layout.HUGGING_FACE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dir, e);
+        }
+        return dir;
     }
 
     static Path vitB32() {

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Properties;
 import java.util.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -44,6 +45,8 @@ public final class ModerationService implements AutoCloseable {
         if (s.advertisedHttp() != null) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, s.advertisedHttp());
         }
+        // Dead letters carry the original upload, which may be up to 16 MiB.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), TopicRegistry.MAX_RECORD_BYTES);
         // Each record blocks on inference: keep polls small so a transaction stays short.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 20);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);

@@ -10,13 +10,19 @@ import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * ClipGuard's topics. Uploads are read as raw bytes so that the processor, not a
- * deserializer, turns bad input into dead letters. Keys are contentIds everywhere.
+ * deserializer, turns bad input into dead letters. Keys are contentIds everywhere. Uploads
+ * and dead letters accept records up to {@link #MAX_UPLOAD_BYTES} (Kafka's default is 1 MB,
+ * which ordinary photos exceed); the dead-letter topic a little more, as it wraps the upload.
  */
 public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, ModerationDecision> decisions,
                             Topic<String, AuditRecord> audit, Topic<String, EmbeddingRecord> embeddings,
                             Topic<String, DeadLetter> deadLetters) {
 
     public static final int DEFAULT_PARTITIONS = 6;
+    /** Largest upload record (inline image plus event); larger images must come by URI. */
+    public static final int MAX_UPLOAD_BYTES = 16 << 20;
+    /** A dead letter carries the original key and value, so it may be larger than the upload. */
+    public static final int MAX_RECORD_BYTES = MAX_UPLOAD_BYTES + (1 << 20);
 
     public static TopicRegistry defaults() {
         return named("images.uploaded", "moderation.decisions", "moderation.audit", "moderation.embeddings",
@@ -25,11 +31,13 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
 
     public static TopicRegistry named(String uploaded, String decisions, String audit, String embeddings, String dlq, int partitions) {
         return new TopicRegistry(
-                new Topic<>(uploaded, Serdes.ByteArray(), Serdes.ByteArray(), partitions, Map.of()),
+                new Topic<>(uploaded, Serdes.ByteArray(), Serdes.ByteArray(), partitions,
+                        Map.of("max.message.bytes", String.valueOf(MAX_UPLOAD_BYTES))),
                 new Topic<>(decisions, Serdes.String(), AvroSerde.DECISION, partitions, Map.of()),
                 new Topic<>(audit, Serdes.String(), AvroSerde.AUDIT, partitions, Map.of()),
                 new Topic<>(embeddings, Serdes.String(), AvroSerde.EMBEDDING, partitions, Map.of("cleanup.policy", "compact")),
-                new Topic<>(dlq, Serdes.String(), AvroSerde.DEAD_LETTER, partitions, Map.of()));
+                new Topic<>(dlq, Serdes.String(), AvroSerde.DEAD_LETTER, partitions,
+                        Map.of("max.message.bytes", String.valueOf(MAX_RECORD_BYTES))));
     }
 
     public List<Topic<?, ?>> all() {

@@ -155,10 +155,14 @@ class CommandLineTest {
     }
 
     @Test
-    void demoClassifiesSyntheticUploadsAndRejectsBrokenOnes() {
-        Run r = run("demo", "--model", model.toString(), "--events", "20");
+    void demoRunsTheWholePipelineOnAnEmbeddedBroker() {
+        Run r = run("demo", "--model", model.toString(), "--events", "30", "--state-dir", dir.resolve("demo-state").toString());
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).contains("rejected IMAGE_CORRUPT").contains("summary: 20 uploads, 18 classified");
-        assertThat(r.out().lines().filter(l -> l.endsWith(" ok")).count()).isGreaterThanOrEqualTo(17);
+        assertThat(r.out()).contains("(embedded KRaft)").contains("summary: 30 outputs").contains("unsent 0");
+        long printed = r.out().lines().filter(l -> l.matches("^(ALLOW|REVIEW|BLOCK|DEAD) .*")).count();
+        assertThat(printed).isEqualTo(30);
+        // Every printed decision agrees with the scene that was drawn (the demo policy blocks red triangles, reviews yellow).
+        r.out().lines().filter(l -> l.startsWith("BLOCK")).forEach(l -> assertThat(l).contains("red triangle"));
+        r.out().lines().filter(l -> l.startsWith("REVIEW")).forEach(l -> assertThat(l).contains("yellow"));
     }
 }

@@ -77,7 +77,7 @@ class BrokerPipelineTest {
                 continue;
             }
             ShapeScenes.Scene scene = scenes.draw(ShapeScenes.COLOURS.get(i % 4), ShapeScenes.SHAPES.get((i / 4) % 3),
-                    200 + (i * 37) % 600, 200 + (i * 53) % 600, i % 2 == 0);
+                    160 + (i * 37) % 320, 160 + (i * 53) % 320, i % 3 != 0);
             records.add(KafkaIO.record(key, Uploads.bytes(Uploads.inline(key, scene.bytes()))));
             expectedAction.put(key, scene.colour().equals("yellow") ? Action.REVIEW
                     : scene.colour().equals("red") && scene.shape().equals("triangle") ? Action.BLOCK : Action.ALLOW);

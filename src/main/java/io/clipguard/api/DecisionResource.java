@@ -1,0 +1,76 @@
+package io.clipguard.api;
+
+import io.clipguard.stream.AvroJson;
+import io.clipguard.stream.DecisionLookup;
+import io.clipguard.stream.ModerationService;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code GET /decisions/{contentId}}: the latest decision and its audit record, from the
+ * instance that owns the key (forwarded once when that is another instance).
+ */
+@Path("/decisions")
+public class DecisionResource {
+    static final String FORWARDED = "X-ClipGuard-Forwarded";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @Inject
+    RunningService running;
+
+    @GET
+    @Path("{contentId}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response get(@PathParam("contentId") String contentId, @HeaderParam(FORWARDED) String forwarded) {
+        ModerationService service = running.get().orElse(null);
+        if (service == null) {
+            return Problem.of(503, "SERVICE_NOT_RUNNING", "Service not running", "this process runs no moderation service", Map.of());
+        }
+        DecisionLookup.Result result = DecisionLookup.find(service.streams(), service.settings().advertisedHttp(), contentId);
+        if (result instanceof DecisionLookup.Result.Found f) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("decision", AvroJson.toMap(f.decision().getDecision()));
+            body.put("audit", AvroJson.toMap(f.decision().getAudit()));
+            return Response.ok(body).build();
+        }
+        if (result instanceof DecisionLookup.Result.NotFound) {
+            return Problem.of(404, "DECISION_NOT_FOUND", "No decision", "no decision for contentId '" + contentId + "'", Map.of());
+        }
+        if (result instanceof DecisionLookup.Result.NotReady n) {
+            return Problem.of(503, "STORE_NOT_READY", "Store not ready", n.reason(), Map.of());
+        }
+        String owner = ((DecisionLookup.Result.Elsewhere) result).hostPort();
+        if (forwarded != null) {
+            return Problem.of(421, "NOT_OWNER", "Misdirected request", "forwarded here but owned by " + owner, Map.of("owner", owner));
+        }
+        return forward(owner, contentId);
+    }
+
+    private static Response forward(String owner, String contentId) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + owner + "/decisions/"
+                    + URLEncoder.encode(contentId, StandardCharsets.UTF_8).replace("+", "%20")))
+                    .header(FORWARDED, "1").timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return Response.status(r.statusCode()).type(r.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON))
+                    .entity(r.body()).build();
+        } catch (Exception e) {
+            return Problem.of(502, "OWNER_UNREACHABLE", "Owner unreachable", "decision lives on " + owner + ": " + e.getMessage(),
+                    Map.of("owner", owner));
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.clipguard.cli;
+
+import io.clipguard.api.RunningService;
+import io.clipguard.kafka.EmbeddedKafka;
+import io.clipguard.moderation.ModerationRuntime;
+import io.clipguard.stream.ModerationService;
+import io.quarkus.runtime.Quarkus;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.eclipse.microprofile.config.ConfigProvider;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code clipguard serve}: the moderation service until stopped (SIGTERM / Ctrl-C). */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the moderation service against KAFKA_BOOTSTRAP_SERVERS (an embedded broker when unset), with the HTTP API.")
+class ServeCommand implements Callable<Integer> {
+    @Mixin
+    EngineArgs engineArgs;
+
+    @Mixin
+    ServiceArgs serviceArgs;
+
+    @Option(names = "--advertised-http", defaultValue = "${env:CLIPGUARD_ADVERTISED_HTTP:-}",
+            description = "host:port other instances reach this one's HTTP API at (default: localhost and quarkus.http.port).")
+    String advertisedHttp;
+
+    @Inject
+    RunningService running;
+
+    @Override
+    public Integer call() throws Exception {
+        EmbeddedKafka embedded = serviceArgs.bootstrapServers.isBlank() ? EmbeddedKafka.start() : null;
+        String bootstrap = embedded != null ? embedded.bootstrapServers() : serviceArgs.bootstrapServers;
+        String instance = serviceArgs.instance();
+        try (ModerationRuntime runtime = ModerationRuntime.open(serviceArgs.runtime(engineArgs, instance));
+             ModerationService service = new ModerationService(serviceArgs.service(bootstrap, instance, advertised()), runtime.moderator())) {
+            service.start();
+            if (running != null) {
+                running.set(service);
+            }
+            service.awaitRunning(Duration.ofMinutes(2));
+            System.out.printf("clipguard serving: instance %s, kafka %s%s, model %s %s, policy %s v%d, http %s%n", instance, bootstrap,
+                    embedded != null ? " (embedded)" : "", runtime.engine().identity().id(), runtime.engine().identity().digest(),
+                    runtime.policy().policy().id(), runtime.policy().policy().version(), service.settings().advertisedHttp());
+            System.out.flush();
+            Quarkus.waitForExit();
+        } finally {
+            if (embedded != null) {
+                embedded.close();
+            }
+        }
+        return 0;
+    }
+
+    private String advertised() {
+        if (advertisedHttp != null && !advertisedHttp.isBlank()) {
+            return advertisedHttp;
+        }
+        int port = ConfigProvider.getConfig().getOptionalValue("quarkus.http.port", Integer.class).orElse(8080);
+        return "localhost:" + port;
+    }
+}
