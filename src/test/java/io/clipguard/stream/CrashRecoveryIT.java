@@ -1,0 +1,148 @@
+package io.clipguard.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.clipguard.demo.ShapeScenes;
+import io.clipguard.kafka.EmbeddedKafka;
+import io.clipguard.testing.KafkaIO;
+import io.clipguard.testing.Uploads;
+import java.io.File;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real crash: {@code ./clipguard serve} is killed with SIGKILL mid-stream and started
+ * again. A read_committed consumer must then see exactly one output per input. Also checks
+ * {@code GET /decisions/{contentId}} on the restarted instance.
+ */
+class CrashRecoveryIT {
+    private static final int EVENTS = 300;
+
+    @TempDir
+    Path dir;
+
+    private Process serve(String bootstrap, int httpPort, String name) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("./clipguard", "serve", "--stream-threads", "2");
+        Map<String, String> env = pb.environment();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        env.put("CLIPGUARD_INSTANCE_ID", "crash-test");
+        env.put("CLIPGUARD_STATE_DIR", dir.resolve("state").toString());
+        env.put("CLIPGUARD_CACHE", dir.resolve("cache").toString());
+        env.put("CLIPGUARD_ADVERTISED_HTTP", "localhost:" + httpPort);
+        env.put("CLIPGUARD_JAVA_OPTS", "-Xmx1g -Dquarkus.http.port=" + httpPort);
+        pb.redirectOutput(dir.resolve(name + ".out").toFile());
+        pb.redirectError(dir.resolve(name + ".err").toFile());
+        return pb.start();
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void killedMidStreamAndRestartedLosesAndDuplicatesNothing() throws Exception {
+        TopicRegistry topics = TopicRegistry.defaults();
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            ShapeScenes scenes = new ShapeScenes(77);
+            List<String> keys = new ArrayList<>();
+            List<byte[][]> records = new ArrayList<>();
+            for (int i = 0; i < EVENTS; i++) {
+                String key = "crash-" + i;
+                keys.add(key);
+                records.add(KafkaIO.record(key, Uploads.bytes(Uploads.inline(key,
+                        scenes.draw(ShapeScenes.COLOURS.get(i % 4), ShapeScenes.SHAPES.get(i % 3), 240, 180, true).bytes()))));
+            }
+            // Step 1: the first instance starts (it creates the topics) and gets the whole backlog.
+            int port = freePort();
+            Process first = serve(kafka.bootstrapServers(), port, "first");
+            waitForTopics(kafka.bootstrapServers(), topics);
+            KafkaIO.produce(kafka.bootstrapServers(), topics.uploaded().name(), records);
+
+            // Step 2: kill -9 once some, but not all, outputs are committed.
+            int committedAtKill = waitForOutputs(kafka.bootstrapServers(), topics, 40, Duration.ofSeconds(120));
+            first.destroyForcibly();
+            assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(first.exitValue()).as("killed by SIGKILL").isEqualTo(137);
+            assertThat(committedAtKill).as("the kill must land mid-stream").isBetween(40, EVENTS - 1);
+
+            // Step 3: restart with the same application id and state directory; everything is decided once.
+            Process second = serve(kafka.bootstrapServers(), port, "second");
+            try {
+                KafkaIO.Outputs out = KafkaIO.readOutputs(kafka.bootstrapServers(), topics, EVENTS, Duration.ofSeconds(180));
+                System.out.printf("crash test: %d committed before the kill, %d after restart%n", committedAtKill, out.total());
+                assertThat(out.notExactlyOnce(keys)).isEmpty();
+                assertThat(out.total()).isEqualTo(EVENTS);
+
+                // Step 4: the restarted instance answers decision lookups.
+                HttpClient http = HttpClient.newHttpClient();
+                HttpResponse<String> found = getWhenReady(http, "http://localhost:" + port + "/decisions/crash-7");
+                assertThat(found.statusCode()).as(found.body()).isEqualTo(200);
+                assertThat(found.body()).contains("\"contentId\":\"crash-7\"").contains("\"audit\"").contains("\"action\"");
+                HttpResponse<String> missing = getWhenReady(http, "http://localhost:" + port + "/decisions/no-such-content");
+                assertThat(missing.statusCode()).isEqualTo(404);
+                assertThat(missing.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+                assertThat(missing.body()).contains("DECISION_NOT_FOUND");
+            } finally {
+                second.destroy();
+                assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+    }
+
+    private static HttpResponse<String> getWhenReady(HttpClient http, String url) throws Exception {
+        HttpResponse<String> r = null;
+        for (int i = 0; i < 60; i++) {
+            try {
+                r = http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 503) {
+                    return r;
+                }
+            } catch (java.io.IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(500);
+        }
+        return r;
+    }
+
+    private static void waitForTopics(String bootstrap, TopicRegistry topics) throws Exception {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            for (int i = 0; i < 240; i++) {
+                if (admin.listTopics().names().get().containsAll(topics.all().stream().map(Topic::name).toList())) {
+                    return;
+                }
+                Thread.sleep(500);
+            }
+        }
+        throw new AssertionError("service did not create its topics");
+    }
+
+    /** Polls (read_committed) until at least {@code min} outputs are visible; returns how many were. */
+    private static int waitForOutputs(String bootstrap, TopicRegistry topics, int min, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int seen = 0;
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(Map.of("bootstrap.servers", bootstrap,
+                "group.id", "crash-watch-" + System.nanoTime(), "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topics.decisions().name(), topics.deadLetters().name()));
+            while (seen < min && System.nanoTime() < deadline) {
+                seen += consumer.poll(Duration.ofMillis(100)).count();
+            }
+        }
+        assertThat(seen).as("outputs before the kill").isGreaterThanOrEqualTo(min);
+        return seen;
+    }
+}
