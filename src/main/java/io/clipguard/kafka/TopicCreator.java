@@ -1,7 +1,9 @@
 package io.clipguard.kafka;
 
 import io.clipguard.stream.Topic;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -9,15 +11,38 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 
-/** Creates the registry's topics that do not exist yet, with their partitions and configs. */
+/**
+ * Creates the registry's topics that do not exist yet, with their partitions and configs,
+ * then waits until every partition's leader serves requests.
+ *
+ * <p>Why the wait: right after creation, metadata can name a leader before that broker has
+ * taken the partition on. An idempotent producer's first batch then fails with
+ * NOT_LEADER_OR_FOLLOWER while its later in-flight batches succeed, and the retried first
+ * batch is refused for ever as out of sequence until it expires (seen with Kafka 4.1.2):
+ * records lost. A ListOffsets answered by every partition's leader rules that window out.
+ */
 public final class TopicCreator {
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
     private TopicCreator() {
     }
 
     public static void ensure(String bootstrapServers, List<Topic<?, ?>> topics) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            create(admin, topics);
+            awaitLeaders(admin, topics);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    private static void create(Admin admin, List<Topic<?, ?>> topics) throws InterruptedException {
+        try {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
             for (Topic<?, ?> t : topics) {
@@ -32,9 +57,28 @@ public final class TopicCreator {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new IllegalStateException("cannot create topics: " + e.getCause().getMessage(), e.getCause());
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    private static void awaitLeaders(Admin admin, List<Topic<?, ?>> topics) throws InterruptedException {
+        Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+        try {
+            admin.describeTopics(topics.stream().map(Topic::name).toList()).allTopicNames().get().forEach((name, description) ->
+                    description.partitions().forEach(p -> partitions.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot describe topics: " + e.getCause().getMessage(), e.getCause());
+        }
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                admin.listOffsets(partitions).all().get();
+                return;
+            } catch (ExecutionException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topic partitions not ready after " + READY_TIMEOUT + ": " + e.getCause().getMessage());
+                }
+                Thread.sleep(100);
+            }
         }
     }
 }

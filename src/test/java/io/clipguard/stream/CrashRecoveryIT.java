@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clipguard.demo.ShapeScenes;
 import io.clipguard.kafka.EmbeddedKafka;
+import io.clipguard.kafka.TopicCreator;
 import io.clipguard.testing.KafkaIO;
 import io.clipguard.testing.Uploads;
-import java.io.File;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -65,11 +65,11 @@ class CrashRecoveryIT {
                 records.add(KafkaIO.record(key, Uploads.bytes(Uploads.inline(key,
                         scenes.draw(ShapeScenes.COLOURS.get(i % 4), ShapeScenes.SHAPES.get(i % 3), 240, 180, true).bytes()))));
             }
-            // Step 1: the first instance starts (it creates the topics) and gets the whole backlog.
+            // Step 1: topics ready, the backlog written, the first instance started.
+            TopicCreator.ensure(kafka.bootstrapServers(), topics.all());
+            KafkaIO.produce(kafka.bootstrapServers(), topics.uploaded().name(), records);
             int port = freePort();
             Process first = serve(kafka.bootstrapServers(), port, "first");
-            waitForTopics(kafka.bootstrapServers(), topics);
-            KafkaIO.produce(kafka.bootstrapServers(), topics.uploaded().name(), records);
 
             // Step 2: kill -9 once some, but not all, outputs are committed.
             int committedAtKill = waitForOutputs(kafka.bootstrapServers(), topics, 40, Duration.ofSeconds(120));
@@ -116,18 +116,6 @@ class CrashRecoveryIT {
             Thread.sleep(500);
         }
         return r;
-    }
-
-    private static void waitForTopics(String bootstrap, TopicRegistry topics) throws Exception {
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            for (int i = 0; i < 240; i++) {
-                if (admin.listTopics().names().get().containsAll(topics.all().stream().map(Topic::name).toList())) {
-                    return;
-                }
-                Thread.sleep(500);
-            }
-        }
-        throw new AssertionError("service did not create its topics");
     }
 
     /** Polls (read_committed) until at least {@code min} outputs are visible; returns how many were. */
