@@ -28,6 +28,8 @@ import java.util.Map;
 @Path("/decisions")
 public class DecisionResource {
     static final String FORWARDED = "X-ClipGuard-Forwarded";
+    /** Names the instance whose store answered, also through a forward. */
+    static final String SERVED_BY = "X-ClipGuard-Served-By";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Inject
@@ -46,7 +48,7 @@ public class DecisionResource {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("decision", AvroJson.toMap(f.decision().getDecision()));
             body.put("audit", AvroJson.toMap(f.decision().getAudit()));
-            return Response.ok(body).build();
+            return Response.ok(body).header(SERVED_BY, service.settings().instanceId()).build();
         }
         if (result instanceof DecisionLookup.Result.NotFound) {
             return Problem.of(404, "DECISION_NOT_FOUND", "No decision", "no decision for contentId '" + contentId + "'", Map.of());
@@ -67,7 +69,7 @@ public class DecisionResource {
                     + URLEncoder.encode(contentId, StandardCharsets.UTF_8).replace("+", "%20")))
                     .header(FORWARDED, "1").timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
             return Response.status(r.statusCode()).type(r.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON))
-                    .entity(r.body()).build();
+                    .header(SERVED_BY, r.headers().firstValue(SERVED_BY).orElse(null)).entity(r.body()).build();
         } catch (Exception e) {
             return Problem.of(502, "OWNER_UNREACHABLE", "Owner unreachable", "decision lives on " + owner + ": " + e.getMessage(),
                     Map.of("owner", owner));

@@ -17,6 +17,8 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the moderation service against KAFKA_BOOTSTRAP_SERVERS (an embedded broker when unset), with the HTTP API.")
 class ServeCommand implements Callable<Integer> {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ServeCommand.class.getName());
+
     @Mixin
     EngineArgs engineArgs;
 
@@ -46,7 +48,16 @@ class ServeCommand implements Callable<Integer> {
                     embedded != null ? " (embedded)" : "", runtime.engine().identity().id(), runtime.engine().identity().digest(),
                     runtime.policy().policy().id(), runtime.policy().policy().version(), service.settings().advertisedHttp());
             System.out.flush();
+            var stats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "clipguard-stats");
+                t.setDaemon(true);
+                return t;
+            });
+            stats.scheduleAtFixedRate(() -> LOG.info(String.format("inference batches: mean size %.2f, count by size %s",
+                    runtime.batcher().meanBatchSize(), java.util.Arrays.toString(runtime.batcher().batchSizeCounts()))), 60, 60,
+                    java.util.concurrent.TimeUnit.SECONDS);
             Quarkus.waitForExit();
+            stats.shutdownNow();
         } finally {
             if (embedded != null) {
                 embedded.close();

@@ -33,11 +33,15 @@ class CrashRecoveryIT {
     Path dir;
 
     private Process serve(String bootstrap, int httpPort, String name) throws Exception {
+        return serve(bootstrap, httpPort, name, "crash-test");
+    }
+
+    private Process serve(String bootstrap, int httpPort, String name, String instance) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("./clipguard", "serve", "--stream-threads", "2");
         Map<String, String> env = pb.environment();
         env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
-        env.put("CLIPGUARD_INSTANCE_ID", "crash-test");
-        env.put("CLIPGUARD_STATE_DIR", dir.resolve("state").toString());
+        env.put("CLIPGUARD_INSTANCE_ID", instance);
+        env.put("CLIPGUARD_STATE_DIR", dir.resolve("state-" + instance).toString());
         env.put("CLIPGUARD_CACHE", dir.resolve("cache").toString());
         env.put("CLIPGUARD_ADVERTISED_HTTP", "localhost:" + httpPort);
         env.put("CLIPGUARD_JAVA_OPTS", "-Xmx1g -Dquarkus.http.port=" + httpPort);
@@ -95,6 +99,41 @@ class CrashRecoveryIT {
                 assertThat(missing.statusCode()).isEqualTo(404);
                 assertThat(missing.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
                 assertThat(missing.body()).contains("DECISION_NOT_FOUND");
+
+                // Step 5: a second instance joins; each answers for every key, forwarding to the owner.
+                int peerPort = freePort();
+                Process peer = serve(kafka.bootstrapServers(), peerPort, "peer", "peer");
+                try {
+                    // Ownership moves while the peer joins: retry whole passes until the group has settled.
+                    java.util.Set<String> servedBy = new java.util.HashSet<>();
+                    String disagreement = "no pass completed";
+                    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+                    while (System.nanoTime() < deadline) {
+                        servedBy.clear();
+                        disagreement = null;
+                        for (int i = 0; i < 30 && disagreement == null; i++) {
+                            HttpResponse<String> viaFirst = getWhenReady(http, "http://localhost:" + port + "/decisions/crash-" + i);
+                            HttpResponse<String> viaPeer = getWhenReady(http, "http://localhost:" + peerPort + "/decisions/crash-" + i);
+                            String owner = viaFirst.headers().firstValue("X-ClipGuard-Served-By").orElse("none");
+                            if (viaFirst.statusCode() != 200 || viaPeer.statusCode() != 200
+                                    || !viaPeer.body().contains("\"contentId\":\"crash-" + i + "\"")
+                                    || !viaPeer.headers().firstValue("X-ClipGuard-Served-By").orElse("").equals(owner)) {
+                                disagreement = "crash-" + i + ": " + viaFirst.statusCode() + " by " + owner + " vs " + viaPeer.statusCode()
+                                        + " by " + viaPeer.headers().firstValue("X-ClipGuard-Served-By").orElse("none");
+                            }
+                            servedBy.add(owner);
+                        }
+                        if (disagreement == null && servedBy.size() == 2) {
+                            break;
+                        }
+                        Thread.sleep(1000);
+                    }
+                    assertThat(disagreement).as("both instances answer every key alike").isNull();
+                    assertThat(servedBy).as("both instances own keys, so some answers were forwarded").containsExactlyInAnyOrder("crash-test", "peer");
+                } finally {
+                    peer.destroy();
+                    assertThat(peer.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                }
             } finally {
                 second.destroy();
                 assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -107,7 +146,7 @@ class CrashRecoveryIT {
         for (int i = 0; i < 60; i++) {
             try {
                 r = http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() != 503) {
+                if (r.statusCode() != 503 && r.statusCode() != 502 && r.statusCode() != 421) {
                     return r;
                 }
             } catch (java.io.IOException e) {
