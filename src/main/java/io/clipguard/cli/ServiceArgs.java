@@ -101,7 +101,6 @@ final class ServiceArgs {
         Path state = stateDir != null && !stateDir.isBlank() ? Path.of(stateDir)
                 : Path.of(System.getProperty("java.io.tmpdir"), "clipguard-state", instance);
         return new ServiceSettings(bootstrap, applicationId, instance, state, streamThreads, advertisedHttp,
-                TopicRegistry.named("images.uploaded", "moderation.decisions", "moderation.audit", "moderation.embeddings",
-                        "moderation.dlq", partitions));
+                TopicRegistry.defaults(partitions));
     }
 }

@@ -129,10 +129,6 @@ public final class ClipEngine implements AutoCloseable {
         return model.identity();
     }
 
-    public ModelDirectory directory() {
-        return model;
-    }
-
     public PreprocessSpec preprocess() {
         return model.preprocess();
     }

@@ -33,8 +33,4 @@ public record EngineOptions(String provider, int intraOpThreads, OptLevel optimi
     public EngineOptions withBatchSize(int b) {
         return new EngineOptions(provider, intraOpThreads, optimization, b, fp16);
     }
-
-    public EngineOptions withIntraOpThreads(int t) {
-        return new EngineOptions(provider, t, optimization, batchSize, fp16);
-    }
 }

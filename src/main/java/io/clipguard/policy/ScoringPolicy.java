@@ -21,7 +21,6 @@ import java.util.List;
 public final class ScoringPolicy {
     private final Policy policy;
     private final String policyHash;
-    private final String modelDigest;
     private final double logitScale;
     private final float[][][] categoryVectors;
     private final float[][] benignVectors;
@@ -42,7 +41,6 @@ public final class ScoringPolicy {
         }
         this.policy = policy;
         this.policyHash = PolicyFiles.hash(policy);
-        this.modelDigest = engine.identity().digest();
         this.logitScale = engine.logitScale();
         this.categoryVectors = new float[policy.categories().size()][][];
         for (int c = 0; c < categoryVectors.length; c++) {
@@ -90,10 +88,6 @@ public final class ScoringPolicy {
 
     public String policyHash() {
         return policyHash;
-    }
-
-    public String modelDigest() {
-        return modelDigest;
     }
 
     public double logitScale() {

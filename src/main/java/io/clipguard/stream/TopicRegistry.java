@@ -25,8 +25,13 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
     public static final int MAX_RECORD_BYTES = MAX_UPLOAD_BYTES + (1 << 20);
 
     public static TopicRegistry defaults() {
+        return defaults(DEFAULT_PARTITIONS);
+    }
+
+    /** The default topic names, created with {@code partitions} partitions. */
+    public static TopicRegistry defaults(int partitions) {
         return named("images.uploaded", "moderation.decisions", "moderation.audit", "moderation.embeddings",
-                "moderation.dlq", DEFAULT_PARTITIONS);
+                "moderation.dlq", partitions);
     }
 
     public static TopicRegistry named(String uploaded, String decisions, String audit, String embeddings, String dlq, int partitions) {

@@ -96,16 +96,6 @@ public final class OnnxGraph {
         return op(opType, List.of(in), attributes);
     }
 
-    /** Adds one node with several outputs. */
-    public List<String> ops(String opType, List<String> in, int outputCount, Attribute... attributes) {
-        List<String> outs = new ArrayList<>();
-        for (int i = 0; i < outputCount; i++) {
-            outs.add(fresh(opType));
-        }
-        node(opType, in, outs, List.of(attributes));
-        return outs;
-    }
-
     public void metadata(String key, String value) {
         metadata.put(key, value);
     }
