@@ -114,7 +114,7 @@ public final class Moderator {
         }
         long t3 = System.nanoTime();
         ScoringPolicy active = policy.get();
-        ScoringPolicy.Verdict verdict = active.score(embedded.vector());
+        ScoringPolicy.Verdict verdict = active.score(embedded.vector(), event.getContentId());
         long t4 = System.nanoTime();
 
         Instant now = clock.instant();

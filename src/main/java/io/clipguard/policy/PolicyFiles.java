@@ -4,7 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,16 +19,27 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.io.StringReader;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.NodeEvent;
 
 /**
- * Reads policy YAML into a {@link Policy}, with messages that name the field at fault, and
- * hashes a policy's content. YAML is parsed into plain data (no custom tags, no object
- * construction); the document size is capped.
+ * Reads policy YAML into a {@link Policy}. YAML is parsed as plain data with SnakeYAML's
+ * safe limits (no custom tags or object construction, few aliases, no duplicate keys, a
+ * size cap), then validated against {@code schemas/policy.schema.json}, the source of
+ * truth, with messages that name the field path and what was expected.
  */
 public final class PolicyFiles {
     static final int MAX_BYTES = 256 * 1024;
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder().loaderOptions(loaderOptions()).build());
     private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+    private static final JsonSchema SCHEMA = loadSchema();
 
     private PolicyFiles() {
     }
@@ -43,40 +59,37 @@ public final class PolicyFiles {
         if (yaml.length() > MAX_BYTES) {
             throw new PolicyException(where + ": larger than " + MAX_BYTES + " bytes");
         }
+        refuseAliases(yaml, where);
         JsonNode root;
         try {
             root = YAML.readTree(yaml);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             throw new PolicyException(where + ": not valid YAML: " + e.getMessage());
         }
         if (root == null || !root.isObject()) {
             throw new PolicyException(where + ": expected a mapping at the top level");
         }
+        Set<ValidationMessage> problems = SCHEMA.validate(root);
+        if (!problems.isEmpty()) {
+            throw new PolicyException(where + ": " + problems.stream()
+                    .map(m -> m.getInstanceLocation() + ": " + m.getMessage().replaceFirst("^\\$[^:]*: ", ""))
+                    .sorted().collect(Collectors.joining("; ")));
+        }
+        return toPolicy(root);
+    }
+
+    private static Policy toPolicy(JsonNode root) {
         List<Policy.Category> categories = new ArrayList<>();
-        JsonNode cats = required(root, "categories", where);
-        if (!cats.isArray() || cats.isEmpty()) {
-            throw new PolicyException(where + ": categories: expected a non-empty list");
+        for (JsonNode c : root.get("categories")) {
+            categories.add(new Policy.Category(c.get("id").asText(), c.path("name").asText(c.get("id").asText()),
+                    c.path("severity").asInt(3), strings(c.get("prompts")), strings(c.get("exclusions")),
+                    c.get("threshold").asDouble(), action(c.get("action").asText())));
         }
-        for (int i = 0; i < cats.size(); i++) {
-            JsonNode c = cats.get(i);
-            String at = where + ": categories[" + i + "]";
-            double threshold = required(c, "threshold", at).asDouble(-1);
-            if (!(threshold > 0 && threshold <= 1)) {
-                throw new PolicyException(at + ".threshold: expected a number in (0, 1], found " + c.get("threshold"));
-            }
-            Policy.Action action = action(required(c, "action", at), at + ".action");
-            if (action == Policy.Action.ALLOW) {
-                throw new PolicyException(at + ".action: expected review or block, found allow");
-            }
-            categories.add(new Policy.Category(text(c, "id", at), c.path("name").asText(text(c, "id", at)),
-                    strings(required(c, "prompts", at), at + ".prompts"), threshold, action));
-        }
-        return new Policy(text(root, "id", where), required(root, "version", where).asInt(1), root.path("description").asText(""),
-                root.hasNonNull("model") ? root.get("model").asText() : null,
-                root.has("templates") ? strings(root.get("templates"), where + ": templates") : List.of(),
-                List.copyOf(categories),
-                root.has("benign") ? strings(root.get("benign"), where + ": benign") : List.of(),
-                root.has("defaultAction") ? action(root.get("defaultAction"), where + ": defaultAction") : Policy.Action.ALLOW);
+        return new Policy(root.get("id").asText(), root.get("version").asInt(), root.path("description").asText(""),
+                root.hasNonNull("model") ? root.get("model").asText() : null, root.path("dimension").asInt(0),
+                strings(root.get("templates")), List.copyOf(categories), strings(root.get("benign")),
+                root.has("defaultAction") ? action(root.get("defaultAction").asText()) : Policy.Action.ALLOW,
+                root.path("reviewBand").asDouble(0), root.path("reviewSampleRate").asDouble(0));
     }
 
     /** sha256 of the policy's canonical JSON: equal content, equal hash, whatever the YAML layout. */
@@ -89,36 +102,49 @@ public final class PolicyFiles {
         }
     }
 
-    private static JsonNode required(JsonNode node, String field, String where) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            throw new PolicyException(where + "." + field + ": required");
-        }
-        return v;
-    }
-
-    private static String text(JsonNode node, String field, String where) {
-        String v = required(node, field, where).asText();
-        if (v.isBlank()) {
-            throw new PolicyException(where + "." + field + ": must not be blank");
-        }
-        return v;
-    }
-
-    private static List<String> strings(JsonNode node, String where) {
-        if (!node.isArray() || node.isEmpty()) {
-            throw new PolicyException(where + ": expected a non-empty list of strings");
-        }
+    private static List<String> strings(JsonNode node) {
         List<String> out = new ArrayList<>();
-        node.forEach(n -> out.add(n.asText()));
+        if (node != null) {
+            node.forEach(n -> out.add(n.asText()));
+        }
         return List.copyOf(out);
     }
 
-    private static Policy.Action action(JsonNode node, String where) {
+    private static Policy.Action action(String text) {
+        return Policy.Action.valueOf(text.toUpperCase(Locale.ROOT));
+    }
+
+    /** Policies need no anchors or aliases; refusing them rules out alias bombs whatever the parser does. */
+    private static void refuseAliases(String yaml, String where) {
         try {
-            return Policy.Action.valueOf(node.asText().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new PolicyException(where + ": expected allow, review or block, found '" + node.asText() + "'");
+            for (Event event : new Yaml(loaderOptions()).parse(new StringReader(yaml))) {
+                if (event instanceof AliasEvent || (event instanceof NodeEvent n && n.getAnchor() != null)) {
+                    throw new PolicyException(where + ": YAML anchors and aliases are not allowed in policies (line "
+                            + (event.getStartMark().getLine() + 1) + ")");
+                }
+            }
+        } catch (YAMLException e) {
+            throw new PolicyException(where + ": not valid YAML: " + e.getMessage());
+        }
+    }
+
+    private static LoaderOptions loaderOptions() {
+        LoaderOptions options = new LoaderOptions();
+        options.setMaxAliasesForCollections(20);
+        options.setAllowDuplicateKeys(false);
+        options.setCodePointLimit(MAX_BYTES);
+        options.setNestingDepthLimit(20);
+        return options;
+    }
+
+    private static JsonSchema loadSchema() {
+        try (InputStream in = PolicyFiles.class.getClassLoader().getResourceAsStream("schemas/policy.schema.json")) {
+            if (in == null) {
+                throw new IllegalStateException("schemas/policy.schema.json missing from the classpath");
+            }
+            return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

@@ -14,15 +14,19 @@ import java.util.List;
  * policy's templates), then immutable, so a new version is swapped in whole.
  *
  * <p>Scoring: a category's cosine is its best prompt's cosine with the image; the softmax at
- * the model's logit scale runs over the categories and every benign prompt; a category is
- * triggered when its probability reaches its threshold; the action is the most severe
- * triggered action, else the policy's default.
+ * the model's logit scale runs over the categories, every category's exclusion prompts and
+ * every benign prompt; a category is triggered when its probability reaches its threshold;
+ * the action is the most severe triggered action (higher severity first among equals).
+ * Otherwise a category within the review band of its threshold sends the content to review;
+ * otherwise the default action applies, and allowed content is sampled into review at the
+ * policy's rate, deterministically per contentId.
  */
 public final class ScoringPolicy {
     private final Policy policy;
     private final String policyHash;
     private final double logitScale;
     private final float[][][] categoryVectors;
+    private final float[][] exclusionVectors;
     private final float[][] benignVectors;
     private final String promptsHash;
 
@@ -39,6 +43,10 @@ public final class ScoringPolicy {
             throw new PolicyException("policy " + policy.id() + " v" + policy.version() + " was calibrated for model '"
                     + policy.model() + "' but the loaded model is '" + engine.identity().id() + "'");
         }
+        if (policy.dimension() > 0 && policy.dimension() != engine.dimension()) {
+            throw new PolicyException("policy " + policy.id() + " v" + policy.version() + " was calibrated for embedding dimension "
+                    + policy.dimension() + " but the loaded model gives " + engine.dimension());
+        }
         this.policy = policy;
         this.policyHash = PolicyFiles.hash(policy);
         this.logitScale = engine.logitScale();
@@ -46,13 +54,16 @@ public final class ScoringPolicy {
         for (int c = 0; c < categoryVectors.length; c++) {
             categoryVectors[c] = engine.embedLabels(policy.categories().get(c).prompts(), policy.templates());
         }
+        List<String> exclusions = policy.categories().stream().flatMap(c -> c.exclusions().stream()).toList();
+        this.exclusionVectors = exclusions.isEmpty() ? new float[0][] : engine.embedLabels(exclusions, policy.templates());
         this.benignVectors = policy.benign().isEmpty() ? new float[0][] : engine.embedLabels(policy.benign(), policy.templates());
         this.promptsHash = hashVectors();
     }
 
-    public Verdict score(float[] image) {
+    /** Scores one image embedding; {@code contentId} drives the deterministic review sample. */
+    public Verdict score(float[] image, String contentId) {
         int n = categoryVectors.length;
-        double[] logits = new double[n + benignVectors.length];
+        double[] logits = new double[n + exclusionVectors.length + benignVectors.length];
         for (int c = 0; c < n; c++) {
             double best = -1;
             for (float[] prompt : categoryVectors[c]) {
@@ -60,26 +71,63 @@ public final class ScoringPolicy {
             }
             logits[c] = best;
         }
+        for (int e = 0; e < exclusionVectors.length; e++) {
+            logits[n + e] = ZeroShot.cosine(image, exclusionVectors[e]);
+        }
         for (int b = 0; b < benignVectors.length; b++) {
-            logits[n + b] = ZeroShot.cosine(image, benignVectors[b]);
+            logits[n + exclusionVectors.length + b] = ZeroShot.cosine(image, benignVectors[b]);
         }
         double[] p = ZeroShot.softmax(logits, logitScale);
         List<Score> scores = new ArrayList<>(n);
         Policy.Category fired = null;
+        Policy.Category near = null;
         for (int c = 0; c < n; c++) {
             Policy.Category category = policy.categories().get(c);
             boolean triggered = p[c] >= category.threshold();
             scores.add(new Score(category.id(), logits[c], p[c], category.threshold(), triggered));
-            if (triggered && (fired == null || category.action().compareTo(fired.action()) > 0)) {
+            if (triggered && (fired == null || moreSevere(category, fired))) {
                 fired = category;
             }
+            if (!triggered && p[c] >= category.threshold() - policy.reviewBand() && policy.reviewBand() > 0
+                    && (near == null || moreSevere(category, near))) {
+                near = category;
+            }
         }
-        if (fired == null) {
-            return new Verdict(policy.defaultAction(), null, scores, "no category reached its threshold -> default " + policy.defaultAction());
+        if (fired != null) {
+            Score s = scores.get(policy.categories().indexOf(fired));
+            return new Verdict(fired.action(), fired.id(), scores, String.format("%s: probability %.4f >= threshold %.4f -> %s",
+                    fired.id(), s.probability(), s.threshold(), fired.action()));
         }
-        Score s = scores.get(policy.categories().indexOf(fired));
-        return new Verdict(fired.action(), fired.id(), scores, String.format("%s: probability %.4f >= threshold %.4f -> %s",
-                fired.id(), s.probability(), s.threshold(), fired.action()));
+        if (near != null) {
+            Score s = scores.get(policy.categories().indexOf(near));
+            return new Verdict(Policy.Action.REVIEW, near.id(), scores, String.format(
+                    "%s: probability %.4f within review band %.4f of threshold %.4f -> REVIEW",
+                    near.id(), s.probability(), policy.reviewBand(), s.threshold()));
+        }
+        if (policy.defaultAction() == Policy.Action.ALLOW && sampled(contentId)) {
+            return new Verdict(Policy.Action.REVIEW, null, scores, String.format(
+                    "no category reached its threshold; random quality sample at rate %.4f -> REVIEW", policy.reviewSampleRate()));
+        }
+        return new Verdict(policy.defaultAction(), null, scores, "no category reached its threshold -> default " + policy.defaultAction());
+    }
+
+    private static boolean moreSevere(Policy.Category a, Policy.Category b) {
+        int byAction = a.action().compareTo(b.action());
+        return byAction > 0 || (byAction == 0 && a.severity() > b.severity());
+    }
+
+    /** Deterministic per contentId: the first 8 bytes of sha256(contentId) as a fraction, against the rate. */
+    boolean sampled(String contentId) {
+        if (policy.reviewSampleRate() <= 0 || contentId == null) {
+            return false;
+        }
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(contentId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            long bits = ByteBuffer.wrap(h).getLong() >>> 11;
+            return bits / (double) (1L << 53) < policy.reviewSampleRate();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public Policy policy() {
@@ -99,11 +147,13 @@ public final class ScoringPolicy {
         return promptsHash;
     }
 
-    /** Prompts per category as embedded (templates applied), then the benign prompts. */
+    /** Prompts per category as embedded (templates applied; exclusions after the prompts, marked), then the benign prompts. */
     public List<List<String>> embeddedPrompts() {
         List<List<String>> out = new ArrayList<>();
         for (Policy.Category c : policy.categories()) {
-            out.add(applyTemplates(c.prompts()));
+            List<String> prompts = new ArrayList<>(applyTemplates(c.prompts()));
+            applyTemplates(c.exclusions()).forEach(e -> prompts.add("not: " + e));
+            out.add(prompts);
         }
         out.add(applyTemplates(policy.benign()));
         return out;
@@ -129,6 +179,7 @@ public final class ScoringPolicy {
             for (float[][] category : categoryVectors) {
                 all.addAll(List.of(category));
             }
+            all.addAll(List.of(exclusionVectors));
             all.addAll(List.of(benignVectors));
             for (float[] v : all) {
                 ByteBuffer b = ByteBuffer.allocate(v.length * 4);

@@ -44,14 +44,15 @@ class ScoringPolicyTest {
         Policy clip = PolicyFiles.read(Path.of("policies/clip-default.yaml"));
         assertThat(clip.categories()).extracting(Policy.Category::id).contains("weapons", "graphic-violence", "nudity", "drugs",
                 "hate-symbols", "self-harm", "spam-overlay");
-        assertThat(clip.benign()).contains("a toy gun");
+        assertThat(clip.categories().get(0).exclusions()).contains("a toy gun");
+        assertThat(clip.reviewBand()).isEqualTo(0.05);
     }
 
     @Test
     void scoresFollowTheDocumentedFormula() {
         ScoringPolicy policy = new ScoringPolicy(demo, engine);
         float[] image = like("a photo of a red triangle");
-        ScoringPolicy.Verdict v = policy.score(image);
+        ScoringPolicy.Verdict v = policy.score(image, "c1");
         assertThat(v.action()).isEqualTo(Policy.Action.BLOCK);
         assertThat(v.triggeringCategory()).isEqualTo("red-triangle");
         assertThat(v.rule()).startsWith("red-triangle: probability");
@@ -88,8 +89,8 @@ class ScoringPolicyTest {
                 benign: [green square]
                 """, "inline");
         ScoringPolicy policy = new ScoringPolicy(both, engine);
-        assertThat(policy.score(like("red triangle")).action()).isEqualTo(Policy.Action.BLOCK);
-        ScoringPolicy.Verdict green = policy.score(like("green square"));
+        assertThat(policy.score(like("red triangle"), "c1").action()).isEqualTo(Policy.Action.BLOCK);
+        ScoringPolicy.Verdict green = policy.score(like("green square"), "c2");
         assertThat(green.action()).isEqualTo(Policy.Action.ALLOW);
         assertThat(green.triggeringCategory()).isNull();
         assertThat(green.rule()).contains("default ALLOW");
@@ -97,9 +98,13 @@ class ScoringPolicyTest {
 
     @Test
     void policyForAnotherModelIsRefused() {
-        Policy other = new Policy("x", 1, "", "openai/clip-vit-base-patch32", List.of(), demo.categories(), List.of(), Policy.Action.ALLOW);
+        Policy other = new Policy("x", 1, "", "openai/clip-vit-base-patch32", 0, List.of(), demo.categories(), List.of(),
+                Policy.Action.ALLOW, 0, 0);
         assertThatThrownBy(() -> new ScoringPolicy(other, engine)).isInstanceOf(PolicyException.class)
                 .hasMessageContaining("calibrated for model 'openai/clip-vit-base-patch32'");
+        Policy wide = new Policy("x", 1, "", null, 512, List.of(), demo.categories(), List.of(), Policy.Action.ALLOW, 0, 0);
+        assertThatThrownBy(() -> new ScoringPolicy(wide, engine)).isInstanceOf(PolicyException.class)
+                .hasMessageContaining("calibrated for embedding dimension 512 but the loaded model gives 20");
     }
 
     @Test
@@ -117,16 +122,86 @@ class ScoringPolicyTest {
     }
 
     @Test
-    void invalidDocumentsNameTheField() {
+    void invalidDocumentsNameTheFieldPathAndWhatWasExpected() {
         assertThatThrownBy(() -> PolicyFiles.parse("id: x\nversion: 1\ncategories: []\n", "p.yaml"))
-                .isInstanceOf(PolicyException.class).hasMessageContaining("categories: expected a non-empty list");
+                .isInstanceOf(PolicyException.class).hasMessageContaining("$.categories").hasMessageContaining("1");
         assertThatThrownBy(() -> PolicyFiles.parse("id: x\nversion: 1\ncategories: [{id: a, action: block, threshold: 1.5, prompts: [x]}]\n", "p.yaml"))
-                .hasMessageContaining("categories[0].threshold: expected a number in (0, 1]");
+                .hasMessageContaining("$.categories[0].threshold").hasMessageContaining("1");
         assertThatThrownBy(() -> PolicyFiles.parse("id: x\nversion: 1\ncategories: [{id: a, action: nuke, threshold: 0.5, prompts: [x]}]\n", "p.yaml"))
-                .hasMessageContaining("categories[0].action: expected allow, review or block, found 'nuke'");
+                .hasMessageContaining("$.categories[0].action");
         assertThatThrownBy(() -> PolicyFiles.parse("version: 1\ncategories: [{id: a, action: block, threshold: 0.5, prompts: [x]}]\n", "p.yaml"))
-                .hasMessageContaining("p.yaml.id: required");
+                .hasMessageContaining("p.yaml: $").hasMessageContaining("id");
+        assertThatThrownBy(() -> PolicyFiles.parse("id: x\nversion: 1\nthreshold: 3\ncategories: [{id: a, action: block, threshold: 0.5, prompts: [x]}]\n", "p.yaml"))
+                .hasMessageContaining("threshold").hasMessageContaining("not defined in the schema");
+        assertThatThrownBy(() -> PolicyFiles.parse("id: x\nversion: 1\ntemplates: [\"no placeholder\"]\ncategories: [{id: a, action: block, threshold: 0.5, prompts: [x]}]\n", "p.yaml"))
+                .hasMessageContaining("$.templates[0]");
         assertThatThrownBy(() -> PolicyFiles.parse("a: [unclosed", "p.yaml")).hasMessageContaining("not valid YAML");
         assertThatThrownBy(() -> PolicyFiles.parse("x".repeat(PolicyFiles.MAX_BYTES + 1), "p.yaml")).hasMessageContaining("larger than");
+    }
+
+    @Test
+    void yamlIsLoadedSafely() {
+        StringBuilder bomb = new StringBuilder("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        for (char c = 'b'; c <= 'j'; c++) {
+            char p = (char) (c - 1);
+            bomb.append(c).append(": &").append(c).append(" [*").append(p).append(",*").append(p).append(",*").append(p).append(",*")
+                    .append(p).append(",*").append(p).append(",*").append(p).append(",*").append(p).append(",*").append(p).append(",*").append(p).append("]\n");
+        }
+        assertThatThrownBy(() -> PolicyFiles.parse(bomb.toString(), "bomb.yaml")).isInstanceOf(PolicyException.class)
+                .hasMessageContaining("anchors and aliases are not allowed").hasMessageContaining("line 1");
+        assertThatThrownBy(() -> PolicyFiles.parse("!!java.io.File [\"/etc\"]\n", "tag.yaml")).isInstanceOf(PolicyException.class);
+        assertThatThrownBy(() -> PolicyFiles.parse("id: x\nid: y\nversion: 1\ncategories: [{id: a, action: block, threshold: 0.5, prompts: [x]}]\n", "dup.yaml"))
+                .isInstanceOf(PolicyException.class).hasMessageContaining("Duplicate");
+    }
+
+    @Test
+    void exclusionPromptsLowerTheirCategorysProbability() {
+        String base = "id: x\nversion: 1\nbenign: [green square]\ncategories: [{id: triangles, action: block, threshold: 0.5, prompts: [red triangle]%s}]\n";
+        ScoringPolicy plain = new ScoringPolicy(PolicyFiles.parse(String.format(base, ""), "a"), engine);
+        ScoringPolicy excluding = new ScoringPolicy(PolicyFiles.parse(String.format(base, ", exclusions: [triangle]"), "b"), engine);
+        // "a photo of a triangle" (no colour) is nearer the exclusion "triangle" than "red triangle".
+        float[] image = like("triangle");
+        double before = plain.score(image, "c").scores().get(0).probability();
+        double after = excluding.score(image, "c").scores().get(0).probability();
+        assertThat(after).isLessThan(before / 10);
+        assertThat(excluding.embeddedPrompts().get(0)).containsExactly("red triangle", "not: triangle");
+    }
+
+    @Test
+    void reviewBandSendsNearMissesToReview() {
+        String doc = "id: x\nversion: 1\nreviewBand: %s\nbenign: [red circle]\ncategories: [{id: reds, action: block, threshold: %s, prompts: [red square]}]\n";
+        float[] mix = ZeroShot.ensemble(List.of(like("red square"), like("red circle")));
+        double p = new ScoringPolicy(PolicyFiles.parse(String.format(doc, "0", "0.99"), "probe"), engine).score(mix, "c").scores().get(0).probability();
+        assertThat(p).isBetween(0.05, 0.9);
+        String threshold = String.valueOf(p + 0.05);
+        ScoringPolicy.Verdict within = new ScoringPolicy(PolicyFiles.parse(String.format(doc, "0.1", threshold), "band"), engine).score(mix, "c");
+        assertThat(within.action()).isEqualTo(Policy.Action.REVIEW);
+        assertThat(within.triggeringCategory()).isEqualTo("reds");
+        assertThat(within.rule()).contains("within review band");
+        ScoringPolicy.Verdict outside = new ScoringPolicy(PolicyFiles.parse(String.format(doc, "0.01", threshold), "narrow"), engine).score(mix, "c");
+        assertThat(outside.action()).isEqualTo(Policy.Action.ALLOW);
+    }
+
+    @Test
+    void reviewSampleIsDeterministicPerContentIdAndNearTheRate() {
+        Policy sampling = PolicyFiles.parse("""
+                id: x
+                version: 1
+                reviewSampleRate: 0.1
+                benign: [green circle]
+                categories: [{id: reds, action: block, threshold: 0.9, prompts: [red square]}]
+                """, "sample");
+        ScoringPolicy policy = new ScoringPolicy(sampling, engine);
+        float[] green = like("green circle");
+        int sampled = 0;
+        for (int i = 0; i < 2000; i++) {
+            ScoringPolicy.Verdict v = policy.score(green, "content-" + i);
+            assertThat(policy.score(green, "content-" + i).action()).isEqualTo(v.action());
+            if (v.action() == Policy.Action.REVIEW) {
+                sampled++;
+                assertThat(v.rule()).contains("random quality sample");
+            }
+        }
+        assertThat(sampled).isBetween(150, 250);
     }
 }
