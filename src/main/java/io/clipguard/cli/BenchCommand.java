@@ -11,8 +11,33 @@ import picocli.CommandLine.Option;
 
 /** {@code clipguard bench engine}: prints the engine benchmark tables. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print tables.",
-        subcommands = {BenchCommand.Engine.class})
+        subcommands = {BenchCommand.Engine.class, BenchCommand.Backtest.class})
 class BenchCommand {
+
+    @Command(name = "backtest", mixinStandardHelpOptions = true,
+            description = "Re-score stored embeddings (random unit vectors) against a policy's prompt matrix; compare with a scalar loop.")
+    static class Backtest implements Callable<Integer> {
+        @Option(names = "--rows", defaultValue = "1000000", description = "Stored embeddings (default: ${DEFAULT-VALUE}).")
+        int rows;
+
+        @Option(names = "--dim", defaultValue = "512", description = "Embedding dimension (default: ${DEFAULT-VALUE}).")
+        int dim;
+
+        @Option(names = "--categories", defaultValue = "50", description = "Categories (default: ${DEFAULT-VALUE}).")
+        int categories;
+
+        @Option(names = "--scalar-rows", defaultValue = "20000", description = "Rows the scalar loop scores (default: ${DEFAULT-VALUE}).")
+        int scalarRows;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            new io.clipguard.bench.BacktestBenchmark(spec.commandLine().getOut()).run(rows, dim, categories, scalarRows);
+            return 0;
+        }
+    }
 
     @Command(name = "engine", mixinStandardHelpOptions = true,
             description = "Decode + preprocess (full vs reduced), image/text embedding throughput and engine overhead. "

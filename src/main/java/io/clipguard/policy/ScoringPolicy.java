@@ -34,6 +34,10 @@ public final class ScoringPolicy {
     public record Score(String category, double cosine, double probability, double threshold, boolean triggered) {
     }
 
+    /** Every prompt vector as a column, with its category (-1 for exclusions and benign), and the thresholds. */
+    public record Columns(float[][] vectors, int[] categoryOf, double[] thresholds) {
+    }
+
     /** The verdict for one image. */
     public record Verdict(Policy.Action action, String triggeringCategory, List<Score> scores, String rule) {
     }
@@ -109,6 +113,28 @@ public final class ScoringPolicy {
                     "no category reached its threshold; random quality sample at rate %.4f -> REVIEW", policy.reviewSampleRate()));
         }
         return new Verdict(policy.defaultAction(), null, scores, "no category reached its threshold -> default " + policy.defaultAction());
+    }
+
+    /** The policy as matrix columns, for re-scoring many stored embeddings at once. */
+    public Columns columns() {
+        List<float[]> vectors = new ArrayList<>();
+        List<Integer> owners = new ArrayList<>();
+        for (int c = 0; c < categoryVectors.length; c++) {
+            for (float[] v : categoryVectors[c]) {
+                vectors.add(v);
+                owners.add(c);
+            }
+        }
+        for (float[] v : exclusionVectors) {
+            vectors.add(v);
+            owners.add(-1);
+        }
+        for (float[] v : benignVectors) {
+            vectors.add(v);
+            owners.add(-1);
+        }
+        double[] thresholds = policy.categories().stream().mapToDouble(Policy.Category::threshold).toArray();
+        return new Columns(vectors.toArray(float[][]::new), owners.stream().mapToInt(Integer::intValue).toArray(), thresholds);
     }
 
     private static boolean moreSevere(Policy.Category a, Policy.Category b) {

@@ -1,0 +1,60 @@
+package io.clipguard.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.clipguard.clip.ClipEngine;
+import io.clipguard.clip.EngineOptions;
+import io.clipguard.clip.demo.DemoModelGenerator;
+import io.clipguard.clip.demo.DemoWorld;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The matrix re-scorer agrees with the per-image scorer the pipeline uses. */
+class BacktestScorerTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void probabilitiesAndTriggersMatchThePerImageScorer() throws Exception {
+        new DemoModelGenerator().write(dir, DemoModelGenerator.Layout.HUGGING_FACE);
+        try (ClipEngine engine = ClipEngine.open(dir, EngineOptions.defaults().withProvider("cpu"))) {
+            Policy policy = PolicyFiles.parse("""
+                    id: backtest
+                    version: 1
+                    templates: ["a photo of a {}", "a {}"]
+                    benign: [green square, blue circle]
+                    categories:
+                      - {id: red-triangle, action: block, threshold: 0.5, prompts: [red triangle], exclusions: [triangle]}
+                      - {id: yellow, action: review, threshold: 0.3, prompts: [yellow circle, yellow square, yellow triangle]}
+                      - {id: squares, action: review, threshold: 0.2, prompts: [square, red square]}
+                    """, "inline");
+            ScoringPolicy scoring = new ScoringPolicy(policy, engine);
+            List<String> captions = DemoWorld.captions();
+            float[][] stored = engine.embedTexts(captions);
+            float[] packed = new float[stored.length * stored[0].length];
+            for (int r = 0; r < stored.length; r++) {
+                System.arraycopy(stored[r], 0, packed, r * stored[0].length, stored[0].length);
+            }
+            try (BacktestScorer scorer = BacktestScorer.of(scoring)) {
+                float[] p = scorer.probabilities(packed, stored.length);
+                java.nio.FloatBuffer direct = java.nio.ByteBuffer.allocateDirect(packed.length * 4).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+                direct.put(packed).flip();
+                long[] counts = scorer.triggeredCounts(direct, stored.length);
+                long[] expected = new long[scorer.categories()];
+                for (int r = 0; r < stored.length; r++) {
+                    ScoringPolicy.Verdict v = scoring.score(stored[r], "c" + r);
+                    for (int c = 0; c < scorer.categories(); c++) {
+                        assertThat((double) p[r * scorer.categories() + c]).as("%s / %s", captions.get(r), v.scores().get(c).category())
+                                .isCloseTo(v.scores().get(c).probability(), within(1e-4));
+                        assertThat(scorer.triggered(p, r, c)).isEqualTo(v.scores().get(c).triggered());
+                        expected[c] += v.scores().get(c).triggered() ? 1 : 0;
+                    }
+                }
+                assertThat(counts).containsExactly(expected);
+            }
+        }
+    }
+}
