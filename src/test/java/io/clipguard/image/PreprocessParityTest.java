@@ -104,7 +104,8 @@ class PreprocessParityTest {
     void reducedScaleIsTheLargestThatKeepsTheTarget() {
         assertThat(ImageDecoder.reducedScale(4032, 3024, 224)).isEqualTo(8);
         assertThat(ImageDecoder.reducedScale(1920, 1080, 224)).isEqualTo(4);
-        assertThat(ImageDecoder.reducedScale(640, 480, 224)).isEqualTo(2);
+        assertThat(ImageDecoder.reducedScale(640, 480, 224)).as("1/2 is not worth it").isEqualTo(1);
+        assertThat(ImageDecoder.reducedScale(1000, 900, 224)).isEqualTo(4);
         assertThat(ImageDecoder.reducedScale(400, 300, 224)).isEqualTo(1);
         assertThat(ImageDecoder.reducedScale(4032, 3024, 0)).isEqualTo(1);
     }
@@ -113,7 +114,8 @@ class PreprocessParityTest {
     void smallImagesAreNeverReduced() throws Exception {
         byte[] jpeg = Files.readAllBytes(work.resolve("coffee_q90.jpg"));
         assertThat(DECODER.decode(jpeg, 224).decodePath()).isEqualTo("full");
-        assertThat(DECODER.decode(jpeg, 150).decodePath()).isEqualTo("reduced/2");
+        assertThat(DECODER.decode(jpeg, 150).decodePath()).isEqualTo("full");
+        assertThat(DECODER.decode(jpeg, 100).decodePath()).isEqualTo("reduced/4");
     }
 
     private static double meanAbsFromBoxAverage(DecodedImage full, ReducedJpegDecoder.Result r, int s) {
