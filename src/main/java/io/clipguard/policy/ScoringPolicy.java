@@ -29,6 +29,7 @@ public final class ScoringPolicy {
     private final float[][] exclusionVectors;
     private final float[][] benignVectors;
     private final String promptsHash;
+    private final List<List<String>> embeddedPrompts;
 
     /** One category's score. */
     public record Score(String category, double cosine, double probability, double threshold, boolean triggered) {
@@ -62,6 +63,7 @@ public final class ScoringPolicy {
         this.exclusionVectors = exclusions.isEmpty() ? new float[0][] : engine.embedLabels(exclusions, policy.templates());
         this.benignVectors = policy.benign().isEmpty() ? new float[0][] : engine.embedLabels(policy.benign(), policy.templates());
         this.promptsHash = hashVectors();
+        this.embeddedPrompts = listEmbeddedPrompts();
     }
 
     /** Scores one image embedding; {@code contentId} drives the deterministic review sample. */
@@ -175,6 +177,10 @@ public final class ScoringPolicy {
 
     /** Prompts per category as embedded (templates applied; exclusions after the prompts, marked), then the benign prompts. */
     public List<List<String>> embeddedPrompts() {
+        return embeddedPrompts;
+    }
+
+    private List<List<String>> listEmbeddedPrompts() {
         List<List<String>> out = new ArrayList<>();
         for (Policy.Category c : policy.categories()) {
             List<String> prompts = new ArrayList<>(applyTemplates(c.prompts()));
@@ -182,7 +188,7 @@ public final class ScoringPolicy {
             out.add(prompts);
         }
         out.add(applyTemplates(policy.benign()));
-        return out;
+        return out.stream().map(List::copyOf).toList();
     }
 
     private List<String> applyTemplates(List<String> prompts) {

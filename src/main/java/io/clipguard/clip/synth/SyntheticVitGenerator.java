@@ -98,8 +98,7 @@ public final class SyntheticVitGenerator {
         }
         String pooled = t.layerNorm(g.op("Gather", List.of(x, g.int64Constant("cls_index", 0)), i("axis", 1)), width);
         String pooledSqueezed = g.op("Squeeze", List.of(pooled, g.int64Constant("axes", 1)));
-        String embeds = g.op("MatMul", List.of(pooledSqueezed, g.weight("visual_projection", t.random(width * arch.projection()), width, arch.projection())));
-        t.addMacs((long) width * arch.projection());
+        String embeds = t.linear(pooledSqueezed, width, arch.projection(), false, 1);
         g.output("image_embeds", embeds, OnnxGraph.FLOAT, "batch", arch.projection());
         g.write(file, "clipguard-synthetic");
         visionParameters = g.parameterCount();
@@ -125,8 +124,7 @@ public final class SyntheticVitGenerator {
         String oneHot = g.op("OneHot", List.of(eot, g.int64Constant("depth", ctx), g.floatConstant("values", new float[] {0, 1}, 2)), i("axis", -1));
         String pooled = g.op("Squeeze", List.of(g.op("MatMul", List.of(g.op("Unsqueeze", List.of(oneHot, g.int64Constant("axes", 1))), x)),
                 g.int64Constant("axes", 1)));
-        String embeds = g.op("MatMul", List.of(pooled, g.weight("text_projection", t.random(width * arch.projection()), width, arch.projection())));
-        t.addMacs((long) width * arch.projection());
+        String embeds = t.linear(pooled, width, arch.projection(), false, 1);
         g.output("text_embeds", embeds, OnnxGraph.FLOAT, "batch", arch.projection());
         g.write(file, "clipguard-synthetic");
         textParameters = g.parameterCount();
