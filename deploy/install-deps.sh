@@ -3,6 +3,8 @@
 # tests; CI runs it too):
 #  - Python with Pillow and NumPy: the reference implementation for preprocessing parity,
 #    and libjpeg-turbo's cjpeg: an independent encoder for JPEG test files;
+#  - Debian's Chromium and ChromeDriver: the real browser the policy-editor test drives
+#    headless (no test tool downloads a browser);
 #  - real photographs for parity and benchmarks: the public-domain sample images that
 #    Debian's python3-skimage package ships, unpacked (not installed) into .cache/photos.
 set -euo pipefail
@@ -16,6 +18,11 @@ if ! /usr/bin/python3 -c "import PIL, numpy" 2>/dev/null || ! command -v cjpeg >
   apt_update
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     python3-pil python3-numpy libjpeg-turbo-progs
+fi
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  apt_update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver
 fi
 
 photos=.cache/photos

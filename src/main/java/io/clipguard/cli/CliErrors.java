@@ -1,6 +1,8 @@
 package io.clipguard.cli;
 
 import io.clipguard.clip.ModelException;
+import io.clipguard.policy.PolicyException;
+import io.clipguard.policy.catalog.PolicyCommandException;
 import io.quarkus.picocli.runtime.PicocliCommandLineFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -8,7 +10,7 @@ import picocli.CommandLine;
 
 /**
  * Maps failures to {@code CODE: message} on stderr and a stable exit status: 2 usage,
- * 3 model, 4 image, 5 file, 1 anything unexpected. Stack traces only for the unexpected.
+ * 3 model, 4 image, 5 file (policy files included), 6 Kafka, 1 anything unexpected. Stack traces only for the unexpected.
  */
 @ApplicationScoped
 class CliErrors {
@@ -25,6 +27,12 @@ class CliErrors {
             }
             if (ex instanceof ModelException m) {
                 return print(cmd, m.code(), m.getMessage(), CliFailure.MODEL);
+            }
+            if (ex instanceof PolicyException p) {
+                return print(cmd, p.code(), p.getMessage(), CliFailure.FILE);
+            }
+            if (ex instanceof PolicyCommandException p) {
+                return print(cmd, p.code(), p.getMessage(), CliFailure.FILE);
             }
             if (ex instanceof IllegalArgumentException a) {
                 return print(cmd, "INVALID_ARGUMENT", a.getMessage(), CliFailure.USAGE);

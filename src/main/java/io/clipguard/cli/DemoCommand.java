@@ -2,12 +2,10 @@ package io.clipguard.cli;
 
 import io.clipguard.api.RunningService;
 import io.clipguard.demo.DemoUploads;
-import io.clipguard.kafka.EmbeddedKafka;
 import io.clipguard.moderation.ModerationRuntime;
 import io.clipguard.schema.DeadLetter;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.stream.AvroSerde;
-import io.clipguard.stream.ModerationService;
 import io.clipguard.stream.ServiceSettings;
 import io.clipguard.stream.TopicRegistry;
 import jakarta.inject.Inject;
@@ -66,24 +64,15 @@ class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        EmbeddedKafka embedded = serviceArgs.bootstrapServers.isBlank() ? EmbeddedKafka.start() : null;
-        String bootstrap = embedded != null ? embedded.bootstrapServers() : serviceArgs.bootstrapServers;
-        String instance = serviceArgs.instance();
-        try (ModerationRuntime runtime = ModerationRuntime.open(serviceArgs.runtime(engineArgs, instance));
-             ModerationService service = new ModerationService(serviceArgs.service(bootstrap, instance, null), runtime.moderator())) {
-            service.start();
-            if (running != null) {
-                running.set(service);
-            }
-            out.printf("ClipGuard demo: Kafka %s%s; model %s (%s, %s); policy %s v%d%n", bootstrap, embedded != null ? " (embedded KRaft)" : "",
-                    runtime.engine().identity().id(), runtime.engine().identity().digest().substring(0, 19), runtime.engine().provider(),
+        serviceArgs.watchPolicies = true; // dev mode: saving a policy file publishes it
+        try (ServiceInstance instance = ServiceInstance.start(engineArgs, serviceArgs, null, running)) {
+            ModerationRuntime runtime = instance.runtime;
+            out.printf("ClipGuard demo: Kafka %s%s; model %s (%s, %s); policy %s v%d%n", instance.bootstrap,
+                    instance.embedded != null ? " (embedded KRaft)" : "", runtime.engine().identity().id(),
+                    runtime.engine().identity().digest().substring(0, 19), runtime.engine().provider(),
                     runtime.policy().policy().id(), runtime.policy().policy().version());
             out.flush();
-            new Run(out, service.settings(), runtime).go(bootstrap);
-        } finally {
-            if (embedded != null) {
-                embedded.close();
-            }
+            new Run(out, instance.service.settings(), runtime).go(instance.bootstrap);
         }
         return 0;
     }
@@ -160,8 +149,9 @@ class DemoCommand implements Callable<Integer> {
                 actions.merge(d.getAction().name(), 1, Integer::sum);
                 latencies.add(d.getTimings().getEndToEndMs());
                 double top = d.getScores().stream().mapToDouble(s -> s.getProbability()).max().orElse(0);
-                out.printf("%-6s %s  %-13s p=%.3f  %4d ms   (%s)%n", d.getAction(), key,
-                        d.getTriggeringCategory() == null ? "-" : d.getTriggeringCategory(), top, d.getTimings().getEndToEndMs(), what);
+                out.printf("%-6s %s  %-13s p=%.3f  v%-2d %4d ms   (%s)%n", d.getAction(), key,
+                        d.getTriggeringCategory() == null ? "-" : d.getTriggeringCategory(), top, d.getPolicyVersion(),
+                        d.getTimings().getEndToEndMs(), what);
             } else {
                 DeadLetter l = AvroSerde.DEAD_LETTER.deserializer().deserialize(r.topic(), r.value());
                 deadLetters.merge(l.getReasonCode(), 1, Integer::sum);

@@ -1,12 +1,9 @@
 package io.clipguard.cli;
 
 import io.clipguard.api.RunningService;
-import io.clipguard.kafka.EmbeddedKafka;
 import io.clipguard.moderation.ModerationRuntime;
-import io.clipguard.stream.ModerationService;
 import io.quarkus.runtime.Quarkus;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.eclipse.microprofile.config.ConfigProvider;
 import picocli.CommandLine.Command;
@@ -34,19 +31,12 @@ class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EmbeddedKafka embedded = serviceArgs.bootstrapServers.isBlank() ? EmbeddedKafka.start() : null;
-        String bootstrap = embedded != null ? embedded.bootstrapServers() : serviceArgs.bootstrapServers;
-        String instance = serviceArgs.instance();
-        try (ModerationRuntime runtime = ModerationRuntime.open(serviceArgs.runtime(engineArgs, instance));
-             ModerationService service = new ModerationService(serviceArgs.service(bootstrap, instance, advertised()), runtime.moderator())) {
-            service.start();
-            if (running != null) {
-                running.set(service);
-            }
-            service.awaitRunning(Duration.ofMinutes(2));
-            System.out.printf("clipguard serving: instance %s, kafka %s%s, model %s %s, policy %s v%d, http %s%n", instance, bootstrap,
-                    embedded != null ? " (embedded)" : "", runtime.engine().identity().id(), runtime.engine().identity().digest(),
-                    runtime.policy().policy().id(), runtime.policy().policy().version(), service.settings().advertisedHttp());
+        try (ServiceInstance instance = ServiceInstance.start(engineArgs, serviceArgs, advertised(), running)) {
+            ModerationRuntime runtime = instance.runtime;
+            System.out.printf("clipguard serving: instance %s, kafka %s%s, model %s %s, policy %s v%d, http %s%n",
+                    instance.service.settings().instanceId(), instance.bootstrap, instance.embedded != null ? " (embedded)" : "",
+                    runtime.engine().identity().id(), runtime.engine().identity().digest(), runtime.policy().policy().id(),
+                    runtime.policy().policy().version(), instance.service.settings().advertisedHttp());
             System.out.flush();
             var stats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "clipguard-stats");
@@ -58,10 +48,6 @@ class ServeCommand implements Callable<Integer> {
                     java.util.concurrent.TimeUnit.SECONDS);
             Quarkus.waitForExit();
             stats.shutdownNow();
-        } finally {
-            if (embedded != null) {
-                embedded.close();
-            }
         }
         return 0;
     }

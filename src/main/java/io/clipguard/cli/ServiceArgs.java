@@ -5,6 +5,7 @@ import io.clipguard.image.DecodeLimits;
 import io.clipguard.moderation.ModerationRuntime;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
+import io.clipguard.policy.catalog.PolicyFileSync;
 import io.clipguard.stream.ServiceSettings;
 import io.clipguard.stream.TopicRegistry;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -29,6 +31,18 @@ final class ServiceArgs {
     @Option(names = "--policy", defaultValue = "${env:CLIPGUARD_POLICY:-}", paramLabel = "FILE",
             description = "Policy YAML (env CLIPGUARD_POLICY; default: the bundled policies/demo-shapes.yaml).")
     String policy;
+
+    @Option(names = "--policies-dir", defaultValue = "${env:CLIPGUARD_POLICIES_DIR:-policies}", paramLabel = "DIR",
+            description = "Policy files applied on start when their content changed (env CLIPGUARD_POLICIES_DIR; default: ${DEFAULT-VALUE}).")
+    String policiesDir;
+
+    @Option(names = "--watch-policies", defaultValue = "${env:CLIPGUARD_WATCH_POLICIES:-false}",
+            description = "Dev mode: publish each saved edit of the policy files.")
+    boolean watchPolicies;
+
+    @Option(names = "--two-person-rule", defaultValue = "${env:CLIPGUARD_TWO_PERSON_RULE:-false}",
+            description = "Nobody publishes a policy draft they created themselves.")
+    boolean twoPersonRule;
 
     @Option(names = "--application-id", defaultValue = "${env:CLIPGUARD_APPLICATION_ID:-clipguard}",
             description = "Kafka Streams application id, shared by all instances of one deployment (default: ${DEFAULT-VALUE}).")
@@ -81,11 +95,21 @@ final class ServiceArgs {
         if (policy != null && !policy.isBlank()) {
             return PolicyFiles.read(Path.of(policy));
         }
+        return PolicyFiles.parse(bundledPolicyText(), "policies/demo-shapes.yaml");
+    }
+
+    String bundledPolicyText() {
         try (InputStream in = ServiceArgs.class.getClassLoader().getResourceAsStream("policies/demo-shapes.yaml")) {
-            return PolicyFiles.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "policies/demo-shapes.yaml");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalStateException("bundled demo policy unreadable", e);
         }
+    }
+
+    /** The files applied on start: the policies directory and the {@code --policy} file. */
+    List<Path> policyFiles() {
+        List<Path> extra = policy != null && !policy.isBlank() ? List.of(Path.of(policy)) : List.of();
+        return PolicyFileSync.policyFiles(policiesDir == null || policiesDir.isBlank() ? null : Path.of(policiesDir), extra);
     }
 
     ModerationRuntime.Settings runtime(EngineArgs engine, String instance) {

@@ -20,7 +20,7 @@ import java.time.Duration;
 public final class ModerationRuntime implements AutoCloseable {
     private final ClipEngine engine;
     private final EmbeddingBatcher batcher;
-    private final ScoringPolicy policy;
+    private final PolicySwitch policies;
     private final Moderator moderator;
 
     /** How to build a runtime. */
@@ -31,14 +31,14 @@ public final class ModerationRuntime implements AutoCloseable {
     private ModerationRuntime(Settings s) {
         this.engine = ClipEngine.open(s.modelDir(), s.engine());
         try {
-            this.policy = new ScoringPolicy(s.policy(), engine);
+            this.policies = new PolicySwitch(engine, s.policy());
             this.batcher = new EmbeddingBatcher(engine, s.maxBatch(), s.maxWait());
         } catch (RuntimeException e) {
             engine.close();
             throw e;
         }
         this.moderator = new Moderator(engine, batcher, new ImagePipeline(s.limits(), engine.preprocess(), true),
-                new ImageFetcher(s.fetch()), () -> policy, s.instanceId(), Clock.systemUTC());
+                new ImageFetcher(s.fetch()), policies, s.instanceId(), Clock.systemUTC());
     }
 
     public static ModerationRuntime open(Settings settings) {
@@ -57,8 +57,14 @@ public final class ModerationRuntime implements AutoCloseable {
         return batcher;
     }
 
+    /** The enforced policy now. */
     public ScoringPolicy policy() {
-        return policy;
+        return policies.get().active();
+    }
+
+    /** The hot-reload switch: follows the policy catalog. */
+    public PolicySwitch policies() {
+        return policies;
     }
 
     @Override

@@ -21,6 +21,7 @@ import io.clipguard.schema.ImageUploaded;
 import io.clipguard.schema.InlineImage;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.schema.Preprocessing;
+import io.clipguard.schema.ShadowDecision;
 import io.clipguard.schema.SourcePosition;
 import io.clipguard.schema.StageTimings;
 import io.opentelemetry.api.GlobalOpenTelemetry;
@@ -47,18 +48,18 @@ public final class Moderator {
     private final EmbeddingBatcher batcher;
     private final ImagePipeline pipeline;
     private final ImageFetcher fetcher;
-    private final Supplier<ScoringPolicy> policy;
+    private final Supplier<PolicySet> policies;
     private final String instanceId;
     private final Clock clock;
     private final Tracer tracer = GlobalOpenTelemetry.getTracer("io.clipguard");
 
     public Moderator(ClipEngine engine, EmbeddingBatcher batcher, ImagePipeline pipeline, ImageFetcher fetcher,
-                     Supplier<ScoringPolicy> policy, String instanceId, Clock clock) {
+                     Supplier<PolicySet> policies, String instanceId, Clock clock) {
         this.engine = engine;
         this.batcher = batcher;
         this.pipeline = pipeline;
         this.fetcher = fetcher;
-        this.policy = policy;
+        this.policies = policies;
         this.instanceId = instanceId;
         this.clock = clock;
     }
@@ -113,13 +114,13 @@ public final class Moderator {
             return new Outcome.Rejected("MODEL_ERROR", e.getMessage());
         }
         long t3 = System.nanoTime();
-        ScoringPolicy active = policy.get();
+        PolicySet set = policies.get();
+        ScoringPolicy active = set.active();
         ScoringPolicy.Verdict verdict = active.score(embedded.vector(), event.getContentId());
         long t4 = System.nanoTime();
 
         Instant now = clock.instant();
-        List<CategoryScore> scores = verdict.scores().stream().map(s -> new CategoryScore(s.category(), s.cosine(),
-                s.probability(), s.threshold(), s.triggered())).toList();
+        List<CategoryScore> scores = scores(verdict);
         Action action = Action.valueOf(verdict.action().name());
         String traceId = span.getSpanContext().isValid() ? span.getSpanContext().getTraceId() : null;
         ModerationDecision decision = ModerationDecision.newBuilder()
@@ -148,7 +149,25 @@ public final class Moderator {
         }
         EmbeddingRecord embedding = new EmbeddingRecord(event.getContentId(), vector, engine.identity().id(),
                 engine.identity().digest(), sha, now);
-        return new Outcome.Decided(decision, audit, embedding);
+        return new Outcome.Decided(decision, audit, embedding, shadow(set, event, verdict, embedded.vector(), now));
+    }
+
+    /** The shadow version's would-be decision beside the enforced one, or null when no shadow runs. */
+    private ShadowDecision shadow(PolicySet set, ImageUploaded event, ScoringPolicy.Verdict enforced, float[] vector, Instant now) {
+        if (set.shadow() == null) {
+            return null;
+        }
+        ScoringPolicy.Verdict would = set.shadow().score(vector, event.getContentId());
+        return ShadowDecision.newBuilder().setEventId(event.getEventId()).setContentId(event.getContentId())
+                .setPolicyId(set.active().policy().id()).setActiveVersion(set.active().policy().version())
+                .setShadowVersion(set.shadow().policy().version()).setActiveAction(Action.valueOf(enforced.action().name()))
+                .setShadowAction(Action.valueOf(would.action().name())).setActiveScores(scores(enforced)).setShadowScores(scores(would))
+                .setInstanceId(instanceId).setDecidedAt(now).build();
+    }
+
+    private static List<CategoryScore> scores(ScoringPolicy.Verdict verdict) {
+        return verdict.scores().stream().map(s -> new CategoryScore(s.category(), s.cosine(), s.probability(), s.threshold(),
+                s.triggered())).toList();
     }
 
     private static String missingField(ImageUploaded e) {

@@ -17,6 +17,12 @@ public record Policy(String id, int version, String description, String model, i
                      List<Category> categories, List<String> benign, Action defaultAction, double reviewBand,
                      double reviewSampleRate) {
 
+    /** The same document under another version number (versions are assigned by the policy catalog). */
+    public Policy withVersion(int newVersion) {
+        return new Policy(id, newVersion, description, model, dimension, templates, categories, benign, defaultAction, reviewBand,
+                reviewSampleRate);
+    }
+
     /** What a decision asks the platform to do, least to most severe. */
     public enum Action {
         ALLOW, REVIEW, BLOCK

@@ -71,9 +71,10 @@ public final class PolicyFiles {
         }
         Set<ValidationMessage> problems = SCHEMA.validate(root);
         if (!problems.isEmpty()) {
-            throw new PolicyException(where + ": " + problems.stream()
+            List<String> errors = problems.stream()
                     .map(m -> m.getInstanceLocation() + ": " + m.getMessage().replaceFirst("^\\$[^:]*: ", ""))
-                    .sorted().collect(Collectors.joining("; ")));
+                    .sorted().toList();
+            throw new PolicyException(PolicyException.INVALID, where + ": " + String.join("; ", errors), errors);
         }
         return toPolicy(root);
     }
@@ -100,6 +101,22 @@ public final class PolicyFiles {
         } catch (IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** sha256 of the content alone (version zeroed): tells whether a file changed since it was last applied. */
+    public static String contentHash(Policy policy) {
+        return hash(policy.withVersion(0));
+    }
+
+    /** The document with its top-level {@code version:} set to {@code version} (added when absent), the rest untouched. */
+    public static String withVersion(String yaml, int version) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^version:[^\\n#]*").matcher(yaml);
+        if (m.find()) {
+            return yaml.substring(0, m.start()) + "version: " + version + yaml.substring(m.end());
+        }
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("(?m)^id:.*$").matcher(yaml);
+        return id.find() ? yaml.substring(0, id.end()) + "\nversion: " + version + yaml.substring(id.end())
+                : "version: " + version + "\n" + yaml;
     }
 
     private static List<String> strings(JsonNode node) {

@@ -44,14 +44,7 @@ public final class ScoringPolicy {
     }
 
     public ScoringPolicy(Policy policy, ClipEngine engine) {
-        if (policy.model() != null && !policy.model().equals(engine.identity().id())) {
-            throw new PolicyException("policy " + policy.id() + " v" + policy.version() + " was calibrated for model '"
-                    + policy.model() + "' but the loaded model is '" + engine.identity().id() + "'");
-        }
-        if (policy.dimension() > 0 && policy.dimension() != engine.dimension()) {
-            throw new PolicyException("policy " + policy.id() + " v" + policy.version() + " was calibrated for embedding dimension "
-                    + policy.dimension() + " but the loaded model gives " + engine.dimension());
-        }
+        checkCalibration(policy, engine);
         this.policy = policy;
         this.policyHash = PolicyFiles.hash(policy);
         this.logitScale = engine.logitScale();
@@ -83,14 +76,24 @@ public final class ScoringPolicy {
         for (int b = 0; b < benignVectors.length; b++) {
             logits[n + exclusionVectors.length + b] = ZeroShot.cosine(image, benignVectors[b]);
         }
-        double[] p = ZeroShot.softmax(logits, logitScale);
+        return verdict(logits, ZeroShot.softmax(logits, logitScale), contentId);
+    }
+
+    /**
+     * The verdict from each category's cosine and probability (indexes 0..categories-1 of
+     * the arrays; cosines may be null when only probabilities are known, as in backtests):
+     * the same rule whether the probabilities came from {@link #score} or a
+     * {@link BacktestScorer}.
+     */
+    public Verdict verdict(double[] cosines, double[] p, String contentId) {
+        int n = policy.categories().size();
         List<Score> scores = new ArrayList<>(n);
         Policy.Category fired = null;
         Policy.Category near = null;
         for (int c = 0; c < n; c++) {
             Policy.Category category = policy.categories().get(c);
             boolean triggered = p[c] >= category.threshold();
-            scores.add(new Score(category.id(), logits[c], p[c], category.threshold(), triggered));
+            scores.add(new Score(category.id(), cosines == null ? Double.NaN : cosines[c], p[c], category.threshold(), triggered));
             if (triggered && (fired == null || moreSevere(category, fired))) {
                 fired = category;
             }
@@ -137,6 +140,22 @@ public final class ScoringPolicy {
         }
         double[] thresholds = policy.categories().stream().mapToDouble(Policy.Category::threshold).toArray();
         return new Columns(vectors.toArray(float[][]::new), owners.stream().mapToInt(Integer::intValue).toArray(), thresholds);
+    }
+
+    /** Refuses a policy calibrated for another model id or embedding dimension than {@code engine}'s. */
+    public static void checkCalibration(Policy policy, ClipEngine engine) {
+        if (policy.model() != null && !policy.model().equals(engine.identity().id())) {
+            throw mismatch("policy " + policy.id() + " v" + policy.version() + " was calibrated for model '"
+                    + policy.model() + "' but the loaded model is '" + engine.identity().id() + "'");
+        }
+        if (policy.dimension() > 0 && policy.dimension() != engine.dimension()) {
+            throw mismatch("policy " + policy.id() + " v" + policy.version() + " was calibrated for embedding dimension "
+                    + policy.dimension() + " but the loaded model gives " + engine.dimension());
+        }
+    }
+
+    private static PolicyException mismatch(String message) {
+        return new PolicyException(PolicyException.MODEL_MISMATCH, message, List.of(message));
     }
 
     private static boolean moreSevere(Policy.Category a, Policy.Category b) {

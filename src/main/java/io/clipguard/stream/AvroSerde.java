@@ -5,6 +5,9 @@ import io.clipguard.schema.DeadLetter;
 import io.clipguard.schema.EmbeddingRecord;
 import io.clipguard.schema.ImageUploaded;
 import io.clipguard.schema.ModerationDecision;
+import io.clipguard.schema.PolicyChange;
+import io.clipguard.schema.PolicyEntry;
+import io.clipguard.schema.ShadowDecision;
 import io.clipguard.schema.StoredDecision;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,6 +35,13 @@ public final class AvroSerde<T> implements Serde<T> {
             new AvroSerde<>(DeadLetter::toByteBuffer, DeadLetter.createDecoder(KnownSchemas.store()));
     public static final AvroSerde<StoredDecision> STORED_DECISION =
             new AvroSerde<>(StoredDecision::toByteBuffer, StoredDecision.createDecoder(KnownSchemas.store()));
+
+    public static final AvroSerde<PolicyEntry> POLICY_ENTRY =
+            new AvroSerde<>(PolicyEntry::toByteBuffer, PolicyEntry.createDecoder(KnownSchemas.store()));
+    public static final AvroSerde<PolicyChange> POLICY_CHANGE =
+            new AvroSerde<>(PolicyChange::toByteBuffer, PolicyChange.createDecoder(KnownSchemas.store()));
+    public static final AvroSerde<ShadowDecision> SHADOW_DECISION =
+            new AvroSerde<>(ShadowDecision::toByteBuffer, ShadowDecision.createDecoder(KnownSchemas.store()));
 
     interface Encoder<T> {
         ByteBuffer encode(T value) throws IOException;

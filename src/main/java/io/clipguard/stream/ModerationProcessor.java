@@ -78,6 +78,9 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, Obj
             context.forward(new Record<>(key, (Object) d.decision(), ts), ModerationTopology.DECISIONS_SINK);
             context.forward(new Record<>(key, (Object) d.audit(), ts), ModerationTopology.AUDIT_SINK);
             context.forward(new Record<>(key, (Object) d.embedding(), ts), ModerationTopology.EMBEDDINGS_SINK);
+            if (d.shadow() != null) {
+                context.forward(new Record<>(key, (Object) d.shadow(), ts), ModerationTopology.SHADOW_SINK);
+            }
             store.put(key, new StoredDecision(d.decision(), d.audit()));
         } else {
             Outcome.Rejected r = (Outcome.Rejected) outcome;

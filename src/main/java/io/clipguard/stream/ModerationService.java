@@ -1,7 +1,7 @@
 package io.clipguard.stream;
 
 import io.clipguard.kafka.TopicCreator;
-import io.clipguard.moderation.Moderator;
+import io.clipguard.moderation.ModerationRuntime;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Properties;
@@ -23,9 +23,10 @@ public final class ModerationService implements AutoCloseable {
     private final ServiceSettings settings;
     private final KafkaStreams streams;
 
-    public ModerationService(ServiceSettings settings, Moderator moderator) {
+    public ModerationService(ServiceSettings settings, ModerationRuntime runtime) {
         this.settings = settings;
-        this.streams = new KafkaStreams(ModerationTopology.build(settings.topics(), moderator, Clock.systemUTC()), properties(settings));
+        this.streams = new KafkaStreams(ModerationTopology.build(settings.topics(), runtime.moderator(), runtime.policies(),
+                Clock.systemUTC()), properties(settings));
         // Bad data never reaches here (it becomes dead letters); anything else restarts the thread, not the instance.
         streams.setUncaughtExceptionHandler(e -> {
             LOG.severe("stream thread failed, replacing it: " + e);

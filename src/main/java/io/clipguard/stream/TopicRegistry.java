@@ -4,6 +4,9 @@ import io.clipguard.schema.AuditRecord;
 import io.clipguard.schema.DeadLetter;
 import io.clipguard.schema.EmbeddingRecord;
 import io.clipguard.schema.ModerationDecision;
+import io.clipguard.schema.PolicyChange;
+import io.clipguard.schema.PolicyEntry;
+import io.clipguard.schema.ShadowDecision;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
@@ -16,7 +19,8 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, ModerationDecision> decisions,
                             Topic<String, AuditRecord> audit, Topic<String, EmbeddingRecord> embeddings,
-                            Topic<String, DeadLetter> deadLetters) {
+                            Topic<String, DeadLetter> deadLetters, Topic<String, PolicyEntry> policies,
+                            Topic<String, PolicyChange> policyChanges, Topic<String, ShadowDecision> shadow) {
 
     public static final int DEFAULT_PARTITIONS = 6;
     /** Largest upload record (inline image plus event); larger images must come by URI. */
@@ -31,10 +35,21 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
     /** The default topic names, created with {@code partitions} partitions. */
     public static TopicRegistry defaults(int partitions) {
         return named("images.uploaded", "moderation.decisions", "moderation.audit", "moderation.embeddings",
-                "moderation.dlq", partitions);
+                "moderation.dlq", "moderation.policies", "moderation.policy-changes", "moderation.shadow", partitions);
     }
 
-    public static TopicRegistry named(String uploaded, String decisions, String audit, String embeddings, String dlq, int partitions) {
+    /** Topics named {@code prefix.uploaded}, {@code prefix.decisions}, ...: a private set, as tests use. */
+    public static TopicRegistry prefixed(String prefix, int partitions) {
+        return named(prefix + ".uploaded", prefix + ".decisions", prefix + ".audit", prefix + ".embeddings", prefix + ".dlq",
+                prefix + ".policies", prefix + ".policy-changes", prefix + ".shadow", partitions);
+    }
+
+    /**
+     * Policies live on one compacted partition: a version and the head that points at it are
+     * written in one transaction and must be read in that order.
+     */
+    public static TopicRegistry named(String uploaded, String decisions, String audit, String embeddings, String dlq, String policies,
+                                      String policyChanges, String shadow, int partitions) {
         return new TopicRegistry(
                 new Topic<>(uploaded, Serdes.ByteArray(), Serdes.ByteArray(), partitions,
                         Map.of("max.message.bytes", String.valueOf(MAX_UPLOAD_BYTES))),
@@ -42,10 +57,13 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
                 new Topic<>(audit, Serdes.String(), AvroSerde.AUDIT, partitions, Map.of()),
                 new Topic<>(embeddings, Serdes.String(), AvroSerde.EMBEDDING, partitions, Map.of("cleanup.policy", "compact")),
                 new Topic<>(dlq, Serdes.String(), AvroSerde.DEAD_LETTER, partitions,
-                        Map.of("max.message.bytes", String.valueOf(MAX_RECORD_BYTES))));
+                        Map.of("max.message.bytes", String.valueOf(MAX_RECORD_BYTES))),
+                new Topic<>(policies, Serdes.String(), AvroSerde.POLICY_ENTRY, 1, Map.of("cleanup.policy", "compact")),
+                new Topic<>(policyChanges, Serdes.String(), AvroSerde.POLICY_CHANGE, 1, Map.of()),
+                new Topic<>(shadow, Serdes.String(), AvroSerde.SHADOW_DECISION, partitions, Map.of()));
     }
 
     public List<Topic<?, ?>> all() {
-        return List.of(uploaded, decisions, audit, embeddings, deadLetters);
+        return List.of(uploaded, decisions, audit, embeddings, deadLetters, policies, policyChanges, shadow);
     }
 }

@@ -27,7 +27,7 @@ class ProduceTailTest {
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
              ModerationRuntime runtime = Uploads.demoRuntime(dir, "cli-test", FetchSettings.inlineOnly());
              ModerationService service = new ModerationService(new ServiceSettings(kafka.bootstrapServers(), "cli", "a",
-                     dir.resolve("state"), 2, null, TopicRegistry.defaults()), runtime.moderator()).start()) {
+                     dir.resolve("state"), 2, null, TopicRegistry.defaults()), runtime).start()) {
             ShapeScenes scenes = new ShapeScenes(4);
             Path triangle = Files.write(dir.resolve("triangle.jpg"), scenes.draw("red", "triangle", 300, 300, true).bytes());
             Path square = Files.write(dir.resolve("square.png"), scenes.draw("green", "square", 300, 200, false).bytes());

@@ -54,7 +54,7 @@ class BrokerPipelineTest {
     }
 
     static TopicRegistry topics(String prefix) {
-        return TopicRegistry.named(prefix + ".uploaded", prefix + ".decisions", prefix + ".audit", prefix + ".embeddings", prefix + ".dlq", 6);
+        return TopicRegistry.prefixed(prefix, 6);
     }
 
     @Test
@@ -85,7 +85,7 @@ class BrokerPipelineTest {
         assertThat(expectedDeadLetter.values()).as("kinds of bad input").hasSizeGreaterThanOrEqualTo(10);
         assertThat(new java.util.HashSet<>(expectedDeadLetter.values())).hasSizeGreaterThanOrEqualTo(10);
 
-        try (ModerationService service = new ModerationService(settings("mixed", topics, "a"), runtime.moderator()).start()) {
+        try (ModerationService service = new ModerationService(settings("mixed", topics, "a"), runtime).start()) {
             // Step 1: produce.
             KafkaIO.produce(kafka.bootstrapServers(), topics.uploaded().name(), records);
             // Step 2: process and read what a read_committed consumer sees.
@@ -139,7 +139,7 @@ class BrokerPipelineTest {
         assertThat(value[0]).isEqualTo((byte) 0xC3);
         assertThat(value[1]).isEqualTo((byte) 0x01);
 
-        try (ModerationService service = new ModerationService(settings("interop", topics, "a"), runtime.moderator()).start()) {
+        try (ModerationService service = new ModerationService(settings("interop", topics, "a"), runtime).start()) {
             KafkaIO.produce(kafka.bootstrapServers(), topics.uploaded().name(), List.<byte[][]>of(KafkaIO.record("interop-content", value)));
             KafkaIO.Outputs out = KafkaIO.readOutputs(kafka.bootstrapServers(), topics, 1, Duration.ofSeconds(60));
             ModerationDecision d = out.decisions().get("interop-content").get(0);

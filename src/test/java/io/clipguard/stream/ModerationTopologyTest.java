@@ -60,7 +60,7 @@ class ModerationTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
-        driver = new TopologyTestDriver(ModerationTopology.build(TOPICS, runtime.moderator(), Clock.systemUTC()), props);
+        driver = new TopologyTestDriver(ModerationTopology.build(TOPICS, runtime.moderator(), runtime.policies(), Clock.systemUTC()), props);
         uploads = driver.createInputTopic(TOPICS.uploaded().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         decisions = driver.createOutputTopic(TOPICS.decisions().name(), Serdes.String().deserializer(), AvroSerde.DECISION.deserializer());
         audit = driver.createOutputTopic(TOPICS.audit().name(), Serdes.String().deserializer(), AvroSerde.AUDIT.deserializer());

@@ -25,7 +25,8 @@ class SchemaCompatibilityTest {
         Schema.Parser parser = new Schema.Parser();
         List<Schema> current = new ArrayList<>();
         for (String file : List.of("common/CategoryScore.avsc", "ImageUploaded.avsc", "ModerationDecision.avsc", "AuditRecord.avsc",
-                "EmbeddingRecord.avsc", "DeadLetter.avsc", "StoredDecision.avsc")) {
+                "EmbeddingRecord.avsc", "DeadLetter.avsc", "StoredDecision.avsc", "PolicyEntry.avsc", "PolicyChange.avsc",
+                "ShadowDecision.avsc")) {
             current.add(parser.parse(Files.readString(Path.of("schemas", file))));
         }
         for (Schema schema : current) {

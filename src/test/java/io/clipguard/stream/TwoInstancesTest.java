@@ -25,7 +25,7 @@ class TwoInstancesTest {
 
     @Test
     void instancesSharePartitionsAndHandOverWithoutLoss() throws Exception {
-        TopicRegistry topics = TopicRegistry.named("two.uploaded", "two.decisions", "two.audit", "two.embeddings", "two.dlq", 6);
+        TopicRegistry topics = TopicRegistry.prefixed("two", 6);
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
              ModerationRuntime runtime = Uploads.demoRuntime(dir, "shared-runtime", FetchSettings.inlineOnly())) {
             ServiceSettings a = new ServiceSettings(kafka.bootstrapServers(), "two", "a", dir.resolve("a"), 2, "instance-a:1001", topics);
@@ -39,8 +39,8 @@ class TwoInstancesTest {
                 records.add(KafkaIO.record(key, Uploads.bytes(Uploads.inline(key,
                         scenes.draw(ShapeScenes.COLOURS.get(i % 4), ShapeScenes.SHAPES.get(i % 3), 200, 160, true).bytes()))));
             }
-            ModerationService serviceB = new ModerationService(b, runtime.moderator());
-            try (ModerationService serviceA = new ModerationService(a, runtime.moderator())) {
+            ModerationService serviceB = new ModerationService(b, runtime);
+            try (ModerationService serviceA = new ModerationService(a, runtime)) {
                 serviceA.start();
                 serviceB.start();
                 serviceA.awaitRunning(Duration.ofSeconds(60));

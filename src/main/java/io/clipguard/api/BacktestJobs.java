@@ -1,0 +1,107 @@
+package io.clipguard.api;
+
+import io.clipguard.policy.StoredBacktest;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * Backtests run in the background, one at a time per instance (they read a topic and
+ * keep the CPU busy), and report progress while they run: the records read from
+ * {@code moderation.embeddings}, then the rows scored. The last 20 jobs are kept.
+ */
+@ApplicationScoped
+public class BacktestJobs {
+    private static final int KEEP = 20;
+
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "clipguard-backtest");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, Job> jobs = new LinkedHashMap<>();
+
+    /** One backtest: its phase, counters and, when done, the report or the error. */
+    public static final class Job {
+        final String id = UUID.randomUUID().toString();
+        final String policyId;
+        final int version;
+        final String requestedBy;
+        final Instant submittedAt = Instant.now();
+        final AtomicLong read = new AtomicLong();
+        final AtomicLong scored = new AtomicLong();
+        volatile String state = "QUEUED";
+        volatile StoredBacktest.Report report;
+        volatile String error;
+
+        Job(String policyId, int version, String requestedBy) {
+            this.policyId = policyId;
+            this.version = version;
+            this.requestedBy = requestedBy;
+        }
+
+        public void readProgress(long n) {
+            state = "READING";
+            read.set(n);
+        }
+
+        public void scoreProgress(long n) {
+            state = "SCORING";
+            scored.set(n);
+        }
+
+        Map<String, Object> view() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("jobId", id);
+            m.put("policyId", policyId);
+            m.put("version", version);
+            m.put("requestedBy", requestedBy);
+            m.put("submittedAt", submittedAt.toString());
+            m.put("state", state);
+            m.put("recordsRead", read.get());
+            m.put("rowsScored", scored.get());
+            if (report != null) {
+                m.put("report", report);
+            }
+            if (error != null) {
+                m.put("error", error);
+            }
+            return m;
+        }
+    }
+
+    public synchronized Job submit(String policyId, int version, String requestedBy, Function<Job, StoredBacktest.Report> work) {
+        Job job = new Job(policyId, version, requestedBy);
+        jobs.put(job.id, job);
+        while (jobs.size() > KEEP) {
+            jobs.remove(jobs.keySet().iterator().next());
+        }
+        executor.submit(() -> {
+            try {
+                job.report = work.apply(job);
+                job.state = "DONE";
+            } catch (RuntimeException e) {
+                job.error = e.getMessage();
+                job.state = "FAILED";
+            }
+        });
+        return job;
+    }
+
+    public synchronized Optional<Map<String, Object>> view(String id) {
+        return Optional.ofNullable(jobs.get(id)).map(Job::view);
+    }
+
+    @PreDestroy
+    void stop() {
+        executor.shutdownNow();
+    }
+}

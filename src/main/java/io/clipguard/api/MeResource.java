@@ -1,0 +1,31 @@
+package io.clipguard.api;
+
+import io.clipguard.api.security.Roles;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.Map;
+import java.util.TreeSet;
+
+/** {@code GET /me}: who is logged in and with which roles (the editor shows controls by role). */
+@Path("/me")
+public class MeResource {
+    @Inject
+    SecurityIdentity identity;
+
+    @Inject
+    RunningService running;
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
+    public Map<String, Object> me() {
+        boolean twoPerson = running.policies().map(p -> p.writer().twoPersonRule()).orElse(false);
+        return Map.of("user", identity.getPrincipal().getName(), "roles", new TreeSet<>(identity.getRoles()),
+                "twoPersonRule", twoPerson);
+    }
+}

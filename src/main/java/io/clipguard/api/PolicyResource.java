@@ -1,0 +1,271 @@
+package io.clipguard.api;
+
+import io.clipguard.api.security.Roles;
+import io.clipguard.policy.Policy;
+import io.clipguard.policy.PolicyException;
+import io.clipguard.policy.catalog.PolicyCatalog;
+import io.clipguard.policy.catalog.PolicyCommandException;
+import io.clipguard.policy.catalog.PolicyWriter;
+import io.clipguard.policy.catalog.TextDiff;
+import io.clipguard.schema.PolicyHead;
+import io.clipguard.schema.PolicyVersion;
+import io.clipguard.stream.AvroJson;
+import io.clipguard.stream.PolicyControl;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * The policy API: read the catalog (viewer), write and try drafts (editor), publish, shadow
+ * and roll back (publisher). Every change records its author (the logged-in user), time,
+ * reason and diff in {@code moderation.policy-changes}. Errors are problem+json with a
+ * stable code: 400 invalid document, 403 role or two-person rule, 404 unknown, 409 state.
+ */
+@Path("/policies")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "policies")
+public class PolicyResource {
+    static final int MAX_BACKTEST_IMAGES = 1_000_000;
+
+    @Inject
+    RunningService running;
+
+    @Inject
+    BacktestJobs backtests;
+
+    @Inject
+    SecurityIdentity identity;
+
+    /** A new draft: the YAML, why, and the version it was edited from. */
+    public record DraftRequest(String yaml, String reason, Integer basedOn) {
+    }
+
+    /** A document to validate, optionally for a given policy id. */
+    public record ValidateRequest(String yaml, String policyId) {
+    }
+
+    /** Why a change is made. */
+    public record ChangeRequest(String reason) {
+    }
+
+    /** The earlier version to enforce again, and why. */
+    public record RollbackRequest(Integer version, String reason) {
+    }
+
+    @GET
+    @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
+    @Operation(summary = "Every policy with its head, and what this instance enforces")
+    public Map<String, Object> list() {
+        PolicyControl control = control();
+        PolicyCatalog catalog = control.catalog();
+        List<Map<String, Object>> policies = catalog.policyIds().stream().map(id -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("policyId", id);
+            m.put("head", catalog.head(id).map(AvroJson::toMap).orElse(null));
+            m.put("versions", catalog.versions(id).size());
+            m.put("latestVersion", catalog.nextVersion(id) - 1);
+            return m;
+        }).toList();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("policies", policies);
+        body.put("enforcedHere", control.policies().status());
+        return body;
+    }
+
+    @GET
+    @Path("{policyId}")
+    @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
+    @Operation(summary = "A policy's head and history (versions without their documents)")
+    public Map<String, Object> history(@PathParam("policyId") String policyId) {
+        PolicyCatalog catalog = control().catalog();
+        List<PolicyVersion> versions = catalog.versions(policyId);
+        if (versions.isEmpty()) {
+            throw new PolicyCommandException(404, "POLICY_NOT_FOUND", "no policy '" + policyId + "'");
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("policyId", policyId);
+        body.put("head", catalog.head(policyId).map(AvroJson::toMap).orElse(null));
+        body.put("versions", versions.stream().map(v -> {
+            Map<String, Object> m = AvroJson.toMap(v);
+            m.remove("yaml");
+            return m;
+        }).toList());
+        return body;
+    }
+
+    @GET
+    @Path("{policyId}/versions/{version}")
+    @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
+    @Operation(summary = "One version, with its document")
+    public Map<String, Object> version(@PathParam("policyId") String policyId, @PathParam("version") int version) {
+        return AvroJson.toMap(find(policyId, version));
+    }
+
+    @GET
+    @Path("{policyId}/diff")
+    @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
+    @Operation(summary = "Unified diff between two versions")
+    public Map<String, Object> diff(@PathParam("policyId") String policyId, @QueryParam("from") Integer from, @QueryParam("to") Integer to) {
+        if (from == null || to == null) {
+            throw new PolicyCommandException(400, "PARAMETER_MISSING", "both 'from' and 'to' versions are required");
+        }
+        PolicyVersion a = find(policyId, from);
+        PolicyVersion b = find(policyId, to);
+        return Map.of("policyId", policyId, "from", from, "to", to,
+                "diff", TextDiff.unified(a.getYaml(), b.getYaml(), policyId + " v" + from, policyId + " v" + to));
+    }
+
+    @GET
+    @Path("{policyId}/changes")
+    @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
+    @Operation(summary = "The policy's change log: who, when, why, diff")
+    public List<Map<String, Object>> changes(@PathParam("policyId") String policyId) {
+        return control().changes(policyId).stream().map(AvroJson::toMap).toList();
+    }
+
+    @POST
+    @Path("validate")
+    @RolesAllowed({Roles.EDITOR})
+    @Operation(summary = "Validate a document (schema, limits, and whether this deployment's model can enforce it)")
+    public Map<String, Object> validate(ValidateRequest request) {
+        if (request == null || request.yaml() == null) {
+            throw new PolicyCommandException(400, "BODY_MISSING", "a JSON body with 'yaml' is required");
+        }
+        Policy policy;
+        try {
+            policy = PolicyWriter.validate(request.policyId(), request.yaml(), 1);
+            control().policies().checkActivation(policy);
+        } catch (PolicyException e) {
+            throw new PolicyCommandException(400, e.code(), e.getMessage(), e.errors());
+        }
+        return Map.of("valid", true, "policyId", policy.id(), "categories", policy.categories().size());
+    }
+
+    @POST
+    @Path("{policyId}/drafts")
+    @RolesAllowed({Roles.EDITOR})
+    @Operation(summary = "Create a draft (numbered as the next version)")
+    public Response createDraft(@PathParam("policyId") String policyId, DraftRequest request) {
+        if (request == null || request.yaml() == null) {
+            throw new PolicyCommandException(400, "BODY_MISSING", "a JSON body with 'yaml' and 'reason' is required");
+        }
+        PolicyVersion draft = control().writer().createDraft(policyId, request.yaml(), request.basedOn(), author(), reason(request.reason()));
+        return Response.status(201).entity(AvroJson.toMap(draft)).build();
+    }
+
+    @POST
+    @Path("{policyId}/versions/{version}/backtest")
+    @RolesAllowed({Roles.EDITOR})
+    @Operation(summary = "Start a dry run of a version against the newest stored embeddings; poll the job for progress")
+    public Response backtest(@PathParam("policyId") String policyId, @PathParam("version") int version,
+                             @QueryParam("limit") @DefaultValue("10000") int limit) {
+        if (limit < 1 || limit > MAX_BACKTEST_IMAGES) {
+            throw new PolicyCommandException(400, "LIMIT_OUT_OF_RANGE", "limit must be between 1 and " + MAX_BACKTEST_IMAGES);
+        }
+        PolicyControl control = control();
+        PolicyVersion target = find(policyId, version);
+        BacktestJobs.Job job = backtests.submit(policyId, version, author(),
+                j -> control.backtest(target, limit, j::readProgress, j::scoreProgress));
+        return Response.accepted(backtests.view(job.id).orElseThrow()).header("Location", "/policies/backtests/" + job.id).build();
+    }
+
+    @GET
+    @Path("backtests/{jobId}")
+    @RolesAllowed({Roles.EDITOR})
+    @Operation(summary = "A backtest's progress and, when done, its report")
+    public Map<String, Object> backtestJob(@PathParam("jobId") String jobId) {
+        return backtests.view(jobId).orElseThrow(() -> new PolicyCommandException(404, "JOB_NOT_FOUND", "no backtest job " + jobId));
+    }
+
+    @POST
+    @Path("{policyId}/versions/{version}/publish")
+    @RolesAllowed({Roles.PUBLISHER})
+    @Operation(summary = "Enforce a draft on every instance")
+    public Map<String, Object> publish(@PathParam("policyId") String policyId, @PathParam("version") int version, ChangeRequest request) {
+        return head(control().writer().publish(policyId, version, author(), reason(request == null ? null : request.reason())));
+    }
+
+    @POST
+    @Path("{policyId}/versions/{version}/shadow")
+    @RolesAllowed({Roles.PUBLISHER})
+    @Operation(summary = "Score a version on live traffic beside the active one, never enforcing it")
+    public Map<String, Object> shadow(@PathParam("policyId") String policyId, @PathParam("version") int version, ChangeRequest request) {
+        return head(control().writer().shadow(policyId, version, author(), reason(request == null ? null : request.reason())));
+    }
+
+    @POST
+    @Path("{policyId}/shadow/stop")
+    @RolesAllowed({Roles.PUBLISHER})
+    @Operation(summary = "Stop scoring the shadow version")
+    public Map<String, Object> stopShadow(@PathParam("policyId") String policyId, ChangeRequest request) {
+        return head(control().writer().stopShadow(policyId, author(), reason(request == null ? null : request.reason())));
+    }
+
+    @GET
+    @Path("{policyId}/shadow/report")
+    @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
+    @Operation(summary = "How a shadow version compares with the enforced one on live traffic")
+    public Object shadowReport(@PathParam("policyId") String policyId, @QueryParam("version") Integer version) {
+        PolicyControl control = control();
+        Integer v = version != null ? version : control.catalog().head(policyId).map(PolicyHead::getShadowVersion).orElse(null);
+        if (v == null) {
+            throw new PolicyCommandException(404, "NO_SHADOW", policyId + " has no shadow version; name one with ?version=");
+        }
+        return control.shadowReport(policyId, v);
+    }
+
+    @POST
+    @Path("{policyId}/rollback")
+    @RolesAllowed({Roles.PUBLISHER})
+    @Operation(summary = "Enforce an earlier published version again")
+    public Map<String, Object> rollback(@PathParam("policyId") String policyId, RollbackRequest request) {
+        if (request == null || request.version() == null) {
+            throw new PolicyCommandException(400, "BODY_MISSING", "a JSON body with 'version' and 'reason' is required");
+        }
+        return head(control().writer().rollback(policyId, request.version(), author(), reason(request.reason())));
+    }
+
+    private PolicyVersion find(String policyId, int version) {
+        return control().catalog().version(policyId, version).orElseThrow(() -> new PolicyCommandException(404, "VERSION_NOT_FOUND",
+                "policy " + policyId + " has no version " + version));
+    }
+
+    private static Map<String, Object> head(PolicyHead head) {
+        return AvroJson.toMap(head);
+    }
+
+    private String author() {
+        return identity.getPrincipal().getName();
+    }
+
+    private static String reason(String reason) {
+        if (reason == null || reason.isBlank()) {
+            throw new PolicyCommandException(400, "REASON_REQUIRED", "every policy change needs a reason");
+        }
+        if (reason.length() > 2000) {
+            throw new PolicyCommandException(400, "REASON_TOO_LONG", "a reason has at most 2000 characters");
+        }
+        return reason.strip();
+    }
+
+    private PolicyControl control() {
+        return running.policies().orElseThrow(() -> new PolicyCommandException(503, "SERVICE_NOT_RUNNING",
+                "this process runs no moderation service"));
+    }
+}

@@ -1,0 +1,39 @@
+package io.clipguard.api;
+
+import io.clipguard.policy.catalog.PolicyCommandException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import jakarta.ws.rs.core.Response;
+import java.util.Map;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Failures of the API as problem+json with stable codes, security ones included. */
+public class ProblemMappers {
+    @ServerExceptionMapper
+    public Response command(PolicyCommandException e) {
+        return Problem.of(e.status(), e.code(), title(e.status()), e.getMessage(), Map.of("errors", e.errors()));
+    }
+
+    @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
+    public Response unauthorized() {
+        return Response.fromResponse(Problem.of(401, "UNAUTHENTICATED", "Unauthenticated", "log in (HTTP Basic) to use this endpoint", Map.of()))
+                .header("WWW-Authenticate", "Basic realm=\"clipguard\"").build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return Problem.of(403, "FORBIDDEN", "Forbidden", "your roles do not allow this", Map.of());
+    }
+
+    private static String title(int status) {
+        return switch (status) {
+            case 400 -> "Invalid request";
+            case 403 -> "Forbidden";
+            case 404 -> "Not found";
+            case 409 -> "Conflict";
+            case 503 -> "Unavailable";
+            default -> "Error";
+        };
+    }
+}

@@ -1,0 +1,95 @@
+package io.clipguard.api.security;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The embedded default's users: a text file, one user per line,
+ * {@code name:pbkdf2-sha256$...:role,role}; {@code #} starts a comment. Written by
+ * {@code clipguard user add}; read by the HTTP layer on each login (re-read when it changes).
+ */
+public final class UserFile {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
+
+    /** One user: the name, the encoded password hash, the roles. */
+    public record User(String name, String passwordHash, Set<String> roles) {
+    }
+
+    private UserFile() {
+    }
+
+    public static Map<String, User> read(Path file) throws IOException {
+        Map<String, User> users = new LinkedHashMap<>();
+        if (!Files.exists(file)) {
+            return users;
+        }
+        int lineNo = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            lineNo++;
+            String t = line.strip();
+            if (t.isEmpty() || t.startsWith("#")) {
+                continue;
+            }
+            String[] parts = t.split(":", 3);
+            if (parts.length != 3 || !NAME.matcher(parts[0]).matches()) {
+                throw new IOException(file + " line " + lineNo + ": expected name:hash:roles");
+            }
+            users.put(parts[0], new User(parts[0], parts[1], roles(parts[2])));
+        }
+        return users;
+    }
+
+    /** Adds or replaces {@code name}, hashing {@code password}; the file is replaced atomically and readable by its owner only. */
+    public static void put(Path file, String name, char[] password, Set<String> roles) throws IOException {
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("user name must match " + NAME.pattern());
+        }
+        if (password.length < 8) {
+            throw new IllegalArgumentException("password must have at least 8 characters");
+        }
+        for (String r : roles) {
+            if (!Roles.ALL.contains(r)) {
+                throw new IllegalArgumentException("unknown role '" + r + "' (roles: viewer, editor, publisher)");
+            }
+        }
+        Map<String, User> users = read(file);
+        users.put(name, new User(name, PasswordHash.hash(password), new LinkedHashSet<>(roles)));
+        List<String> lines = new ArrayList<>(List.of("# ClipGuard users: name:password-hash:roles (written by 'clipguard user add')"));
+        users.values().forEach(u -> lines.add(u.name() + ":" + u.passwordHash() + ":" + String.join(",", u.roles())));
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, ".users", ".tmp");
+        try {
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: leave the default permissions
+        }
+        Files.write(tmp, lines, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The user's roles when {@code password} is theirs. */
+    public static Optional<Set<String>> authenticate(Map<String, User> users, String name, char[] password) {
+        User u = users.get(name);
+        return u != null && PasswordHash.matches(password, u.passwordHash()) ? Optional.of(u.roles()) : Optional.empty();
+    }
+
+    private static Set<String> roles(String csv) {
+        Set<String> out = new LinkedHashSet<>();
+        Arrays.stream(csv.split(",")).map(String::strip).filter(r -> !r.isEmpty()).forEach(out::add);
+        return out;
+    }
+}

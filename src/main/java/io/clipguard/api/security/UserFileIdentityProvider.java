@@ -1,0 +1,110 @@
+package io.clipguard.api.security;
+
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.identity.AuthenticationRequestContext;
+import io.quarkus.security.identity.IdentityProvider;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.security.identity.request.UsernamePasswordAuthenticationRequest;
+import io.quarkus.security.runtime.QuarkusPrincipal;
+import io.quarkus.security.runtime.QuarkusSecurityIdentity;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * HTTP Basic logins against the local {@link UserFile} (the embedded default; production
+ * uses OIDC/JWT, see the README). PBKDF2 is slow on purpose, and Basic sends credentials on
+ * every request, so a verified login is remembered for five minutes under a keyed hash of
+ * name and password (never the password itself); editing the file forgets them all.
+ */
+@ApplicationScoped
+public class UserFileIdentityProvider implements IdentityProvider<UsernamePasswordAuthenticationRequest> {
+    private static final Logger LOG = Logger.getLogger(UserFileIdentityProvider.class.getName());
+    private static final long REMEMBER_NANOS = 5L * 60 * 1_000_000_000L;
+
+    @ConfigProperty(name = "clipguard.users-file", defaultValue = ".cache/users")
+    Path usersFile;
+
+    private final byte[] cacheKey = new SecureRandom().generateSeed(32);
+    private final Map<String, Remembered> verified = new ConcurrentHashMap<>();
+    private volatile FileTime loadedStamp;
+    private volatile Map<String, UserFile.User> users = Map.of();
+
+    private record Remembered(Set<String> roles, long until) {
+    }
+
+    @Override
+    public Class<UsernamePasswordAuthenticationRequest> getRequestType() {
+        return UsernamePasswordAuthenticationRequest.class;
+    }
+
+    @Override
+    public Uni<SecurityIdentity> authenticate(UsernamePasswordAuthenticationRequest request, AuthenticationRequestContext context) {
+        return context.runBlocking(() -> {
+            String name = request.getUsername();
+            char[] password = request.getPassword().getPassword();
+            Set<String> roles = roles(name, password).orElseThrow(AuthenticationFailedException::new);
+            return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(name)).addRoles(roles).build();
+        });
+    }
+
+    /** The path logins are checked against (the demo creates it when missing). */
+    public Path usersFile() {
+        return usersFile;
+    }
+
+    private Optional<Set<String>> roles(String name, char[] password) {
+        reloadIfChanged();
+        String key = fingerprint(name, password);
+        Remembered r = verified.get(key);
+        if (r != null && r.until() > System.nanoTime()) {
+            return Optional.of(r.roles());
+        }
+        Optional<Set<String>> roles = UserFile.authenticate(users, name, password);
+        roles.ifPresent(set -> verified.put(key, new Remembered(set, System.nanoTime() + REMEMBER_NANOS)));
+        return roles;
+    }
+
+    private synchronized void reloadIfChanged() {
+        try {
+            FileTime stamp = Files.exists(usersFile) ? Files.getLastModifiedTime(usersFile) : FileTime.fromMillis(0);
+            if (!stamp.equals(loadedStamp)) {
+                users = UserFile.read(usersFile);
+                verified.clear();
+                loadedStamp = stamp;
+            }
+        } catch (IOException e) {
+            LOG.warning("users file unreadable, nobody can log in: " + e.getMessage());
+            users = Map.of();
+            verified.clear();
+        }
+    }
+
+    private String fingerprint(String name, char[] password) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(cacheKey, "HmacSHA256"));
+            mac.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            mac.update((byte) 0);
+            mac.update(new String(password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(mac.doFinal());
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

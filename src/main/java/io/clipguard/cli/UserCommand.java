@@ -1,0 +1,49 @@
+package io.clipguard.cli;
+
+import io.clipguard.api.security.UserFile;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code clipguard user ...}: the local user file of the embedded default. */
+@Command(name = "user", mixinStandardHelpOptions = true, description = "Manage the local users of the policy API and editor.",
+        subcommands = {UserCommand.Add.class})
+class UserCommand {
+
+    /** {@code clipguard user add NAME --role R...}: the password comes from CLIPGUARD_PASSWORD or the first line of stdin. */
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Add or replace a user; the password is read from env CLIPGUARD_PASSWORD or the first line of stdin.")
+    static class Add implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME", description = "User name.")
+        String name;
+
+        @Option(names = "--role", required = true, description = "viewer, editor or publisher; repeat for several.")
+        List<String> roles;
+
+        @Option(names = "--file", defaultValue = "${env:CLIPGUARD_USERS_FILE:-.cache/users}",
+                description = "The users file (env CLIPGUARD_USERS_FILE; default: ${DEFAULT-VALUE}).")
+        Path file;
+
+        @Override
+        public Integer call() throws IOException {
+            String password = System.getenv("CLIPGUARD_PASSWORD");
+            if (password == null || password.isEmpty()) {
+                password = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            }
+            if (password == null || password.isEmpty()) {
+                throw new CliFailure("PASSWORD_MISSING", CliFailure.USAGE, "give the password in CLIPGUARD_PASSWORD or on stdin");
+            }
+            UserFile.put(file, name, password.toCharArray(), new LinkedHashSet<>(roles));
+            System.out.println("user " + name + " " + roles + " written to " + file);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.clipguard.moderation;
+
+import io.clipguard.clip.ClipEngine;
+import io.clipguard.policy.Policy;
+import io.clipguard.policy.PolicyException;
+import io.clipguard.policy.ScoringPolicy;
+import io.clipguard.policy.catalog.PolicyCatalog;
+import io.clipguard.policy.catalog.PolicyListener;
+import io.clipguard.policy.catalog.PolicyWriter;
+import io.clipguard.schema.PolicyHead;
+import io.clipguard.schema.PolicyVersion;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * Hot reload: follows the catalog and, when the head of the enforced policy changes,
+ * prepares the new version (prompt vectors embedded once per version, on the global-store
+ * thread, never on a stream thread) and swaps it in with one reference write. A version
+ * this model cannot enforce (calibrated for another model) is refused: the previous one
+ * stays, and {@link #status()} says why.
+ */
+public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
+    private static final Logger LOG = Logger.getLogger(PolicySwitch.class.getName());
+
+    private final ClipEngine engine;
+    private final String enforcedId;
+    private final AtomicReference<PolicySet> current;
+    private final Map<Integer, ScoringPolicy> prepared = new ConcurrentHashMap<>();
+    private volatile PolicyCatalog catalog = PolicyCatalog.of(Map.of());
+    private volatile String lastError;
+    private volatile PolicyHead refused;
+    private volatile Instant switchedAt = Instant.now();
+
+    /** What this instance enforces now, for the API and logs. */
+    public record Status(String policyId, int activeVersion, Integer shadowVersion, Instant switchedAt, String lastError) {
+    }
+
+    /** Starts with {@code initial} (a file), until the catalog names a head for its id. */
+    public PolicySwitch(ClipEngine engine, Policy initial) {
+        this.engine = engine;
+        this.enforcedId = initial.id();
+        this.current = new AtomicReference<>(new PolicySet(new ScoringPolicy(initial, engine), null));
+    }
+
+    @Override
+    public PolicySet get() {
+        return current.get();
+    }
+
+    public String enforcedId() {
+        return enforcedId;
+    }
+
+    /** The catalog as this instance last saw it. */
+    public PolicyCatalog catalog() {
+        return catalog;
+    }
+
+    public Status status() {
+        PolicySet set = current.get();
+        return new Status(enforcedId, set.active().policy().version(), set.shadow() == null ? null : set.shadow().policy().version(),
+                switchedAt, lastError);
+    }
+
+    /** Builds the scoring form of a stored version for this model (cached per version), or throws {@link PolicyException}. */
+    public ScoringPolicy prepare(PolicyVersion version) {
+        if (!version.getPolicyId().equals(enforcedId)) {
+            return new ScoringPolicy(PolicyWriter.validate(version.getPolicyId(), version.getYaml(), version.getVersion()), engine);
+        }
+        return prepared.computeIfAbsent(version.getVersion(),
+                v -> new ScoringPolicy(PolicyWriter.validate(enforcedId, version.getYaml(), v), engine));
+    }
+
+    /** Throws {@link PolicyException} when this model cannot enforce {@code policy}. */
+    public void checkActivation(Policy policy) {
+        ScoringPolicy.checkCalibration(policy, engine);
+    }
+
+    @Override
+    public void policiesChanged(PolicyCatalog latest) {
+        try {
+            switchTo(latest);
+        } finally {
+            // Published after the swap: whoever sees a head in the catalog finds it enforced.
+            this.catalog = latest;
+        }
+    }
+
+    private void switchTo(PolicyCatalog latest) {
+        Optional<PolicyHead> head = latest.head(enforcedId);
+        if (head.isEmpty()) {
+            return;
+        }
+        PolicySet now = current.get();
+        Integer wantShadow = head.get().getShadowVersion();
+        boolean sameActive = now.active().policy().version() == head.get().getActiveVersion() && prepared.containsKey(head.get().getActiveVersion());
+        boolean sameShadow = wantShadow == null ? now.shadow() == null : now.shadow() != null && now.shadow().policy().version() == wantShadow;
+        if ((sameActive && sameShadow) || head.get().equals(refused)) {
+            return;
+        }
+        try {
+            ScoringPolicy active = sameActive ? now.active() : prepare(latest.version(enforcedId, head.get().getActiveVersion())
+                    .orElseThrow(() -> new PolicyException("head names " + enforcedId + " v" + head.get().getActiveVersion() + ", which is missing")));
+            ScoringPolicy shadow = wantShadow == null ? null : latest.version(enforcedId, wantShadow).map(this::prepare).orElse(null);
+            current.set(new PolicySet(active, shadow));
+            switchedAt = Instant.now();
+            lastError = null;
+            LOG.info("policy " + enforcedId + ": enforcing v" + active.policy().version()
+                    + (shadow == null ? "" : ", shadow v" + shadow.policy().version()));
+        } catch (PolicyException e) {
+            lastError = e.getMessage();
+            refused = head.get();
+            LOG.severe("policy " + enforcedId + ": refused to activate head " + head.get() + ": " + e.getMessage()
+                    + "; still enforcing v" + now.active().policy().version());
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.clipguard.policy;
+
+import ai.onnxruntime.OrtException;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongConsumer;
+
+/**
+ * A dry run: re-scores stored image embeddings with the enforced version and with a
+ * draft, and reports what would change. Probabilities come from a {@link BacktestScorer}
+ * per version (chunked, so memory stays bounded), actions from the same
+ * {@link ScoringPolicy#verdict} rule live traffic uses, so "before" reproduces the
+ * enforced decisions.
+ */
+public final class StoredBacktest {
+    static final int CHUNK = 8192;
+    static final int SAMPLES = 5;
+
+    private StoredBacktest() {
+    }
+
+    /**
+     * @param changed   decisions whose action differs
+     * @param actions   per action: count before, count after
+     * @param triggered per category: images that triggered it before, after
+     * @param samples   per direction ("ALLOW->BLOCK"): up to five contentIds
+     */
+    public record Report(int images, int beforeVersion, int afterVersion, int changed, Map<String, long[]> actions,
+                         Map<String, long[]> triggered, Map<String, List<String>> samples, double millis) {
+    }
+
+    /**
+     * @param vectors  {@code rows} L2-normalised embeddings, row-major, in a direct buffer
+     * @param progress told the number of rows scored so far, after each chunk
+     */
+    public static Report run(ScoringPolicy before, ScoringPolicy after, List<String> contentIds, FloatBuffer vectors, int rows,
+                             LongConsumer progress) throws OrtException {
+        long t0 = System.nanoTime();
+        Map<String, long[]> actions = new LinkedHashMap<>();
+        for (Policy.Action a : Policy.Action.values()) {
+            actions.put(a.name(), new long[2]);
+        }
+        Map<String, long[]> triggered = new LinkedHashMap<>();
+        before.policy().categories().forEach(c -> triggered.put(c.id(), new long[2]));
+        after.policy().categories().forEach(c -> triggered.putIfAbsent(c.id(), new long[2]));
+        Map<String, List<String>> samples = new LinkedHashMap<>();
+        int changed = 0;
+        try (BacktestScorer b = BacktestScorer.of(before); BacktestScorer a = BacktestScorer.of(after)) {
+            int dim = b.dimension();
+            for (int start = 0; start < rows; start += CHUNK) {
+                int n = Math.min(CHUNK, rows - start);
+                FloatBuffer chunk = vectors.duplicate().position(start * dim).limit((start + n) * dim).slice();
+                float[] pb = b.probabilities(chunk, n);
+                float[] pa = a.probabilities(chunk, n);
+                for (int r = 0; r < n; r++) {
+                    String id = contentIds.get(start + r);
+                    ScoringPolicy.Verdict vb = before.verdict(null, row(pb, r, b.categories()), id);
+                    ScoringPolicy.Verdict va = after.verdict(null, row(pa, r, a.categories()), id);
+                    actions.get(vb.action().name())[0]++;
+                    actions.get(va.action().name())[1]++;
+                    count(vb, triggered, 0);
+                    count(va, triggered, 1);
+                    if (vb.action() != va.action()) {
+                        changed++;
+                        List<String> s = samples.computeIfAbsent(vb.action() + "->" + va.action(), k -> new ArrayList<>());
+                        if (s.size() < SAMPLES) {
+                            s.add(id);
+                        }
+                    }
+                }
+                progress.accept(start + n);
+            }
+        }
+        return new Report(rows, before.policy().version(), after.policy().version(), changed, actions, triggered, samples,
+                (System.nanoTime() - t0) / 1e6);
+    }
+
+    private static void count(ScoringPolicy.Verdict v, Map<String, long[]> triggered, int side) {
+        for (ScoringPolicy.Score s : v.scores()) {
+            if (s.triggered()) {
+                triggered.get(s.category())[side]++;
+            }
+        }
+    }
+
+    private static double[] row(float[] p, int r, int categories) {
+        double[] out = new double[categories];
+        for (int c = 0; c < categories; c++) {
+            out[c] = p[r * categories + c];
+        }
+        return out;
+    }
+}

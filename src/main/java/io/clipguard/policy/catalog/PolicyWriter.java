@@ -1,0 +1,257 @@
+package io.clipguard.policy.catalog;
+
+import io.clipguard.policy.Policy;
+import io.clipguard.policy.PolicyException;
+import io.clipguard.policy.PolicyFiles;
+import io.clipguard.schema.PolicyChange;
+import io.clipguard.schema.PolicyChangeKind;
+import io.clipguard.schema.PolicyEntry;
+import io.clipguard.schema.PolicyHead;
+import io.clipguard.schema.PolicyState;
+import io.clipguard.schema.PolicyVersion;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * The policy commands: create a draft, publish (active or shadow), stop a shadow, roll back,
+ * apply a file. Each checks the rules against the current catalog, then writes the new
+ * entries together with a {@link PolicyChange} audit record (author, time, reason, diff),
+ * and waits until this instance's catalog shows the change, so that a caller reads its own
+ * write.
+ *
+ * <p>Commands are serialised within a process. Two instances creating drafts of one policy
+ * in the same instant could pick the same version number; the later write wins. The
+ * editor's traffic makes that rare, and the change log records both.
+ */
+public final class PolicyWriter {
+    private final PolicyPublisher out;
+    private final Supplier<PolicyCatalog> catalog;
+    private final Consumer<Policy> activationCheck;
+    private final boolean twoPersonRule;
+    private final Clock clock;
+    private final Duration visibility;
+
+    /**
+     * @param activationCheck throws {@link PolicyException} when this deployment cannot enforce the policy (model mismatch)
+     * @param twoPersonRule   when true, nobody publishes a draft they created
+     * @param visibility      how long to wait for the catalog to show a write; zero to not wait
+     */
+    public PolicyWriter(PolicyPublisher out, Supplier<PolicyCatalog> catalog, Consumer<Policy> activationCheck, boolean twoPersonRule,
+                        Clock clock, Duration visibility) {
+        this.out = out;
+        this.catalog = catalog;
+        this.activationCheck = activationCheck;
+        this.twoPersonRule = twoPersonRule;
+        this.clock = clock;
+        this.visibility = visibility;
+    }
+
+    public boolean twoPersonRule() {
+        return twoPersonRule;
+    }
+
+    /** Parses and validates a document for {@code policyId} (null: any id), as it would be stored under {@code version}. */
+    public static Policy validate(String policyId, String yaml, int version) {
+        Policy policy = PolicyFiles.parse(PolicyFiles.withVersion(yaml, version), "policy");
+        if (policyId != null && !policy.id().equals(policyId)) {
+            throw new PolicyException(PolicyException.INVALID, "policy: id '" + policy.id() + "' does not match '" + policyId + "'",
+                    java.util.List.of("$.id: expected '" + policyId + "', found '" + policy.id() + "'"));
+        }
+        return policy;
+    }
+
+    public synchronized PolicyVersion createDraft(String policyId, String yaml, Integer basedOn, String author, String reason) {
+        PolicyCatalog now = catalog.get();
+        int version = now.nextVersion(policyId);
+        Policy policy = invalidAs400(() -> validate(policyId, yaml, version));
+        if (basedOn != null && now.version(policyId, basedOn).isEmpty()) {
+            throw notFound(policyId, basedOn);
+        }
+        Instant at = now();
+        String stored = PolicyFiles.withVersion(yaml, version);
+        PolicyVersion draft = PolicyVersion.newBuilder().setPolicyId(policyId).setVersion(version).setState(PolicyState.DRAFT)
+                .setYaml(stored).setContentHash(PolicyFiles.contentHash(policy)).setAuthor(author).setCreatedAt(at)
+                .setReason(reason).setBasedOn(basedOn).build();
+        Optional<PolicyVersion> base = basedOn != null ? now.version(policyId, basedOn) : now.active(policyId);
+        write(Map.of(PolicyCatalog.versionKey(policyId, version), new PolicyEntry(draft)),
+                change(policyId, PolicyChangeKind.DRAFT_CREATED, base.map(PolicyVersion::getVersion).orElse(null), version, author, at,
+                        reason, base.map(PolicyVersion::getYaml).orElse(""), stored),
+                c -> c.version(policyId, version).isPresent());
+        return draft;
+    }
+
+    /** Makes {@code version} (a draft, or a version already in shadow) the enforced one. */
+    public synchronized PolicyHead publish(String policyId, int version, String author, String reason) {
+        PolicyCatalog now = catalog.get();
+        PolicyVersion target = now.version(policyId, version).orElseThrow(() -> notFound(policyId, version));
+        Optional<PolicyHead> head = now.head(policyId);
+        if (target.getState() != PolicyState.DRAFT) {
+            throw new PolicyCommandException(409, "NOT_A_DRAFT", policyId + " v" + version
+                    + " is already published; use rollback to enforce an earlier version again");
+        }
+        if (twoPersonRule && target.getAuthor().equals(author)) {
+            throw new PolicyCommandException(403, "TWO_PERSON_RULE", "two-person rule: " + author + " wrote " + policyId + " v" + version
+                    + " and cannot also publish it");
+        }
+        checkActivation(target);
+        Instant at = now();
+        PolicyVersion published = PolicyVersion.newBuilder(target).setState(PolicyState.PUBLISHED).setPublishedBy(author)
+                .setPublishedAt(at).build();
+        Integer shadow = head.map(PolicyHead::getShadowVersion).filter(s -> s != version).orElse(null);
+        PolicyHead next = new PolicyHead(policyId, version, shadow, author, at, reason);
+        Map<String, PolicyEntry> entries = new LinkedHashMap<>();
+        entries.put(PolicyCatalog.versionKey(policyId, version), new PolicyEntry(published));
+        entries.put(PolicyCatalog.headKey(policyId), new PolicyEntry(next));
+        Optional<PolicyVersion> before = now.active(policyId);
+        write(entries, change(policyId, PolicyChangeKind.PUBLISHED, before.map(PolicyVersion::getVersion).orElse(null), version, author,
+                at, reason, before.map(PolicyVersion::getYaml).orElse(""), target.getYaml()), c -> headIs(c, policyId, next));
+        return next;
+    }
+
+    /** Scores {@code version} beside the active version on live traffic, never enforcing it. */
+    public synchronized PolicyHead shadow(String policyId, int version, String author, String reason) {
+        PolicyCatalog now = catalog.get();
+        PolicyVersion target = now.version(policyId, version).orElseThrow(() -> notFound(policyId, version));
+        PolicyHead head = now.head(policyId).orElseThrow(() -> new PolicyCommandException(409, "NO_ACTIVE_VERSION",
+                policyId + " has no active version to compare a shadow with; publish one first"));
+        if (head.getActiveVersion() == version) {
+            throw new PolicyCommandException(409, "ALREADY_ACTIVE", policyId + " v" + version + " is the active version");
+        }
+        checkActivation(target);
+        Instant at = now();
+        PolicyHead next = new PolicyHead(policyId, head.getActiveVersion(), version, author, at, reason);
+        PolicyVersion active = now.active(policyId).orElseThrow();
+        write(Map.of(PolicyCatalog.headKey(policyId), new PolicyEntry(next)), change(policyId, PolicyChangeKind.SHADOW_STARTED,
+                head.getActiveVersion(), version, author, at, reason, active.getYaml(), target.getYaml()), c -> headIs(c, policyId, next));
+        return next;
+    }
+
+    public synchronized PolicyHead stopShadow(String policyId, String author, String reason) {
+        PolicyHead head = catalog.get().head(policyId).filter(h -> h.getShadowVersion() != null)
+                .orElseThrow(() -> new PolicyCommandException(409, "NO_SHADOW", policyId + " has no shadow version"));
+        Instant at = now();
+        PolicyHead next = new PolicyHead(policyId, head.getActiveVersion(), null, author, at, reason);
+        write(Map.of(PolicyCatalog.headKey(policyId), new PolicyEntry(next)), change(policyId, PolicyChangeKind.SHADOW_STOPPED,
+                head.getShadowVersion(), null, author, at, reason, "", ""), c -> headIs(c, policyId, next));
+        return next;
+    }
+
+    /** Enforces an earlier published version again (no two-person rule: rollbacks are for emergencies). */
+    public synchronized PolicyHead rollback(String policyId, int version, String author, String reason) {
+        PolicyCatalog now = catalog.get();
+        PolicyVersion target = now.version(policyId, version).orElseThrow(() -> notFound(policyId, version));
+        PolicyHead head = now.head(policyId).orElseThrow(() -> new PolicyCommandException(404, "POLICY_NOT_FOUND",
+                "policy " + policyId + " has never been published"));
+        if (target.getState() != PolicyState.PUBLISHED) {
+            throw new PolicyCommandException(409, "NOT_PUBLISHED", policyId + " v" + version + " was never published; publish it instead");
+        }
+        if (head.getActiveVersion() == version) {
+            throw new PolicyCommandException(409, "ALREADY_ACTIVE", policyId + " v" + version + " is already the active version");
+        }
+        checkActivation(target);
+        Instant at = now();
+        Integer shadow = head.getShadowVersion() != null && head.getShadowVersion() != version ? head.getShadowVersion() : null;
+        PolicyHead next = new PolicyHead(policyId, version, shadow, author, at, reason);
+        String before = now.active(policyId).map(PolicyVersion::getYaml).orElse("");
+        write(Map.of(PolicyCatalog.headKey(policyId), new PolicyEntry(next)), change(policyId, PolicyChangeKind.ROLLED_BACK,
+                head.getActiveVersion(), version, author, at, reason, before, target.getYaml()), c -> headIs(c, policyId, next));
+        return next;
+    }
+
+    /**
+     * Publishes a policy file when its content differs from the active version (the
+     * version number in the file is ignored: the catalog numbers versions). Files are
+     * reviewed in version control, so the two-person rule does not apply.
+     *
+     * @return the new active version, or empty when the file's content is already active
+     */
+    public synchronized Optional<PolicyHead> applyFile(String yaml, String where, String author) {
+        Policy parsed = PolicyFiles.parse(PolicyFiles.withVersion(yaml, 1), where);
+        PolicyCatalog now = catalog.get();
+        Optional<PolicyVersion> active = now.active(parsed.id());
+        if (active.isPresent() && active.get().getContentHash().equals(PolicyFiles.contentHash(parsed))) {
+            return Optional.empty();
+        }
+        int version = now.nextVersion(parsed.id());
+        Policy policy = parsed.withVersion(version);
+        checkActivation(policy);
+        Instant at = now();
+        String stored = PolicyFiles.withVersion(yaml, version);
+        String reason = "applied from " + where;
+        PolicyVersion published = PolicyVersion.newBuilder().setPolicyId(policy.id()).setVersion(version).setState(PolicyState.PUBLISHED)
+                .setYaml(stored).setContentHash(PolicyFiles.contentHash(policy)).setAuthor(author).setCreatedAt(at).setReason(reason)
+                .setBasedOn(active.map(PolicyVersion::getVersion).orElse(null)).setPublishedBy(author).setPublishedAt(at).build();
+        Integer shadow = now.head(policy.id()).map(PolicyHead::getShadowVersion).orElse(null);
+        PolicyHead next = new PolicyHead(policy.id(), version, shadow, author, at, reason);
+        Map<String, PolicyEntry> entries = new LinkedHashMap<>();
+        entries.put(PolicyCatalog.versionKey(policy.id(), version), new PolicyEntry(published));
+        entries.put(PolicyCatalog.headKey(policy.id()), new PolicyEntry(next));
+        write(entries, change(policy.id(), PolicyChangeKind.PUBLISHED, active.map(PolicyVersion::getVersion).orElse(null), version,
+                author, at, reason, active.map(PolicyVersion::getYaml).orElse(""), stored), c -> headIs(c, policy.id(), next));
+        return Optional.of(next);
+    }
+
+    /** Millisecond precision, as the Avro timestamps store it, so that a written head equals the one read back. */
+    private Instant now() {
+        return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    }
+
+    private void checkActivation(PolicyVersion version) {
+        checkActivation(invalidAs400(() -> validate(version.getPolicyId(), version.getYaml(), version.getVersion())));
+    }
+
+    private void checkActivation(Policy policy) {
+        invalidAs400(() -> {
+            activationCheck.accept(policy);
+            return policy;
+        });
+    }
+
+    private static Policy invalidAs400(Supplier<Policy> parse) {
+        try {
+            return parse.get();
+        } catch (PolicyException e) {
+            throw new PolicyCommandException(400, e.code(), e.getMessage(), e.errors());
+        }
+    }
+
+    private static boolean headIs(PolicyCatalog c, String policyId, PolicyHead expected) {
+        return c.head(policyId).map(expected::equals).orElse(false);
+    }
+
+    private static PolicyChange change(String policyId, PolicyChangeKind kind, Integer from, Integer to, String author, Instant at,
+                                       String reason, String before, String after) {
+        String diff = TextDiff.unified(before, after, from == null ? "/dev/null" : policyId + " v" + from,
+                to == null ? "/dev/null" : policyId + " v" + to);
+        return new PolicyChange(UUID.randomUUID().toString(), policyId, kind, from, to, author, at, reason, diff);
+    }
+
+    private static PolicyCommandException notFound(String policyId, int version) {
+        return new PolicyCommandException(404, "VERSION_NOT_FOUND", "policy " + policyId + " has no version " + version);
+    }
+
+    private void write(Map<String, PolicyEntry> entries, PolicyChange change, Predicate<PolicyCatalog> visible) {
+        out.write(entries, change);
+        long deadline = System.nanoTime() + visibility.toNanos();
+        while (!visibility.isZero() && !visible.test(catalog.get())) {
+            if (System.nanoTime() > deadline) {
+                throw new PolicyCommandException(504, "NOT_YET_VISIBLE", "the change was written but this instance has not seen it within "
+                        + visibility.toMillis() + " ms");
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the change to become visible", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.clipguard.stream;
+
+import io.clipguard.moderation.PolicySwitch;
+import io.clipguard.policy.PolicyException;
+import io.clipguard.policy.ScoringPolicy;
+import io.clipguard.policy.ShadowComparison;
+import io.clipguard.policy.StoredBacktest;
+import io.clipguard.policy.catalog.PolicyCatalog;
+import io.clipguard.policy.catalog.PolicyCommandException;
+import io.clipguard.policy.catalog.PolicyFileSync;
+import io.clipguard.policy.catalog.PolicyWriter;
+import io.clipguard.schema.PolicyChange;
+import io.clipguard.schema.PolicyVersion;
+import io.clipguard.schema.ShadowDecision;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongConsumer;
+import java.util.logging.Logger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * One instance's policy desk: the writer that publishes to {@code moderation.policies}, the
+ * start-up apply and dev-mode watch of policy files, backtests over stored embeddings, the
+ * shadow comparison and the change log. Reads come from the instance's own global store
+ * (through the {@link PolicySwitch}); writes wait until that store shows them.
+ */
+public final class PolicyControl implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(PolicyControl.class.getName());
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
+
+    private final String bootstrapServers;
+    private final TopicRegistry topics;
+    private final PolicySwitch policies;
+    private final String modelDigest;
+    private final PolicyLog log;
+    private final PolicyWriter writer;
+    private final boolean twoPersonRule;
+    private PolicyFileSync files;
+
+    public PolicyControl(String bootstrapServers, TopicRegistry topics, PolicySwitch policies, String modelDigest, String instanceId,
+                         boolean twoPersonRule) {
+        this.bootstrapServers = bootstrapServers;
+        this.topics = topics;
+        this.policies = policies;
+        this.modelDigest = modelDigest;
+        this.twoPersonRule = twoPersonRule;
+        this.log = new PolicyLog(bootstrapServers, topics, instanceId);
+        this.writer = new PolicyWriter(log, policies::catalog, policies::checkActivation, twoPersonRule, Clock.systemUTC(),
+                Duration.ofSeconds(10));
+    }
+
+    /** The live writer (reads its own writes through this instance's global store). */
+    public PolicyWriter writer() {
+        return writer;
+    }
+
+    public PolicySwitch policies() {
+        return policies;
+    }
+
+    public PolicyCatalog catalog() {
+        return policies.catalog();
+    }
+
+    /**
+     * Before the service starts: applies each policy file whose content differs from the
+     * active version in the topic (read to its end, as no store runs yet).
+     */
+    public List<PolicyFileSync.Applied> applyFiles(List<Path> paths) {
+        files = new PolicyFileSync(paths);
+        List<PolicyFileSync.Applied> applied = files.applyAll(startupWriter());
+        for (PolicyFileSync.Applied a : applied) {
+            LOG.info(a.file() + ": " + a.newVersion().map(v -> a.policyId() + " v" + v + " published")
+                    .orElse(a.skipped() != null ? "skipped, " + a.skipped() : "content already active"));
+        }
+        return applied;
+    }
+
+    /** Before the service starts: applies a document that is not a file (the bundled default policy) when it changed. */
+    public void applyText(String yaml, String where) {
+        startupWriter().applyFile(yaml, where, where).ifPresent(h -> LOG.info(where + ": " + h.getPolicyId() + " v"
+                + h.getActiveVersion() + " published"));
+    }
+
+    private PolicyWriter startupWriter() {
+        return new PolicyWriter(log, () -> PolicyCatalog.of(PolicyLog.readAll(bootstrapServers, topics, READ_TIMEOUT)),
+                policies::checkActivation, twoPersonRule, Clock.systemUTC(), Duration.ZERO);
+    }
+
+    /** Dev mode: applies each saved edit of the policy files given to {@link #applyFiles}. */
+    public void watchFiles(long intervalMs) {
+        if (files != null) {
+            files.watch(writer, intervalMs);
+        }
+    }
+
+    /**
+     * Dry run of {@code draft} against the newest {@code limit} stored embeddings of this
+     * instance's model digest, compared with the enforced version.
+     */
+    public StoredBacktest.Report backtest(PolicyVersion draft, int limit, LongConsumer readProgress, LongConsumer scoreProgress) {
+        ScoringPolicy after;
+        try {
+            after = policies.prepare(draft);
+        } catch (PolicyException e) {
+            throw new PolicyCommandException(400, e.code(), e.getMessage(), e.errors());
+        }
+        ScoringPolicy before = draft.getPolicyId().equals(policies.enforcedId()) ? policies.get().active()
+                : catalog().active(draft.getPolicyId()).map(policies::prepare).orElse(after);
+        EmbeddingArchive.Stored stored = EmbeddingArchive.latest(bootstrapServers, topics.embeddings().name(), modelDigest, limit,
+                readProgress, READ_TIMEOUT);
+        try {
+            return StoredBacktest.run(before, after, stored.contentIds(), stored.vectors(), stored.rows(), scoreProgress);
+        } catch (ai.onnxruntime.OrtException e) {
+            throw new IllegalStateException("backtest scoring failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Every shadow decision recorded for {@code policyId} v{@code shadowVersion}, compared. */
+    public ShadowComparison.Report shadowReport(String policyId, int shadowVersion) {
+        ShadowComparison comparison = new ShadowComparison();
+        Integer active = null;
+        for (ConsumerRecord<String, byte[]> r : PolicyLog.readTopic(bootstrapServers, topics.shadow().name(), READ_TIMEOUT)) {
+            try {
+                ShadowDecision d = AvroSerde.SHADOW_DECISION.decode(r.value());
+                if (d.getPolicyId().equals(policyId) && d.getShadowVersion() == shadowVersion) {
+                    comparison.add(d);
+                    active = d.getActiveVersion();
+                }
+            } catch (Exception e) {
+                LOG.fine("skipping unreadable shadow record at offset " + r.offset());
+            }
+        }
+        return comparison.report(policyId, shadowVersion, active);
+    }
+
+    /** The change log of one policy, oldest first. */
+    public List<PolicyChange> changes(String policyId) {
+        List<PolicyChange> out = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> r : PolicyLog.readTopic(bootstrapServers, topics.policyChanges().name(), READ_TIMEOUT)) {
+            try {
+                PolicyChange c = AvroSerde.POLICY_CHANGE.decode(r.value());
+                if (c.getPolicyId().equals(policyId)) {
+                    out.add(c);
+                }
+            } catch (Exception e) {
+                LOG.fine("skipping unreadable change record at offset " + r.offset());
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (files != null) {
+            files.close();
+        }
+        log.close();
+    }
+}

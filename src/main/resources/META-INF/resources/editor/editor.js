@@ -1,0 +1,242 @@
+// ClipGuard policy editor: a thin client of the policy API. Credentials stay in memory
+// (never stored); each control is shown only to the roles the API would allow.
+'use strict';
+const state = { auth: null, roles: [], policy: null, opened: null, history: [] };
+const $ = (id) => document.getElementById(id);
+
+async function api(method, path, body) {
+  const headers = { 'Authorization': state.auth, 'Accept': 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!r.ok) {
+    const err = new Error((data && data.detail) || r.statusText);
+    err.problem = data || {};
+    throw err;
+  }
+  return data;
+}
+
+function status(text, isError) {
+  $('status').textContent = text;
+  $('status').className = isError ? 'error' : '';
+}
+
+function showErrors(problem) {
+  const list = $('errors');
+  list.innerHTML = '';
+  (problem.errors || [problem.detail]).forEach((e) => {
+    const li = document.createElement('li');
+    li.textContent = e;
+    list.appendChild(li);
+  });
+}
+
+function applyRoles() {
+  document.querySelectorAll('[data-role]').forEach((el) => {
+    el.hidden = !state.roles.includes(el.dataset.role);
+  });
+}
+
+async function login(event) {
+  event.preventDefault();
+  state.auth = 'Basic ' + btoa($('user').value + ':' + $('password').value);
+  try {
+    const me = await api('GET', '/me');
+    state.roles = me.roles;
+    $('whoami').textContent = me.user + ' (' + me.roles.join(', ') + ')' + (me.twoPersonRule ? ' — two-person rule on' : '');
+    $('login').hidden = true;
+    $('app').hidden = false;
+    applyRoles();
+    await loadPolicies();
+  } catch (e) {
+    state.auth = null;
+    $('login-error').textContent = 'Login failed: ' + e.message;
+  }
+}
+
+async function loadPolicies() {
+  const data = await api('GET', '/policies');
+  const list = $('policies');
+  list.innerHTML = '';
+  data.policies.forEach((p) => {
+    const li = document.createElement('li');
+    const head = p.head ? 'active v' + p.head.activeVersion + (p.head.shadowVersion ? ', shadow v' + p.head.shadowVersion : '') : 'never published';
+    li.textContent = p.policyId + ' — ' + head + ', ' + p.versions + ' versions';
+    li.dataset.policy = p.policyId;
+    li.addEventListener('click', () => selectPolicy(p.policyId));
+    list.appendChild(li);
+  });
+  const e = data.enforcedHere;
+  $('enforced').textContent = 'This instance enforces ' + e.policyId + ' v' + e.activeVersion
+    + (e.shadowVersion ? ' (shadow v' + e.shadowVersion + ')' : '') + (e.lastError ? ' — refused last change: ' + e.lastError : '');
+  await selectPolicy(state.policy || e.policyId);
+}
+
+async function selectPolicy(id) {
+  state.policy = id;
+  document.querySelectorAll('#policies li').forEach((li) => li.classList.toggle('selected', li.dataset.policy === id));
+  $('current-policy').textContent = id;
+  const data = await api('GET', '/policies/' + encodeURIComponent(id));
+  state.history = data.versions;
+  state.head = data.head;
+  const body = $('history').querySelector('tbody');
+  body.innerHTML = '';
+  ['diff-from', 'diff-to'].forEach((s) => { $(s).innerHTML = ''; });
+  data.versions.slice().reverse().forEach((v) => {
+    const tr = document.createElement('tr');
+    const active = data.head && data.head.activeVersion === v.version;
+    const shadow = data.head && data.head.shadowVersion === v.version;
+    tr.className = active ? 'active' : '';
+    [v.version + (active ? ' (active)' : '') + (shadow ? ' (shadow)' : ''), v.state, v.author, v.createdAt, v.reason]
+      .forEach((text) => { const td = document.createElement('td'); td.textContent = text; tr.appendChild(td); });
+    const actions = document.createElement('td');
+    const open = document.createElement('button');
+    open.textContent = 'Open';
+    open.className = 'open-version';
+    open.dataset.version = v.version;
+    open.addEventListener('click', () => openVersion(v.version));
+    actions.appendChild(open);
+    if (v.state === 'PUBLISHED' && !active && state.roles.includes('publisher')) {
+      const back = document.createElement('button');
+      back.textContent = 'Roll back to this';
+      back.className = 'rollback';
+      back.dataset.version = v.version;
+      back.addEventListener('click', () => rollback(v.version));
+      actions.appendChild(back);
+    }
+    tr.appendChild(actions);
+    body.appendChild(tr);
+    ['diff-from', 'diff-to'].forEach((s) => {
+      const o = document.createElement('option');
+      o.value = v.version;
+      o.textContent = 'v' + v.version;
+      $(s).appendChild(o);
+    });
+  });
+  if (data.versions.length > 1) $('diff-from').selectedIndex = 1;
+  if (!state.opened || state.opened.policyId !== id) {
+    await openVersion(data.head ? data.head.activeVersion : data.versions[data.versions.length - 1].version);
+  }
+}
+
+async function openVersion(version) {
+  const v = await api('GET', '/policies/' + encodeURIComponent(state.policy) + '/versions/' + version);
+  state.opened = v;
+  $('yaml').value = v.yaml;
+  $('opened').textContent = v.policyId + ' v' + v.version + ' (' + v.state + ')';
+  $('errors').innerHTML = '';
+}
+
+async function validate() {
+  try {
+    await api('POST', '/policies/validate', { yaml: $('yaml').value, policyId: state.policy });
+    $('errors').innerHTML = '';
+    status('Valid.');
+  } catch (e) {
+    showErrors(e.problem);
+    status('Invalid: ' + e.message, true);
+  }
+}
+
+async function saveDraft() {
+  try {
+    const v = await api('POST', '/policies/' + encodeURIComponent(state.policy) + '/drafts',
+      { yaml: $('yaml').value, reason: $('reason').value, basedOn: state.opened ? state.opened.version : null });
+    $('errors').innerHTML = '';
+    status('Saved draft v' + v.version + '.');
+    await selectPolicy(state.policy);
+    await openVersion(v.version);
+  } catch (e) {
+    showErrors(e.problem);
+    status('Not saved: ' + e.message, true);
+  }
+}
+
+async function backtest() {
+  const limit = $('backtest-limit').value;
+  try {
+    let job = await api('POST', '/policies/' + encodeURIComponent(state.policy) + '/versions/' + state.opened.version
+      + '/backtest?limit=' + encodeURIComponent(limit));
+    while (job.state !== 'DONE' && job.state !== 'FAILED') {
+      $('backtest-progress').textContent = job.state + ': ' + job.recordsRead + ' records read, ' + job.rowsScored + ' scored';
+      await new Promise((r) => setTimeout(r, 250));
+      job = await api('GET', '/policies/backtests/' + job.jobId);
+    }
+    if (job.state === 'FAILED') throw new Error(job.error);
+    renderBacktest(job.report);
+    $('backtest-progress').textContent = 'Backtest done: ' + job.report.changed + ' of ' + job.report.images
+      + ' decisions change (v' + job.report.beforeVersion + ' → v' + job.report.afterVersion + ', '
+      + job.report.millis.toFixed(1) + ' ms)';
+  } catch (e) {
+    $('backtest-progress').textContent = 'Backtest failed: ' + e.message;
+  }
+}
+
+function renderBacktest(report) {
+  const t = $('backtest-result');
+  t.innerHTML = '<tr><th></th><th>before</th><th>after</th></tr>';
+  const row = (label, pair, cls) => {
+    const tr = document.createElement('tr');
+    tr.className = cls;
+    [label, pair[0], pair[1]].forEach((x) => { const td = document.createElement('td'); td.textContent = x; tr.appendChild(td); });
+    t.appendChild(tr);
+  };
+  Object.entries(report.actions).forEach(([a, pair]) => row(a, pair, 'action'));
+  Object.entries(report.triggered).forEach(([c, pair]) => row('triggered ' + c, pair, 'category'));
+  Object.entries(report.samples).forEach(([dir, ids]) => row(dir, [ids.join(' '), ''], 'sample'));
+}
+
+async function change(path, body, done) {
+  try {
+    await api('POST', path, body);
+    status(done);
+    await loadPolicies();
+  } catch (e) {
+    showErrors(e.problem);
+    status(e.message, true);
+  }
+}
+
+const base = () => '/policies/' + encodeURIComponent(state.policy);
+const publish = () => change(base() + '/versions/' + state.opened.version + '/publish', { reason: $('reason').value },
+  'Published v' + state.opened.version + '.');
+const shadow = () => change(base() + '/versions/' + state.opened.version + '/shadow', { reason: $('reason').value },
+  'v' + state.opened.version + ' runs in shadow.');
+const stopShadow = () => change(base() + '/shadow/stop', { reason: $('reason').value }, 'Shadow stopped.');
+const rollback = (version) => change(base() + '/rollback', { version, reason: $('reason').value || 'rollback from the editor' },
+  'Rolled back to v' + version + '.');
+
+async function diff() {
+  const d = await api('GET', base() + '/diff?from=' + $('diff-from').value + '&to=' + $('diff-to').value);
+  $('diff-output').textContent = d.diff || '(no difference)';
+}
+
+async function shadowReport() {
+  try {
+    $('shadow-output').textContent = JSON.stringify(await api('GET', base() + '/shadow/report'), null, 2);
+  } catch (e) {
+    $('shadow-output').textContent = e.message;
+  }
+}
+
+async function lookup() {
+  const r = await fetch('/decisions/' + encodeURIComponent($('content-id').value));
+  const data = await r.json();
+  $('decision-output').textContent = r.ok
+    ? data.decision.action + ' by ' + data.decision.policyId + ' v' + data.decision.policyVersion
+      + (data.decision.triggeringCategory ? ' (' + data.decision.triggeringCategory + ')' : '')
+    : data.detail;
+}
+
+$('login-form').addEventListener('submit', login);
+$('validate').addEventListener('click', validate);
+$('save-draft').addEventListener('click', saveDraft);
+$('backtest').addEventListener('click', backtest);
+$('publish').addEventListener('click', publish);
+$('shadow').addEventListener('click', shadow);
+$('stop-shadow').addEventListener('click', stopShadow);
+$('diff').addEventListener('click', diff);
+$('shadow-report').addEventListener('click', shadowReport);
+$('lookup').addEventListener('click', lookup);

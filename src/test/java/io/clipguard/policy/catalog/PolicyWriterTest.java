@@ -1,0 +1,168 @@
+package io.clipguard.policy.catalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.clipguard.policy.PolicyException;
+import io.clipguard.schema.PolicyChange;
+import io.clipguard.schema.PolicyChangeKind;
+import io.clipguard.schema.PolicyEntry;
+import io.clipguard.schema.PolicyHead;
+import io.clipguard.schema.PolicyState;
+import io.clipguard.schema.PolicyVersion;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The policy commands' rules, against an in-memory log (the Kafka path is covered by PolicyHotReloadTest). */
+class PolicyWriterTest {
+    static final String DEMO;
+
+    static {
+        try {
+            DEMO = Files.readString(Path.of("policies/demo-shapes.yaml"));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private final Map<String, PolicyEntry> log = new HashMap<>();
+    private final List<PolicyChange> changes = new ArrayList<>();
+    private final PolicyPublisher publisher = (entries, change) -> {
+        log.putAll(entries);
+        changes.add(change);
+    };
+
+    private PolicyWriter writer(boolean twoPerson) {
+        return new PolicyWriter(publisher, () -> PolicyCatalog.of(log), p -> {
+            if ("other/model".equals(p.model())) {
+                throw new PolicyException(PolicyException.MODEL_MISMATCH, "calibrated for other/model", List.of("model mismatch"));
+            }
+        }, twoPerson, Clock.systemUTC(), Duration.ofSeconds(1));
+    }
+
+    @Test
+    void filesAreAppliedOnlyWhenTheirContentChanges() {
+        PolicyWriter w = writer(false);
+        assertThat(w.applyFile(DEMO, "policies/demo-shapes.yaml", "file:x").map(PolicyHead::getActiveVersion)).contains(1);
+        assertThat(w.applyFile(DEMO, "policies/demo-shapes.yaml", "file:x")).isEmpty();
+        // The version number in the file does not count as content.
+        assertThat(w.applyFile(DEMO.replace("version: 1", "version: 7"), "f", "file:x")).isEmpty();
+        Optional<PolicyHead> changed = w.applyFile(DEMO.replace("threshold: 0.5", "threshold: 0.6"), "f", "file:x");
+        assertThat(changed.map(PolicyHead::getActiveVersion)).contains(2);
+        assertThat(PolicyCatalog.of(log).version("demo-shapes", 2).orElseThrow().getYaml()).contains("version: 2").contains("threshold: 0.6");
+        assertThat(changes).extracting(PolicyChange::getKind).containsExactly(PolicyChangeKind.PUBLISHED, PolicyChangeKind.PUBLISHED);
+        assertThat(changes.get(1).getDiff()).contains("-    threshold: 0.5").contains("+    threshold: 0.6").contains("-version: 1");
+    }
+
+    @Test
+    void draftsArePublishedRolledBackAndRecordedWithAuthorReasonAndDiff() {
+        PolicyWriter w = writer(false);
+        w.applyFile(DEMO, "policies/demo-shapes.yaml", "file:x");
+        PolicyVersion draft = w.createDraft("demo-shapes", DEMO.replace("threshold: 0.5", "threshold: 0.7"), 1, "erin", "fewer blocks");
+        assertThat(draft.getVersion()).isEqualTo(2);
+        assertThat(draft.getState()).isEqualTo(PolicyState.DRAFT);
+        assertThat(PolicyCatalog.of(log).head("demo-shapes").orElseThrow().getActiveVersion()).as("a draft is not enforced").isEqualTo(1);
+
+        PolicyHead head = w.publish("demo-shapes", 2, "pat", "reviewed");
+        assertThat(head.getActiveVersion()).isEqualTo(2);
+        assertThat(head.getChangedBy()).isEqualTo("pat");
+        PolicyVersion published = PolicyCatalog.of(log).version("demo-shapes", 2).orElseThrow();
+        assertThat(published.getState()).isEqualTo(PolicyState.PUBLISHED);
+        assertThat(published.getAuthor()).isEqualTo("erin");
+        assertThat(published.getPublishedBy()).isEqualTo("pat");
+
+        assertThatThrownBy(() -> w.publish("demo-shapes", 2, "pat", "again")).isInstanceOfSatisfying(PolicyCommandException.class,
+                e -> assertThat(e.code()).isEqualTo("NOT_A_DRAFT"));
+        assertThatThrownBy(() -> w.rollback("demo-shapes", 2, "pat", "no-op")).isInstanceOfSatisfying(PolicyCommandException.class,
+                e -> assertThat(e.code()).isEqualTo("ALREADY_ACTIVE"));
+        assertThat(w.rollback("demo-shapes", 1, "pat", "too many misses").getActiveVersion()).isEqualTo(1);
+
+        PolicyChange rollback = changes.get(changes.size() - 1);
+        assertThat(rollback.getKind()).isEqualTo(PolicyChangeKind.ROLLED_BACK);
+        assertThat(rollback.getFromVersion()).isEqualTo(2);
+        assertThat(rollback.getToVersion()).isEqualTo(1);
+        assertThat(rollback.getAuthor()).isEqualTo("pat");
+        assertThat(rollback.getReason()).isEqualTo("too many misses");
+        assertThat(rollback.getDiff()).contains("-    threshold: 0.7").contains("+    threshold: 0.5");
+        PolicyChange created = changes.get(1);
+        assertThat(created.getKind()).isEqualTo(PolicyChangeKind.DRAFT_CREATED);
+        assertThat(created.getAuthor()).isEqualTo("erin");
+    }
+
+    @Test
+    void theTwoPersonRuleStopsAuthorsPublishingTheirOwnDrafts() {
+        PolicyWriter w = writer(true);
+        w.applyFile(DEMO, "policies/demo-shapes.yaml", "file:x");
+        w.createDraft("demo-shapes", DEMO.replace("threshold: 0.5", "threshold: 0.7"), 1, "erin", "tune");
+        assertThatThrownBy(() -> w.publish("demo-shapes", 2, "erin", "mine")).isInstanceOfSatisfying(PolicyCommandException.class,
+                e -> {
+                    assertThat(e.status()).isEqualTo(403);
+                    assertThat(e.code()).isEqualTo("TWO_PERSON_RULE");
+                });
+        assertThat(w.publish("demo-shapes", 2, "pat", "second pair of eyes").getActiveVersion()).isEqualTo(2);
+    }
+
+    @Test
+    void invalidDocumentsAndModelMismatchesAreRefusedWithFieldPaths() {
+        PolicyWriter w = writer(false);
+        w.applyFile(DEMO, "policies/demo-shapes.yaml", "file:x");
+        assertThatThrownBy(() -> w.createDraft("demo-shapes", DEMO.replace("threshold: 0.5", "threshold: 1.5"), null, "erin", "x"))
+                .isInstanceOfSatisfying(PolicyCommandException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.code()).isEqualTo("POLICY_INVALID");
+                    assertThat(e.errors()).anySatisfy(m -> assertThat(m).startsWith("$.categories[0].threshold"));
+                });
+        assertThatThrownBy(() -> w.createDraft("other-id", DEMO, null, "erin", "x"))
+                .isInstanceOfSatisfying(PolicyCommandException.class, e -> assertThat(e.errors()).anySatisfy(m -> assertThat(m).startsWith("$.id")));
+        w.createDraft("demo-shapes", DEMO.replace("model: clipguard/demo-shapes", "model: other/model"), null, "erin", "other model");
+        assertThatThrownBy(() -> w.publish("demo-shapes", 2, "pat", "x")).isInstanceOfSatisfying(PolicyCommandException.class,
+                e -> assertThat(e.code()).isEqualTo("POLICY_MODEL_MISMATCH"));
+        assertThat(PolicyCatalog.of(log).head("demo-shapes").orElseThrow().getActiveVersion()).isEqualTo(1);
+    }
+
+    @Test
+    void shadowRunsBesideTheActiveVersionUntilStoppedOrPublished() {
+        PolicyWriter w = writer(false);
+        w.applyFile(DEMO, "policies/demo-shapes.yaml", "file:x");
+        w.createDraft("demo-shapes", DEMO.replace("threshold: 0.5", "threshold: 0.7"), 1, "erin", "tune");
+        PolicyHead shadowed = w.shadow("demo-shapes", 2, "pat", "try it");
+        assertThat(shadowed.getActiveVersion()).isEqualTo(1);
+        assertThat(shadowed.getShadowVersion()).isEqualTo(2);
+        assertThat(w.stopShadow("demo-shapes", "pat", "seen enough").getShadowVersion()).isNull();
+        w.shadow("demo-shapes", 2, "pat", "again");
+        PolicyHead published = w.publish("demo-shapes", 2, "pat", "looks right");
+        assertThat(published.getActiveVersion()).isEqualTo(2);
+        assertThat(published.getShadowVersion()).as("publishing the shadow version ends the shadow").isNull();
+    }
+
+    @Test
+    void unifiedDiffShowsOnlyChangedHunksWithContext() {
+        String a = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\n";
+        String b = "a\nB\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\nm\n";
+        assertThat(TextDiff.unified(a, b, "v1", "v2")).isEqualTo("""
+                --- v1
+                +++ v2
+                @@ -1,5 +1,5 @@
+                 a
+                -b
+                +B
+                 c
+                 d
+                 e
+                @@ -10,3 +10,4 @@
+                 j
+                 k
+                 l
+                +m
+                """);
+        assertThat(TextDiff.unified(a, a, "v1", "v1")).isEmpty();
+    }
+}

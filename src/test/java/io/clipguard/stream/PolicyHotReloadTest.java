@@ -1,0 +1,195 @@
+package io.clipguard.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.clipguard.demo.ShapeScenes;
+import io.clipguard.fetch.FetchSettings;
+import io.clipguard.kafka.EmbeddedKafka;
+import io.clipguard.kafka.TopicCreator;
+import io.clipguard.moderation.ModerationRuntime;
+import io.clipguard.policy.PolicyFiles;
+import io.clipguard.policy.ShadowComparison;
+import io.clipguard.policy.StoredBacktest;
+import io.clipguard.policy.catalog.PolicyCatalog;
+import io.clipguard.policy.catalog.PolicyFileSync;
+import io.clipguard.policy.catalog.PolicyWriter;
+import io.clipguard.schema.ModerationDecision;
+import io.clipguard.schema.PolicyVersion;
+import io.clipguard.testing.KafkaIO;
+import io.clipguard.testing.Uploads;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Policies on a real broker: files applied on start, a publish reaching the running
+ * instance without restart (under load, each record scored by exactly one version),
+ * shadow decisions and their report, a backtest over the stored embeddings, refusal of a
+ * policy for another model, and the dev-mode file watch.
+ */
+class PolicyHotReloadTest {
+    static final String ID = "demo-shapes";
+
+    @TempDir
+    Path dir;
+
+    private final ShapeScenes scenes = new ShapeScenes(5);
+    private final Set<String> reds = new java.util.HashSet<>();
+    private int uploaded;
+
+    @Test
+    void policiesReachTheRunningInstanceAndEveryChangeIsAccountedFor() throws Exception {
+        TopicRegistry topics = TopicRegistry.prefixed("live", 3);
+        Path file = dir.resolve("demo-shapes.yaml");
+        String original = Files.readString(Path.of("policies/demo-shapes.yaml"));
+        Files.writeString(file, original);
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+             ModerationRuntime runtime = Uploads.demoRuntime(dir, "live", FetchSettings.inlineOnly())) {
+            String bootstrap = kafka.bootstrapServers();
+            TopicCreator.ensure(bootstrap, topics.all());
+            try (PolicyControl control = new PolicyControl(bootstrap, topics, runtime.policies(), runtime.engine().identity().digest(),
+                    "live", false);
+                 ModerationService service = new ModerationService(new ServiceSettings(bootstrap, "live", "live", dir.resolve("state"), 2,
+                         null, topics), runtime)) {
+                // Apply on start: the file becomes v1; applying it again changes nothing.
+                List<PolicyFileSync.Applied> applied = control.applyFiles(List.of(file));
+                assertThat(applied).singleElement().satisfies(a -> assertThat(a.newVersion()).contains(1));
+                assertThat(control.applyFiles(List.of(file))).singleElement().satisfies(a -> assertThat(a.newVersion()).isEmpty());
+                service.start();
+                service.awaitRunning(Duration.ofSeconds(60));
+                PolicyWriter writer = control.writer();
+
+                produce(bootstrap, topics, 30);
+                Map<String, ModerationDecision> decided = latest(KafkaIO.readOutputs(bootstrap, topics, uploaded, Duration.ofSeconds(60)));
+                assertThat(decided).hasSize(30).allSatisfy((k, d) -> assertThat(d.getPolicyVersion()).isEqualTo(1));
+
+                // A publish reaches the running instance: red triangles go to review under v2.
+                writer.createDraft(ID, original.replace("action: block", "action: review"), 1, "erin", "review instead of block");
+                writer.publish(ID, 2, "pat", "softer while we check");
+                assertThat(runtime.policies().status().activeVersion()).isEqualTo(2);
+                produce(bootstrap, topics, 30);
+
+                // Under load: v3 (block again) is published while uploads stream in.
+                writer.createDraft(ID, original, 2, "erin", "back to blocking");
+                Thread load = new Thread(() -> produce(bootstrap, topics, 60));
+                load.start();
+                Thread.sleep(300);
+                writer.publish(ID, 3, "pat", "confirmed");
+                load.join();
+                decided = latest(KafkaIO.readOutputs(bootstrap, topics, uploaded, Duration.ofSeconds(90)));
+                assertThat(decided).hasSize(uploaded);
+                Map<Integer, String> hashes = hashes(control.catalog());
+                for (Map.Entry<String, ModerationDecision> e : decided.entrySet()) {
+                    ModerationDecision d = e.getValue();
+                    // Exactly one version scored it: the hash of that version's document, and that version's rule.
+                    assertThat(d.getPolicyHash()).as(e.getKey()).isEqualTo(hashes.get(d.getPolicyVersion()));
+                    if (reds.contains(e.getKey())) {
+                        assertThat(d.getAction().name()).as(e.getKey() + " v" + d.getPolicyVersion())
+                                .isEqualTo(d.getPolicyVersion() == 2 ? "REVIEW" : "BLOCK");
+                    }
+                }
+                assertThat(decided.values()).extracting(ModerationDecision::getPolicyVersion).contains(1, 2, 3);
+
+                // Shadow: v4 reviews red triangles instead of blocking them; it is scored beside v3 and not enforced.
+                PolicyVersion v4 = writer.createDraft(ID, original.replace("action: block", "action: review"), 3, "erin",
+                        "how many would reviewers see?");
+                writer.shadow(ID, 4, "pat", "measure it");
+                assertThat(runtime.policies().status().shadowVersion()).isEqualTo(4);
+                int before = uploaded;
+                int redsBefore = reds.size();
+                produce(bootstrap, topics, 20);
+                decided = latest(KafkaIO.readOutputs(bootstrap, topics, uploaded, Duration.ofSeconds(60)));
+                assertThat(decided.values()).filteredOn(d -> d.getPolicyVersion() == 4).isEmpty();
+                ShadowComparison.Report report = control.shadowReport(ID, 4);
+                int newReds = reds.size() - redsBefore;
+                assertThat(report.images()).isEqualTo(uploaded - before);
+                assertThat(report.activeVersion()).isEqualTo(3);
+                assertThat(report.images() - report.agreed()).isEqualTo(newReds);
+                assertThat(report.transitions()).containsEntry("BLOCK->REVIEW", (long) newReds);
+                assertThat(report.triggered().get("red-triangle")).containsExactly(newReds, newReds, 0);
+
+                // Backtest over the stored embeddings: every red triangle would change from BLOCK to REVIEW.
+                List<Long> read = new ArrayList<>();
+                StoredBacktest.Report backtest = control.backtest(v4, 10_000, read::add, n -> { });
+                assertThat(backtest.images()).isEqualTo(uploaded);
+                assertThat(backtest.beforeVersion()).isEqualTo(3);
+                assertThat(backtest.changed()).isEqualTo(reds.size());
+                assertThat(backtest.actions().get("BLOCK")).containsExactly(reds.size(), 0);
+                assertThat(backtest.samples().get("BLOCK->REVIEW")).hasSize(5).allSatisfy(id -> assertThat(reds).contains(id));
+                assertThat(read).isNotEmpty();
+                // The last-N limit picks the newest images.
+                assertThat(control.backtest(v4, 10, n -> { }, n -> { }).images()).isEqualTo(10);
+
+                // A version calibrated for another model is refused by the instance, which keeps v3.
+                PolicyWriter unchecked = new PolicyWriter(log(bootstrap, topics), control::catalog, p -> { }, false, Clock.systemUTC(),
+                        Duration.ofSeconds(10));
+                unchecked.applyFile(original.replace("model: clipguard/demo-shapes", "model: openai/clip-vit-base-patch32"), "cli", "cli:x");
+                assertThat(control.catalog().head(ID).orElseThrow().getActiveVersion()).isEqualTo(5);
+                assertThat(runtime.policies().status().activeVersion()).isEqualTo(3);
+                assertThat(runtime.policies().status().lastError()).contains("calibrated for model 'openai/clip-vit-base-patch32'");
+
+                // Dev mode: saving the file publishes it.
+                control.watchFiles(100);
+                Files.writeString(file, original.replace("threshold: 0.5", "threshold: 0.45"));
+                await(() -> runtime.policies().status().activeVersion() == 6, Duration.ofSeconds(15));
+                assertThat(control.catalog().version(ID, 6).orElseThrow().getAuthor()).isEqualTo("file:" + file);
+                assertThat(control.changes(ID)).hasSizeGreaterThanOrEqualTo(8);
+            }
+        }
+    }
+
+    private static PolicyLog log(String bootstrap, TopicRegistry topics) {
+        return new PolicyLog(bootstrap, topics, "test");
+    }
+
+    private static Map<Integer, String> hashes(PolicyCatalog catalog) {
+        Map<Integer, String> out = new HashMap<>();
+        for (PolicyVersion v : catalog.versions(ID)) {
+            out.put(v.getVersion(), PolicyFiles.hash(PolicyWriter.validate(ID, v.getYaml(), v.getVersion())));
+        }
+        return out;
+    }
+
+    private static Map<String, ModerationDecision> latest(KafkaIO.Outputs outputs) {
+        assertThat(outputs.deadLetters()).isEmpty();
+        Map<String, ModerationDecision> out = new HashMap<>();
+        outputs.decisions().forEach((k, list) -> {
+            assertThat(list).as("decisions for " + k).hasSize(1);
+            out.put(k, list.get(0));
+        });
+        return out;
+    }
+
+    /** {@code n} uploads, every third a red triangle, the rest blue or green shapes. */
+    private synchronized void produce(String bootstrap, TopicRegistry topics, int n) {
+        List<byte[][]> records = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String key = "img-" + uploaded++;
+            boolean red = uploaded % 3 == 0;
+            String colour = red ? "red" : (uploaded % 2 == 0 ? "blue" : "green");
+            String shape = red ? "triangle" : ShapeScenes.SHAPES.get(uploaded % 3);
+            if (red) {
+                reds.add(key);
+            }
+            records.add(KafkaIO.record(key, Uploads.bytes(Uploads.inline(key, Uploads.scene(scenes, colour, shape)))));
+        }
+        KafkaIO.produce(bootstrap, topics.uploaded().name(), records);
+    }
+
+    private static void await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition within " + timeout).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+}
