@@ -38,7 +38,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  */
 @Path("/policies")
 @Produces(MediaType.APPLICATION_JSON)
-@Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "policies")
 public class PolicyResource {
     static final int MAX_BACKTEST_IMAGES = 1_000_000;
@@ -143,6 +142,7 @@ public class PolicyResource {
     @Path("validate")
     @RolesAllowed({Roles.EDITOR})
     @Operation(summary = "Validate a document (schema, limits, and whether this deployment's model can enforce it)")
+    @Consumes(MediaType.APPLICATION_JSON)
     public Map<String, Object> validate(ValidateRequest request) {
         if (request == null || request.yaml() == null) {
             throw new PolicyCommandException(400, "BODY_MISSING", "a JSON body with 'yaml' is required");
@@ -161,6 +161,7 @@ public class PolicyResource {
     @Path("{policyId}/drafts")
     @RolesAllowed({Roles.EDITOR})
     @Operation(summary = "Create a draft (numbered as the next version)")
+    @Consumes(MediaType.APPLICATION_JSON)
     public Response createDraft(@PathParam("policyId") String policyId, DraftRequest request) {
         if (request == null || request.yaml() == null) {
             throw new PolicyCommandException(400, "BODY_MISSING", "a JSON body with 'yaml' and 'reason' is required");
@@ -197,6 +198,7 @@ public class PolicyResource {
     @Path("{policyId}/versions/{version}/publish")
     @RolesAllowed({Roles.PUBLISHER})
     @Operation(summary = "Enforce a draft on every instance")
+    @Consumes(MediaType.APPLICATION_JSON)
     public Map<String, Object> publish(@PathParam("policyId") String policyId, @PathParam("version") int version, ChangeRequest request) {
         return head(control().writer().publish(policyId, version, author(), reason(request == null ? null : request.reason())));
     }
@@ -205,6 +207,7 @@ public class PolicyResource {
     @Path("{policyId}/versions/{version}/shadow")
     @RolesAllowed({Roles.PUBLISHER})
     @Operation(summary = "Score a version on live traffic beside the active one, never enforcing it")
+    @Consumes(MediaType.APPLICATION_JSON)
     public Map<String, Object> shadow(@PathParam("policyId") String policyId, @PathParam("version") int version, ChangeRequest request) {
         return head(control().writer().shadow(policyId, version, author(), reason(request == null ? null : request.reason())));
     }
@@ -213,6 +216,7 @@ public class PolicyResource {
     @Path("{policyId}/shadow/stop")
     @RolesAllowed({Roles.PUBLISHER})
     @Operation(summary = "Stop scoring the shadow version")
+    @Consumes(MediaType.APPLICATION_JSON)
     public Map<String, Object> stopShadow(@PathParam("policyId") String policyId, ChangeRequest request) {
         return head(control().writer().stopShadow(policyId, author(), reason(request == null ? null : request.reason())));
     }
@@ -234,6 +238,7 @@ public class PolicyResource {
     @Path("{policyId}/rollback")
     @RolesAllowed({Roles.PUBLISHER})
     @Operation(summary = "Enforce an earlier published version again")
+    @Consumes(MediaType.APPLICATION_JSON)
     public Map<String, Object> rollback(@PathParam("policyId") String policyId, RollbackRequest request) {
         if (request == null || request.version() == null) {
             throw new PolicyCommandException(400, "BODY_MISSING", "a JSON body with 'version' and 'reason' is required");

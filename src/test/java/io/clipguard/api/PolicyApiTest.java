@@ -1,0 +1,233 @@
+package io.clipguard.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.startsWith;
+
+import io.clipguard.api.security.UserFile;
+import io.clipguard.demo.ShapeScenes;
+import io.clipguard.testing.LiveService;
+import io.clipguard.testing.Uploads;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The policy API over HTTP on a live instance (real broker, demo model): every endpoint
+ * against every role (401 without or with wrong credentials, 403 with the wrong role, the
+ * endpoint's own answer with the right one), invalid documents (400 with field paths), the
+ * two-person rule, and a draft -> backtest -> publish -> rollback flow with its change log.
+ */
+@QuarkusTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PolicyApiTest {
+    static final String PASSWORD = "correct horse battery";
+    static final String ID = "demo-shapes";
+    static final String DEMO;
+
+    static {
+        try {
+            DEMO = Files.readString(Path.of("policies/demo-shapes.yaml"));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Inject
+    RunningService running;
+
+    @ConfigProperty(name = "clipguard.users-file")
+    Path usersFile;
+
+    LiveService live;
+
+    /** One endpoint: how to call it, who may, and what the right role gets with this request. */
+    record Endpoint(String method, String path, Object body, Set<String> roles, int expected) {
+    }
+
+    @BeforeAll
+    void start() throws Exception {
+        Files.deleteIfExists(usersFile);
+        UserFile.put(usersFile, "vera", PASSWORD.toCharArray(), Set.of("viewer"));
+        UserFile.put(usersFile, "erin", PASSWORD.toCharArray(), Set.of("viewer", "editor"));
+        UserFile.put(usersFile, "pat", PASSWORD.toCharArray(), Set.of("viewer", "publisher"));
+        UserFile.put(usersFile, "ed", PASSWORD.toCharArray(), Set.of("editor", "publisher"));
+        UserFile.put(usersFile, "nora", PASSWORD.toCharArray(), Set.of());
+        live = new LiveService(Files.createTempDirectory("api"), "api", true, running);
+    }
+
+    @AfterAll
+    void stop() {
+        live.close();
+    }
+
+    static List<Endpoint> endpoints() {
+        Set<String> read = Set.of("viewer", "editor", "publisher");
+        Set<String> edit = Set.of("editor");
+        Set<String> publish = Set.of("publisher");
+        Map<String, String> reason = Map.of("reason", "matrix");
+        return List.of(
+                new Endpoint("GET", "/policies", null, read, 200),
+                new Endpoint("GET", "/policies/demo-shapes", null, read, 200),
+                new Endpoint("GET", "/policies/demo-shapes/versions/1", null, read, 200),
+                new Endpoint("GET", "/policies/demo-shapes/diff?from=1&to=1", null, read, 200),
+                new Endpoint("GET", "/policies/demo-shapes/changes", null, read, 200),
+                new Endpoint("GET", "/policies/demo-shapes/shadow/report?version=1", null, read, 200),
+                new Endpoint("GET", "/me", null, read, 200),
+                new Endpoint("POST", "/policies/validate", Map.of("yaml", DEMO), edit, 200),
+                new Endpoint("POST", "/policies/demo-shapes/drafts", Map.of("yaml", "id: [", "reason", "matrix"), edit, 400),
+                new Endpoint("POST", "/policies/demo-shapes/versions/99/backtest", null, edit, 404),
+                new Endpoint("GET", "/policies/backtests/no-such-job", null, edit, 404),
+                new Endpoint("POST", "/policies/demo-shapes/versions/99/publish", reason, publish, 404),
+                new Endpoint("POST", "/policies/demo-shapes/versions/99/shadow", reason, publish, 404),
+                new Endpoint("POST", "/policies/demo-shapes/shadow/stop", reason, publish, 409),
+                new Endpoint("POST", "/policies/demo-shapes/rollback", Map.of("version", 99, "reason", "matrix"), publish, 404));
+    }
+
+    @Test
+    @Order(1)
+    void everyEndpointAnswersEachRoleAsDocumented() {
+        Map<String, Set<String>> users = Map.of("vera", Set.of("viewer"), "erin", Set.of("viewer", "editor"),
+                "pat", Set.of("viewer", "publisher"), "nora", Set.of());
+        for (Endpoint e : endpoints()) {
+            call(given(), e).then().statusCode(401).contentType(Problem.MEDIA_TYPE).body("code", equalTo("UNAUTHENTICATED"))
+                    .header("WWW-Authenticate", startsWith("Basic"));
+            call(given().auth().preemptive().basic("erin", "wrong password"), e).then().statusCode(401);
+            for (Map.Entry<String, Set<String>> u : users.entrySet()) {
+                boolean allowed = u.getValue().stream().anyMatch(e.roles()::contains);
+                Response r = call(as(u.getKey()), e);
+                if (allowed) {
+                    assertThat(r.statusCode()).as(u.getKey() + " " + e.method() + " " + e.path() + ": " + r.asString()).isEqualTo(e.expected());
+                } else {
+                    assertThat(r.statusCode()).as(u.getKey() + " " + e.method() + " " + e.path()).isEqualTo(403);
+                    assertThat(r.jsonPath().getString("code")).isEqualTo("FORBIDDEN");
+                }
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void invalidDocumentsAre400WithFieldPaths() {
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", DEMO.replace("threshold: 0.5", "threshold: 1.5")))
+                .post("/policies/validate").then().statusCode(400).contentType(Problem.MEDIA_TYPE)
+                .body("code", equalTo("POLICY_INVALID")).body("errors", hasItem(startsWith("$.categories[0].threshold")));
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", DEMO + "\nextra: &a [1]\nmore: *a\n", "reason", "alias"))
+                .post("/policies/demo-shapes/drafts").then().statusCode(400).body("detail", containsString("anchors and aliases"));
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", DEMO.replace("model: clipguard/demo-shapes", "model: openai/clip-vit-base-patch32")))
+                .post("/policies/validate").then().statusCode(400).body("code", equalTo("POLICY_MODEL_MISMATCH"));
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", DEMO)).post("/policies/demo-shapes/drafts")
+                .then().statusCode(400).body("code", equalTo("REASON_REQUIRED"));
+    }
+
+    @Test
+    @Order(3)
+    void draftBacktestPublishRollbackWithTheTwoPersonRuleAndAChangeLog() throws Exception {
+        ShapeScenes scenes = new ShapeScenes(9);
+        for (int i = 0; i < 12; i++) {
+            live.upload("api-" + i, Uploads.scene(scenes, i % 2 == 0 ? "red" : "blue", "triangle"));
+        }
+        for (int i = 0; i < 12; i++) {
+            awaitDecision("api-" + i, 1);
+        }
+        int draft = as("erin").contentType(ContentType.JSON)
+                .body(Map.of("yaml", DEMO.replace("action: block", "action: review"), "reason", "review red triangles", "basedOn", 1))
+                .post("/policies/demo-shapes/drafts").then().statusCode(201).body("author", equalTo("erin"))
+                .body("state", equalTo("DRAFT")).extract().path("version");
+        assertThat(draft).isEqualTo(2);
+
+        // Backtest: progress, then a report in which the six red triangles change from BLOCK to REVIEW.
+        String job = as("erin").post("/policies/demo-shapes/versions/2/backtest?limit=1000").then().statusCode(202)
+                .extract().path("jobId");
+        Response done = null;
+        for (int i = 0; i < 200 && done == null; i++) {
+            Response r = as("erin").get("/policies/backtests/" + job);
+            if (List.of("DONE", "FAILED").contains(r.jsonPath().getString("state"))) {
+                done = r;
+            } else {
+                Thread.sleep(100);
+            }
+        }
+        assertThat(done).isNotNull();
+        assertThat(done.jsonPath().getString("state")).as(done.asString()).isEqualTo("DONE");
+        assertThat(done.jsonPath().getInt("report.images")).isEqualTo(12);
+        assertThat(done.jsonPath().getInt("report.changed")).isEqualTo(6);
+        assertThat(done.jsonPath().getList("report.samples.'BLOCK->REVIEW'")).hasSize(5);
+        assertThat(done.jsonPath().getLong("recordsRead")).isPositive();
+
+        // Two-person rule: ed wrote v3 and cannot publish it; pat publishes erin's v2.
+        as("ed").contentType(ContentType.JSON).body(Map.of("yaml", DEMO, "reason", "mine")).post("/policies/demo-shapes/drafts")
+                .then().statusCode(201);
+        as("ed").contentType(ContentType.JSON).body(Map.of("reason", "self-approval")).post("/policies/demo-shapes/versions/3/publish")
+                .then().statusCode(403).body("code", equalTo("TWO_PERSON_RULE"));
+        as("pat").contentType(ContentType.JSON).body(Map.of("reason", "approved")).post("/policies/demo-shapes/versions/2/publish")
+                .then().statusCode(200).body("activeVersion", equalTo(2)).body("changedBy", equalTo("pat"));
+        as("vera").get("/policies").then().statusCode(200).body("enforcedHere.activeVersion", equalTo(2));
+        live.upload("api-after", Uploads.scene(scenes, "red", "triangle"));
+        assertThat(awaitDecision("api-after", 2)).isEqualTo("REVIEW");
+
+        as("vera").get("/policies/demo-shapes/diff?from=1&to=2").then().statusCode(200)
+                .body("diff", containsString("-    action: block")).body("diff", containsString("+    action: review"));
+        as("pat").contentType(ContentType.JSON).body(Map.of("version", 2, "reason", "x")).post("/policies/demo-shapes/rollback")
+                .then().statusCode(409).body("code", equalTo("ALREADY_ACTIVE"));
+        as("pat").contentType(ContentType.JSON).body(Map.of("version", 1, "reason", "too many reviews")).post("/policies/demo-shapes/rollback")
+                .then().statusCode(200).body("activeVersion", equalTo(1));
+
+        List<Map<String, Object>> changes = as("vera").get("/policies/demo-shapes/changes").then().statusCode(200).extract().path("$");
+        assertThat(changes).extracting(c -> c.get("kind") + " " + c.get("author") + " " + c.get("reason")).containsSubsequence(
+                "DRAFT_CREATED erin review red triangles", "DRAFT_CREATED ed mine", "PUBLISHED pat approved",
+                "ROLLED_BACK pat too many reviews");
+        assertThat(changes).filteredOn(c -> "ROLLED_BACK".equals(c.get("kind"))).singleElement()
+                .satisfies(c -> assertThat((String) c.get("diff")).contains("+    action: block"));
+    }
+
+    @Test
+    @Order(4)
+    void theOpenApiDocumentDescribesThePolicyApi() {
+        given().get("/q/openapi?format=json").then().statusCode(200)
+                .body("paths", org.hamcrest.Matchers.hasKey("/policies/{policyId}/drafts"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/policies/{policyId}/rollback"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/decisions/{contentId}"));
+    }
+
+    private String awaitDecision(String key, int version) throws InterruptedException {
+        for (int i = 0; i < 300; i++) {
+            Response r = given().get("/decisions/" + key);
+            if (r.statusCode() == 200 && r.jsonPath().getInt("decision.policyVersion") == version) {
+                return r.jsonPath().getString("decision.action");
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no decision for " + key + " under v" + version + ": " + given().get("/decisions/" + key).asString());
+    }
+
+    private static RequestSpecification as(String user) {
+        return given().auth().preemptive().basic(user, PASSWORD);
+    }
+
+    private static Response call(RequestSpecification spec, Endpoint e) {
+        if (e.body() != null) {
+            spec = spec.contentType(ContentType.JSON).body(e.body());
+        }
+        return e.method().equals("GET") ? spec.get(e.path()) : spec.post(e.path());
+    }
+}
