@@ -46,6 +46,9 @@ class ScoringPolicyTest {
                 "hate-symbols", "self-harm", "spam-overlay");
         assertThat(clip.categories().get(0).exclusions()).contains("a toy gun");
         assertThat(clip.reviewBand()).isEqualTo(0.05);
+        assertThat(clip.dimension()).isEqualTo(512);
+        assertThatThrownBy(() -> ScoringPolicy.checkCalibration(clip, engine))
+                .isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.code()).isEqualTo(PolicyException.MODEL_MISMATCH));
     }
 
     @Test

@@ -1,0 +1,54 @@
+package io.clipguard.cli;
+
+import io.clipguard.api.security.UserFile;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The demo's users, created on first run when no users file exists: one per role, with
+ * random passwords, printed once and kept beside the users file in
+ * {@code demo-credentials.txt} (owner-readable only). Never used by {@code serve}.
+ */
+final class DemoUsers {
+    private static final String ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+    private DemoUsers() {
+    }
+
+    static void ensure(Path usersFile, PrintWriter out) throws IOException {
+        Path credentials = usersFile.toAbsolutePath().resolveSibling("demo-credentials.txt");
+        if (Files.exists(usersFile)) {
+            out.printf("Policy editor users: %s%s%n", usersFile,
+                    Files.exists(credentials) ? " (demo passwords in " + credentials + ")" : "");
+            return;
+        }
+        SecureRandom random = new SecureRandom();
+        List<String> lines = new ArrayList<>();
+        for (String role : List.of("viewer", "editor", "publisher")) {
+            StringBuilder password = new StringBuilder();
+            for (int i = 0; i < 16; i++) {
+                password.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
+            }
+            String name = "demo-" + role;
+            Set<String> roles = role.equals("viewer") ? Set.of("viewer") : Set.of("viewer", role);
+            UserFile.put(usersFile, name, password.toString().toCharArray(), roles);
+            lines.add(name + " " + password + " " + roles);
+        }
+        Files.write(credentials, lines, StandardCharsets.UTF_8);
+        try {
+            Files.setPosixFilePermissions(credentials, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
+        out.printf("Created policy editor users in %s (user password roles):%n", usersFile);
+        lines.forEach(l -> out.println("  " + l));
+    }
+}
