@@ -193,6 +193,7 @@ async function change(path, body, done) {
     await api('POST', path, body);
     status(done);
     await loadPolicies();
+    if (state.opened) await openVersion(state.opened.version);
   } catch (e) {
     showErrors(e.problem);
     status(e.message, true);

@@ -1,0 +1,181 @@
+package io.clipguard.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.clipguard.api.security.UserFile;
+import io.clipguard.demo.ShapeScenes;
+import io.clipguard.testing.LiveService;
+import io.clipguard.testing.Uploads;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.io.File;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Set;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The policy editor in a real browser: Debian's chromium, headless, driven through Debian's
+ * chromedriver by explicit paths (nothing is downloaded). A viewer sees no edit controls; an
+ * editor-publisher logs in, edits a threshold, sees the validation error for a bad value,
+ * saves a draft, backtests it, publishes it, and sees the next decision name the new version.
+ */
+@QuarkusTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PolicyEditorBrowserTest {
+    static final String CHROMIUM = "/usr/bin/chromium";
+    static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+    static final String PASSWORD = "editor page password";
+
+    @Inject
+    RunningService running;
+
+    @ConfigProperty(name = "clipguard.users-file")
+    Path usersFile;
+
+    @TestHTTPResource("/editor/")
+    URL editor;
+
+    LiveService live;
+    WebDriver browser;
+    Path profile;
+
+    @BeforeAll
+    void start() throws Exception {
+        Files.deleteIfExists(usersFile);
+        UserFile.put(usersFile, "vic", PASSWORD.toCharArray(), Set.of("viewer"));
+        UserFile.put(usersFile, "ada", PASSWORD.toCharArray(), Set.of("viewer", "editor", "publisher"));
+        live = new LiveService(Files.createTempDirectory("editor"), "editor", false, running);
+        profile = Files.createTempDirectory("chromium-profile");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1400,1200", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER))
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        live.close();
+    }
+
+    @Test
+    void editValidateBacktestPublishAndSeeTheNewVersionDecide() throws Exception {
+        ShapeScenes scenes = new ShapeScenes(31);
+        for (int i = 0; i < 6; i++) {
+            live.upload("page-" + i, Uploads.scene(scenes, i % 2 == 0 ? "yellow" : "green", "circle"));
+        }
+        awaitDecision("page-5");
+
+        // A viewer sees the catalog but none of the controls that change it.
+        logIn("vic");
+        waitFor(By.id("opened"), "demo-shapes v1");
+        assertThat(browser.findElement(By.id("save-draft")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("publish")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("backtest")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("diff")).isDisplayed()).isTrue();
+
+        logIn("ada");
+        waitFor(By.id("opened"), "demo-shapes v1");
+        assertThat(browser.findElement(By.id("whoami")).getText()).contains("ada").contains("publisher");
+        WebElement yaml = browser.findElement(By.id("yaml"));
+        String original = yaml.getAttribute("value");
+        assertThat(original).contains("threshold: 0.5");
+
+        // A bad threshold: the validation error appears inline, with the field's path.
+        setYaml(original.replaceFirst("threshold: 0.5", "threshold: 1.5"));
+        browser.findElement(By.id("validate")).click();
+        waitFor(By.id("errors"), "$.categories[0].threshold");
+        assertThat(browser.findElement(By.id("status")).getText()).startsWith("Invalid");
+
+        // A good one: saved as draft v2.
+        setYaml(original.replaceFirst("threshold: 0.5", "threshold: 0.6"));
+        browser.findElement(By.id("validate")).click();
+        waitFor(By.id("status"), "Valid.");
+        browser.findElement(By.id("reason")).sendKeys("stricter red-triangle threshold");
+        browser.findElement(By.id("save-draft")).click();
+        waitFor(By.id("status"), "Saved draft v2.");
+        waitFor(By.id("opened"), "demo-shapes v2 (DRAFT)");
+
+        // Backtest the draft over the stored embeddings.
+        browser.findElement(By.id("backtest")).click();
+        waitFor(By.id("backtest-progress"), "Backtest done");
+        assertThat(browser.findElement(By.id("backtest-progress")).getText()).contains("of 6 decisions change").contains("v1 → v2");
+        assertThat(browser.findElement(By.id("backtest-result")).getText()).contains("REVIEW 3 3").contains("ALLOW 3 3");
+
+        // Diff of v1 and v2 shows the edited line.
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("diff-from"))).selectByValue("1");
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("diff-to"))).selectByValue("2");
+        browser.findElement(By.id("diff")).click();
+        waitFor(By.id("diff-output"), "+    threshold: 0.6");
+
+        // Publish; the next upload is decided by v2, and the page's lookup shows it.
+        browser.findElement(By.id("publish")).click();
+        waitFor(By.id("status"), "Published v2.");
+        waitFor(By.id("enforced"), "enforces demo-shapes v2");
+        live.upload("page-after", Uploads.scene(scenes, "red", "triangle"));
+        awaitDecision("page-after");
+        browser.findElement(By.id("content-id")).sendKeys("page-after");
+        browser.findElement(By.id("lookup")).click();
+        waitFor(By.id("decision-output"), "BLOCK by demo-shapes v2");
+        Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), Path.of("target/policy-editor.png"),
+                StandardCopyOption.REPLACE_EXISTING);
+
+        // Roll back from the history table.
+        browser.findElement(By.cssSelector("button.rollback[data-version='1']")).click();
+        waitFor(By.id("enforced"), "enforces demo-shapes v1");
+    }
+
+    private void logIn(String user) {
+        browser.get(editor.toString());
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.visibilityOfElementLocated(By.id("user")));
+        browser.findElement(By.id("user")).sendKeys(user);
+        browser.findElement(By.id("password")).sendKeys(PASSWORD);
+        browser.findElement(By.id("login-button")).click();
+    }
+
+    private void setYaml(String text) {
+        ((JavascriptExecutor) browser).executeScript("document.getElementById('yaml').value = arguments[0];", text);
+    }
+
+    private void waitFor(By element, String text) {
+        try {
+            new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.textToBePresentInElementLocated(element, text));
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("'" + text + "' not in " + element + "; it shows '" + browser.findElement(element).getText() + "'", e);
+        }
+    }
+
+    private static void awaitDecision(String key) throws InterruptedException {
+        for (int i = 0; i < 300 && given().get("/decisions/" + key).statusCode() != 200; i++) {
+            Thread.sleep(100);
+        }
+        assertThat(given().get("/decisions/" + key).statusCode()).isEqualTo(200);
+    }
+}
