@@ -32,6 +32,9 @@ class UserCommand {
                 description = "The users file (env CLIPGUARD_USERS_FILE; default: ${DEFAULT-VALUE}).")
         Path file;
 
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Override
         public Integer call() throws IOException {
             String password = System.getenv("CLIPGUARD_PASSWORD");
@@ -42,7 +45,8 @@ class UserCommand {
                 throw new CliFailure("PASSWORD_MISSING", CliFailure.USAGE, "give the password in CLIPGUARD_PASSWORD or on stdin");
             }
             UserFile.put(file, name, password.toCharArray(), new LinkedHashSet<>(roles));
-            System.out.println("user " + name + " " + roles + " written to " + file);
+            spec.commandLine().getOut().println("user " + name + " " + roles + " written to " + file);
+            spec.commandLine().getOut().flush();
             return 0;
         }
     }
