@@ -9,9 +9,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code clipguard bench engine}: prints the engine benchmark tables. */
+/** {@code clipguard bench engine|backtest|policy-latency}: benchmarks that print tables. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print tables.",
-        subcommands = {BenchCommand.Engine.class, BenchCommand.Backtest.class})
+        subcommands = {BenchCommand.Engine.class, BenchCommand.Backtest.class, BenchCommand.PolicyLatency.class})
 class BenchCommand {
 
     @Command(name = "backtest", mixinStandardHelpOptions = true,
@@ -35,6 +35,32 @@ class BenchCommand {
         @Override
         public Integer call() throws Exception {
             new io.clipguard.bench.BacktestBenchmark(spec.commandLine().getOut()).run(rows, dim, categories, scalarRows);
+            return 0;
+        }
+    }
+
+    @Command(name = "policy-latency", mixinStandardHelpOptions = true,
+            description = "Publish -> first decision under the new version, p50/p99 over N publishes on a running instance under load "
+                    + "(embedded broker, demo model).")
+    static class PolicyLatency implements Callable<Integer> {
+        @Mixin
+        EngineArgs engineArgs;
+
+        @Option(names = "--publishes", defaultValue = "20", description = "Publishes measured (default: ${DEFAULT-VALUE}).")
+        int publishes;
+
+        @Option(names = "--rate", defaultValue = "20", description = "Uploads per second offered as load (default: ${DEFAULT-VALUE}).")
+        int rate;
+
+        @Option(names = "--policy", defaultValue = "policies/demo-shapes.yaml", description = "Policy file (default: ${DEFAULT-VALUE}).")
+        Path policy;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            new io.clipguard.bench.PolicyLatencyBenchmark(spec.commandLine().getOut()).run(engineArgs.modelDir(), policy, publishes, rate);
             return 0;
         }
     }

@@ -1,0 +1,188 @@
+package io.clipguard.bench;
+
+import io.clipguard.demo.ShapeScenes;
+import io.clipguard.fetch.FetchSettings;
+import io.clipguard.image.DecodeLimits;
+import io.clipguard.clip.EngineOptions;
+import io.clipguard.kafka.EmbeddedKafka;
+import io.clipguard.kafka.TopicCreator;
+import io.clipguard.moderation.ModerationRuntime;
+import io.clipguard.policy.PolicyFiles;
+import io.clipguard.schema.ImageUploaded;
+import io.clipguard.schema.InlineImage;
+import io.clipguard.schema.ModerationDecision;
+import io.clipguard.stream.AvroSerde;
+import io.clipguard.stream.ModerationService;
+import io.clipguard.stream.PolicyControl;
+import io.clipguard.stream.ServiceSettings;
+import io.clipguard.stream.TopicRegistry;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Publish -> first decision under the new version, on a running instance under load: an
+ * embedded broker, the demo model, a producer sending uploads at a steady rate, and a
+ * read_committed consumer of the decisions (what a downstream service sees). Each of the
+ * publishes creates and publishes a draft through the same writer the API uses; the clock
+ * runs from the publish call to the first committed decision naming the new version.
+ */
+public final class PolicyLatencyBenchmark {
+    private final PrintWriter out;
+
+    public PolicyLatencyBenchmark(PrintWriter out) {
+        this.out = out;
+    }
+
+    public void run(Path modelDir, Path policyFile, int publishes, int uploadsPerSecond) throws Exception {
+        String policy = Files.readString(policyFile);
+        Path state = Files.createTempDirectory("clipguard-bench-state");
+        TopicRegistry topics = TopicRegistry.prefixed("bench", 6);
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+             ModerationRuntime runtime = ModerationRuntime.open(new ModerationRuntime.Settings(modelDir, EngineOptions.defaults(),
+                     PolicyFiles.parse(policy, policyFile.toString()), 8, Duration.ofMillis(5), DecodeLimits.defaults(),
+                     FetchSettings.inlineOnly(), "bench"))) {
+            String bootstrap = kafka.bootstrapServers();
+            TopicCreator.ensure(bootstrap, topics.all());
+            try (PolicyControl control = new PolicyControl(bootstrap, topics, runtime.policies(), runtime.engine().identity().digest(),
+                    "bench", false);
+                 ModerationService service = new ModerationService(new ServiceSettings(bootstrap, "bench", "bench", state, 4, null,
+                         topics), runtime)) {
+                control.applyFiles(List.of(policyFile));
+                service.start().awaitRunning(Duration.ofSeconds(60));
+                Load load = new Load(bootstrap, topics, uploadsPerSecond);
+                Thread loader = new Thread(load, "bench-load");
+                loader.start();
+                try (KafkaConsumer<byte[], byte[]> decisions = tail(bootstrap, topics)) {
+                    Thread.sleep(2000); // warm up: the pipeline is busy before the first publish
+                    measure(control, runtime, decisions, policy, publishes, load);
+                } finally {
+                    load.running.set(false);
+                    loader.join();
+                }
+            }
+        }
+    }
+
+    private void measure(PolicyControl control, ModerationRuntime runtime, KafkaConsumer<byte[], byte[]> decisions, String policy,
+                         int publishes, Load load) {
+        String id = runtime.policies().enforcedId();
+        List<Double> endToEnd = new ArrayList<>();
+        List<Double> local = new ArrayList<>();
+        long sentBefore = load.sent.get();
+        long started = System.nanoTime();
+        for (int i = 0; i < publishes; i++) {
+            int base = control.catalog().head(id).orElseThrow().getActiveVersion();
+            String yaml = policy.replace("threshold: 0.5", String.format("threshold: %.3f", 0.5 + (i % 2 == 0 ? 0.001 : 0.002)));
+            int version = control.writer().createDraft(id, yaml, base, "bench", "latency run " + i).getVersion();
+            long t0 = System.nanoTime();
+            control.writer().publish(id, version, "bench", "latency run " + i);
+            local.add((System.nanoTime() - t0) / 1e6);
+            endToEnd.add(firstDecision(decisions, version, t0));
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        out.printf("Publish -> first decision under the new version (%d publishes, %.0f uploads/s offered, %.0f/s sent during the run)%n",
+                publishes, (double) load.rate, (load.sent.get() - sentBefore) / seconds);
+        out.printf("%-44s %8s %8s %8s%n", "", "p50 ms", "p99 ms", "max ms");
+        row("publish -> this instance enforces it", local);
+        row("publish -> first committed decision naming it", endToEnd);
+        out.flush();
+    }
+
+    private void row(String label, List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        out.printf("%-44s %8.1f %8.1f %8.1f%n", label, percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.get(sorted.size() - 1));
+    }
+
+    static double percentile(List<Double> sorted, double q) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
+    }
+
+    private static double firstDecision(KafkaConsumer<byte[], byte[]> consumer, int version, long t0) {
+        long deadline = t0 + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(5))) {
+                ModerationDecision d = AvroSerde.DECISION.deserializer().deserialize(r.topic(), r.value());
+                if (d.getPolicyVersion() == version) {
+                    return (System.nanoTime() - t0) / 1e6;
+                }
+            }
+        }
+        throw new IllegalStateException("no decision under v" + version + " within 30 s");
+    }
+
+    private static KafkaConsumer<byte[], byte[]> tail(String bootstrap, TopicRegistry topics) {
+        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = c.partitionsFor(topics.decisions().name()).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        c.assign(partitions);
+        c.seekToEnd(partitions);
+        partitions.forEach(c::position);
+        return c;
+    }
+
+    /** Uploads at a steady rate, cycling through pre-drawn scenes under fresh contentIds. */
+    private static final class Load implements Runnable {
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicLong sent = new AtomicLong();
+        final int rate;
+        private final String bootstrap;
+        private final TopicRegistry topics;
+
+        Load(String bootstrap, TopicRegistry topics, int rate) {
+            this.bootstrap = bootstrap;
+            this.topics = topics;
+            this.rate = rate;
+        }
+
+        @Override
+        public void run() {
+            ShapeScenes scenes = new ShapeScenes(3);
+            List<byte[]> images = new ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                images.add(scenes.draw(ShapeScenes.COLOURS.get(i % 4), ShapeScenes.SHAPES.get(i % 3), 320, 240, true).bytes());
+            }
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    ProducerConfig.LINGER_MS_CONFIG, 0), new ByteArraySerializer(), new ByteArraySerializer())) {
+                long next = System.nanoTime();
+                for (long n = 0; running.get(); n++) {
+                    String key = "bench-" + n;
+                    ImageUploaded event = ImageUploaded.newBuilder().setEventId("evt-" + key).setContentId(key).setTenant("bench")
+                            .setUploaderId("bench").setImage(new InlineImage(ByteBuffer.wrap(images.get((int) (n % images.size())))))
+                            .setMediaType(null).setMetadata(Map.of()).setUploadedAt(Instant.now()).build();
+                    producer.send(new ProducerRecord<>(topics.uploaded().name(), key.getBytes(StandardCharsets.UTF_8),
+                            AvroSerde.IMAGE_UPLOADED.encode(event)));
+                    sent.incrementAndGet();
+                    next += 1_000_000_000L / rate;
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
