@@ -4,6 +4,7 @@ import io.clipguard.policy.catalog.PolicyCommandException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import java.util.Map;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -15,10 +16,18 @@ public class ProblemMappers {
         return Problem.of(e.status(), e.code(), title(e.status()), e.getMessage(), Map.of("errors", e.errors()));
     }
 
+    /**
+     * 401 with a Basic challenge, except for script requests (header {@code X-Requested-With}),
+     * which get no challenge so that the browser does not pop up its own login dialog over the
+     * editor's form.
+     */
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
-    public Response unauthorized() {
-        return Response.fromResponse(Problem.of(401, "UNAUTHENTICATED", "Unauthenticated", "log in (HTTP Basic) to use this endpoint", Map.of()))
-                .header("WWW-Authenticate", "Basic realm=\"clipguard\"").build();
+    public Response unauthorized(HttpHeaders headers) {
+        Response problem = Problem.of(401, "UNAUTHENTICATED", "Unauthenticated", "log in (HTTP Basic) to use this endpoint", Map.of());
+        if (headers.getHeaderString("X-Requested-With") != null) {
+            return problem;
+        }
+        return Response.fromResponse(problem).header("WWW-Authenticate", "Basic realm=\"clipguard\"").build();
     }
 
     @ServerExceptionMapper

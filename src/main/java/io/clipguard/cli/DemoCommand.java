@@ -9,7 +9,6 @@ import io.clipguard.stream.AvroSerde;
 import io.clipguard.stream.ServiceSettings;
 import io.clipguard.stream.TopicRegistry;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -62,12 +61,6 @@ class DemoCommand implements Callable<Integer> {
     @Inject
     RunningService running;
 
-    @ConfigProperty(name = "clipguard.users-file", defaultValue = ".cache/users")
-    java.nio.file.Path usersFile;
-
-    @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080")
-    int httpPort;
-
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -78,7 +71,11 @@ class DemoCommand implements Callable<Integer> {
                     instance.embedded != null ? " (embedded KRaft)" : "", runtime.engine().identity().id(),
                     runtime.engine().identity().digest().substring(0, 19), runtime.engine().provider(),
                     runtime.policy().policy().id(), runtime.policy().policy().version());
-            DemoUsers.ensure(usersFile, out);
+            // Looked up, not injected: the command also runs under plain picocli (tests).
+            var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+            DemoUsers.ensure(config.getOptionalValue("clipguard.users-file", java.nio.file.Path.class)
+                    .orElse(java.nio.file.Path.of(".cache/users")), out);
+            int httpPort = config.getOptionalValue("quarkus.http.port", Integer.class).orElse(8080);
             out.printf("Policy editor: http://localhost:%d/editor/  (API: /policies, OpenAPI: /q/openapi); saving a file in %s publishes it%n",
                     httpPort, serviceArgs.policiesDir);
             out.flush();

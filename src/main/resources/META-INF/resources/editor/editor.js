@@ -5,7 +5,8 @@ const state = { auth: null, roles: [], policy: null, opened: null, history: [] }
 const $ = (id) => document.getElementById(id);
 
 async function api(method, path, body) {
-  const headers = { 'Authorization': state.auth, 'Accept': 'application/json' };
+  const headers = { 'Accept': 'application/json', 'X-Requested-With': 'clipguard-editor' };
+  if (state.auth) headers['Authorization'] = state.auth;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();
@@ -43,17 +44,23 @@ async function login(event) {
   event.preventDefault();
   state.auth = 'Basic ' + btoa($('user').value + ':' + $('password').value);
   try {
-    const me = await api('GET', '/me');
-    state.roles = me.roles;
-    $('whoami').textContent = me.user + ' (' + me.roles.join(', ') + ')' + (me.twoPersonRule ? ' — two-person rule on' : '');
-    $('login').hidden = true;
-    $('app').hidden = false;
-    applyRoles();
-    await loadPolicies();
+    await enter();
   } catch (e) {
     state.auth = null;
     $('login-error').textContent = 'Login failed: ' + e.message;
   }
+}
+
+// Shows the app for whoever /me says is logged in (Basic from the form, or a session cookie
+// when an OIDC login or a proxy in front of the application already authenticated the user).
+async function enter() {
+  const me = await api('GET', '/me');
+  state.roles = me.roles;
+  $('whoami').textContent = me.user + ' (' + me.roles.join(', ') + ')' + (me.twoPersonRule ? ' — two-person rule on' : '');
+  $('login').hidden = true;
+  $('app').hidden = false;
+  applyRoles();
+  await loadPolicies();
 }
 
 async function loadPolicies() {
@@ -232,6 +239,7 @@ async function lookup() {
 }
 
 $('login-form').addEventListener('submit', login);
+enter().catch(() => { /* not logged in yet: the form stays */ });
 $('validate').addEventListener('click', validate);
 $('save-draft').addEventListener('click', saveDraft);
 $('backtest').addEventListener('click', backtest);

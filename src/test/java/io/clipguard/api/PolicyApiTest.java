@@ -112,6 +112,8 @@ class PolicyApiTest {
             call(given(), e).then().statusCode(401).contentType(Problem.MEDIA_TYPE).body("code", equalTo("UNAUTHENTICATED"))
                     .header("WWW-Authenticate", startsWith("Basic"));
             call(given().auth().preemptive().basic("erin", "wrong password"), e).then().statusCode(401);
+            // Script requests get no challenge, so browsers show the editor's form, not their own dialog.
+            assertThat(call(given().header("X-Requested-With", "test"), e).then().statusCode(401).extract().header("WWW-Authenticate")).isNull();
             for (Map.Entry<String, Set<String>> u : users.entrySet()) {
                 boolean allowed = u.getValue().stream().anyMatch(e.roles()::contains);
                 Response r = call(as(u.getKey()), e);

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Policies on a real broker: files applied on start, a publish reaching the running
- * instance without restart (under load, each record scored by exactly one version),
+ * Policies on a real broker: files applied on start, a publish reaching both running
+ * instances without restart (under load, each record scored by exactly one version),
  * shadow decisions and their report, a backtest over the stored embeddings, refusal of a
  * policy for another model, and the dev-mode file watch.
  */
@@ -53,19 +53,24 @@ class PolicyHotReloadTest {
         String original = Files.readString(Path.of("policies/demo-shapes.yaml"));
         Files.writeString(file, original);
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
-             ModerationRuntime runtime = Uploads.demoRuntime(dir, "live", FetchSettings.inlineOnly())) {
+             ModerationRuntime runtime = Uploads.demoRuntime(dir, "live", FetchSettings.inlineOnly());
+             ModerationRuntime second = Uploads.demoRuntime(dir, "second", FetchSettings.inlineOnly())) {
             String bootstrap = kafka.bootstrapServers();
             TopicCreator.ensure(bootstrap, topics.all());
             try (PolicyControl control = new PolicyControl(bootstrap, topics, runtime.policies(), runtime.engine().identity().digest(),
                     "live", false);
                  ModerationService service = new ModerationService(new ServiceSettings(bootstrap, "live", "live", dir.resolve("state"), 2,
-                         null, topics), runtime)) {
+                         null, topics), runtime);
+                 ModerationService secondService = new ModerationService(new ServiceSettings(bootstrap, "live", "second",
+                         dir.resolve("state-2"), 1, null, topics), second)) {
                 // Apply on start: the file becomes v1; applying it again changes nothing.
                 List<PolicyFileSync.Applied> applied = control.applyFiles(List.of(file));
                 assertThat(applied).singleElement().satisfies(a -> assertThat(a.newVersion()).contains(1));
                 assertThat(control.applyFiles(List.of(file))).singleElement().satisfies(a -> assertThat(a.newVersion()).isEmpty());
                 service.start();
+                secondService.start();
                 service.awaitRunning(Duration.ofSeconds(60));
+                secondService.awaitRunning(Duration.ofSeconds(60));
                 PolicyWriter writer = control.writer();
 
                 produce(bootstrap, topics, 30);
@@ -76,6 +81,10 @@ class PolicyHotReloadTest {
                 writer.createDraft(ID, original.replace("action: block", "action: review"), 1, "erin", "review instead of block");
                 writer.publish(ID, 2, "pat", "softer while we check");
                 assertThat(runtime.policies().status().activeVersion()).isEqualTo(2);
+                // Every instance follows, without restart; prompt vectors are prepared once per version.
+                await(() -> second.policies().status().activeVersion() == 2, Duration.ofSeconds(10));
+                PolicyVersion v2 = control.catalog().version(ID, 2).orElseThrow();
+                assertThat(runtime.policies().prepare(v2)).isSameAs(runtime.policies().get().active());
                 produce(bootstrap, topics, 30);
 
                 // Under load: v3 (block again) is published while uploads stream in.
@@ -104,6 +113,7 @@ class PolicyHotReloadTest {
                         "how many would reviewers see?");
                 writer.shadow(ID, 4, "pat", "measure it");
                 assertThat(runtime.policies().status().shadowVersion()).isEqualTo(4);
+                await(() -> Integer.valueOf(4).equals(second.policies().status().shadowVersion()), Duration.ofSeconds(10));
                 int before = uploaded;
                 int redsBefore = reds.size();
                 produce(bootstrap, topics, 20);
