@@ -140,9 +140,10 @@ class PolicyHotReloadTest {
                 assertThat(control.backtest(v4, 10, n -> { }, n -> { }).images()).isEqualTo(10);
 
                 // A version calibrated for another model is refused by the instance, which keeps v3.
-                PolicyWriter unchecked = new PolicyWriter(log(bootstrap, topics), control::catalog, p -> { }, false, Clock.systemUTC(),
-                        Duration.ofSeconds(10));
-                unchecked.applyFile(original.replace("model: clipguard/demo-shapes", "model: openai/clip-vit-base-patch32"), "cli", "cli:x");
+                try (PolicyLog cli = new PolicyLog(bootstrap, topics, "test")) {
+                    PolicyWriter unchecked = new PolicyWriter(cli, control::catalog, p -> { }, false, Clock.systemUTC(), Duration.ofSeconds(10));
+                    unchecked.applyFile(original.replace("model: clipguard/demo-shapes", "model: openai/clip-vit-base-patch32"), "cli", "cli:x");
+                }
                 assertThat(control.catalog().head(ID).orElseThrow().getActiveVersion()).isEqualTo(5);
                 assertThat(runtime.policies().status().activeVersion()).isEqualTo(3);
                 assertThat(runtime.policies().status().lastError()).contains("calibrated for model 'openai/clip-vit-base-patch32'");
@@ -155,10 +156,6 @@ class PolicyHotReloadTest {
                 assertThat(control.changes(ID)).hasSizeGreaterThanOrEqualTo(8);
             }
         }
-    }
-
-    private static PolicyLog log(String bootstrap, TopicRegistry topics) {
-        return new PolicyLog(bootstrap, topics, "test");
     }
 
     private static Map<Integer, String> hashes(PolicyCatalog catalog) {
