@@ -3,9 +3,9 @@ package io.clipguard.api;
 import io.clipguard.api.security.Roles;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyException;
+import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.catalog.PolicyCatalog;
 import io.clipguard.policy.catalog.PolicyCommandException;
-import io.clipguard.policy.catalog.PolicyWriter;
 import io.clipguard.policy.catalog.TextDiff;
 import io.clipguard.schema.PolicyHead;
 import io.clipguard.schema.PolicyVersion;
@@ -149,7 +149,7 @@ public class PolicyResource {
         }
         Policy policy;
         try {
-            policy = PolicyWriter.validate(request.policyId(), request.yaml(), 1);
+            policy = PolicyFiles.parseVersion(request.policyId(), request.yaml(), 1);
             control().policies().checkActivation(policy);
         } catch (PolicyException e) {
             throw new PolicyCommandException(400, e.code(), e.getMessage(), e.errors());
@@ -200,7 +200,7 @@ public class PolicyResource {
     @Operation(summary = "Enforce a draft on every instance")
     @Consumes(MediaType.APPLICATION_JSON)
     public Map<String, Object> publish(@PathParam("policyId") String policyId, @PathParam("version") int version, ChangeRequest request) {
-        return head(control().writer().publish(policyId, version, author(), reason(request == null ? null : request.reason())));
+        return AvroJson.toMap(control().writer().publish(policyId, version, author(), reason(request == null ? null : request.reason())));
     }
 
     @POST
@@ -209,7 +209,7 @@ public class PolicyResource {
     @Operation(summary = "Score a version on live traffic beside the active one, never enforcing it")
     @Consumes(MediaType.APPLICATION_JSON)
     public Map<String, Object> shadow(@PathParam("policyId") String policyId, @PathParam("version") int version, ChangeRequest request) {
-        return head(control().writer().shadow(policyId, version, author(), reason(request == null ? null : request.reason())));
+        return AvroJson.toMap(control().writer().shadow(policyId, version, author(), reason(request == null ? null : request.reason())));
     }
 
     @POST
@@ -218,7 +218,7 @@ public class PolicyResource {
     @Operation(summary = "Stop scoring the shadow version")
     @Consumes(MediaType.APPLICATION_JSON)
     public Map<String, Object> stopShadow(@PathParam("policyId") String policyId, ChangeRequest request) {
-        return head(control().writer().stopShadow(policyId, author(), reason(request == null ? null : request.reason())));
+        return AvroJson.toMap(control().writer().stopShadow(policyId, author(), reason(request == null ? null : request.reason())));
     }
 
     @GET
@@ -243,16 +243,12 @@ public class PolicyResource {
         if (request == null || request.version() == null) {
             throw new PolicyCommandException(400, "BODY_MISSING", "a JSON body with 'version' and 'reason' is required");
         }
-        return head(control().writer().rollback(policyId, request.version(), author(), reason(request.reason())));
+        return AvroJson.toMap(control().writer().rollback(policyId, request.version(), author(), reason(request.reason())));
     }
 
     private PolicyVersion find(String policyId, int version) {
         return control().catalog().version(policyId, version).orElseThrow(() -> new PolicyCommandException(404, "VERSION_NOT_FOUND",
                 "policy " + policyId + " has no version " + version));
-    }
-
-    private static Map<String, Object> head(PolicyHead head) {
-        return AvroJson.toMap(head);
     }
 
     private String author() {

@@ -1,7 +1,6 @@
 package io.clipguard.cli;
 
 import io.clipguard.kafka.TopicCreator;
-import io.clipguard.policy.catalog.PolicyCatalog;
 import io.clipguard.policy.catalog.PolicyWriter;
 import io.clipguard.schema.PolicyHead;
 import io.clipguard.stream.PolicyLog;
@@ -11,7 +10,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -61,8 +59,8 @@ class PolicyCommand {
             try {
                 TopicCreator.ensure(bootstrapServers, java.util.List.of(topics.policies(), topics.policyChanges()));
                 try (PolicyLog log = new PolicyLog(bootstrapServers, topics, "cli")) {
-                    PolicyWriter writer = new PolicyWriter(log, () -> PolicyCatalog.of(PolicyLog.readAll(bootstrapServers, topics,
-                            Duration.ofSeconds(30))), p -> { }, false, Clock.systemUTC(), Duration.ZERO);
+                    // No model here: instances check the calibration when the head reaches them.
+                    PolicyWriter writer = log.offlineWriter(p -> { }, false, Duration.ofSeconds(30));
                     Optional<PolicyHead> head = writer.applyFile(yaml, file.toString(), "cli:" + author);
                     out.println(head.map(h -> "published " + h.getPolicyId() + " v" + h.getActiveVersion())
                             .orElse("unchanged: the file's content is already the active version"));

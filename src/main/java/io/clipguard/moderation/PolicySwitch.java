@@ -3,13 +3,14 @@ package io.clipguard.moderation;
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyException;
+import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.policy.catalog.PolicyCatalog;
 import io.clipguard.policy.catalog.PolicyListener;
-import io.clipguard.policy.catalog.PolicyWriter;
 import io.clipguard.schema.PolicyHead;
 import io.clipguard.schema.PolicyVersion;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,8 +20,9 @@ import java.util.logging.Logger;
 
 /**
  * Hot reload: follows the catalog and, when the head of the enforced policy changes,
- * prepares the new version (prompt vectors embedded once per version, on the global-store
- * thread, never on a stream thread) and swaps it in with one reference write. A version
+ * prepares the new version (prompt vectors embedded once per prompt list and model, on the
+ * global-store thread, never on a stream thread; the start-up file and its catalog copy share
+ * them) and swaps it in with one reference write. A version
  * this model cannot enforce (calibrated for another model) is refused: the previous one
  * stays, and {@link #status()} says why.
  */
@@ -31,6 +33,8 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     private final String enforcedId;
     private final AtomicReference<PolicySet> current;
     private final Map<Integer, ScoringPolicy> prepared = new ConcurrentHashMap<>();
+    /** Prompt vectors by (prompts, templates): a version that changes only thresholds or actions embeds nothing. */
+    private final Map<List<List<String>>, float[][]> promptVectors = new ConcurrentHashMap<>();
     private volatile PolicyCatalog catalog = PolicyCatalog.of(Map.of());
     private volatile String lastError;
     private volatile PolicyHead refused;
@@ -44,7 +48,7 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     public PolicySwitch(ClipEngine engine, Policy initial) {
         this.engine = engine;
         this.enforcedId = initial.id();
-        this.current = new AtomicReference<>(new PolicySet(new ScoringPolicy(initial, engine), null));
+        this.current = new AtomicReference<>(new PolicySet(scoring(initial), null));
     }
 
     @Override
@@ -70,10 +74,14 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     /** Builds the scoring form of a stored version for this model (cached per version), or throws {@link PolicyException}. */
     public ScoringPolicy prepare(PolicyVersion version) {
         if (!version.getPolicyId().equals(enforcedId)) {
-            return new ScoringPolicy(PolicyWriter.validate(version.getPolicyId(), version.getYaml(), version.getVersion()), engine);
+            return scoring(PolicyFiles.parseVersion(version.getPolicyId(), version.getYaml(), version.getVersion()));
         }
-        return prepared.computeIfAbsent(version.getVersion(),
-                v -> new ScoringPolicy(PolicyWriter.validate(enforcedId, version.getYaml(), v), engine));
+        return prepared.computeIfAbsent(version.getVersion(), v -> scoring(PolicyFiles.parseVersion(enforcedId, version.getYaml(), v)));
+    }
+
+    private ScoringPolicy scoring(Policy policy) {
+        return new ScoringPolicy(policy, engine, (labels, templates) -> promptVectors.computeIfAbsent(
+                List.of(List.copyOf(labels), List.copyOf(templates)), k -> engine.embedLabels(labels, templates)));
     }
 
     /** Throws {@link PolicyException} when this model cannot enforce {@code policy}. */

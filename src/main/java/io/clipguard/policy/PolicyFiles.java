@@ -20,7 +20,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.io.StringReader;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -77,6 +76,20 @@ public final class PolicyFiles {
             throw new PolicyException(PolicyException.INVALID, where + ": " + String.join("; ", errors), errors);
         }
         return toPolicy(root);
+    }
+
+    /**
+     * Parses a stored or submitted document as version {@code version} of {@code policyId}
+     * (null: any id): the document's own {@code version:} line is replaced, since the
+     * catalog numbers versions.
+     */
+    public static Policy parseVersion(String policyId, String yaml, int version) {
+        Policy policy = parse(withVersion(yaml, version), "policy");
+        if (policyId != null && !policy.id().equals(policyId)) {
+            throw new PolicyException(PolicyException.INVALID, "policy: id '" + policy.id() + "' does not match '" + policyId + "'",
+                    List.of("$.id: expected '" + policyId + "', found '" + policy.id() + "'"));
+        }
+        return policy;
     }
 
     private static Policy toPolicy(JsonNode root) {

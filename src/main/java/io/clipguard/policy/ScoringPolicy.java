@@ -43,18 +43,33 @@ public final class ScoringPolicy {
     public record Verdict(Policy.Action action, String triggeringCategory, List<Score> scores, String rule) {
     }
 
+    /** Embeds labels as the ensemble over templates ({@link ClipEngine#embedLabels}), possibly from a cache. */
+    @FunctionalInterface
+    public interface LabelEmbedder {
+        float[][] embed(List<String> labels, List<String> templates);
+    }
+
     public ScoringPolicy(Policy policy, ClipEngine engine) {
+        this(policy, engine, engine::embedLabels);
+    }
+
+    /**
+     * @param labels embeds each prompt list; a cache may answer for lists already embedded by
+     *               this engine (same call, same vectors), so that versions differing only in
+     *               thresholds or actions embed nothing
+     */
+    public ScoringPolicy(Policy policy, ClipEngine engine, LabelEmbedder labels) {
         checkCalibration(policy, engine);
         this.policy = policy;
         this.policyHash = PolicyFiles.hash(policy);
         this.logitScale = engine.logitScale();
         this.categoryVectors = new float[policy.categories().size()][][];
         for (int c = 0; c < categoryVectors.length; c++) {
-            categoryVectors[c] = engine.embedLabels(policy.categories().get(c).prompts(), policy.templates());
+            categoryVectors[c] = labels.embed(policy.categories().get(c).prompts(), policy.templates());
         }
         List<String> exclusions = policy.categories().stream().flatMap(c -> c.exclusions().stream()).toList();
-        this.exclusionVectors = exclusions.isEmpty() ? new float[0][] : engine.embedLabels(exclusions, policy.templates());
-        this.benignVectors = policy.benign().isEmpty() ? new float[0][] : engine.embedLabels(policy.benign(), policy.templates());
+        this.exclusionVectors = exclusions.isEmpty() ? new float[0][] : labels.embed(exclusions, policy.templates());
+        this.benignVectors = policy.benign().isEmpty() ? new float[0][] : labels.embed(policy.benign(), policy.templates());
         this.promptsHash = hashVectors();
         this.embeddedPrompts = listEmbeddedPrompts();
     }

@@ -10,14 +10,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.function.LongConsumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads the most recent stored embeddings of one model digest from the compacted
@@ -41,48 +34,23 @@ public final class EmbeddingArchive {
      */
     public static Stored latest(String bootstrapServers, String topic, String modelDigest, int limit, LongConsumer progress,
                                 Duration timeout) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
         Map<String, EmbeddingRecord> latest = new HashMap<>();
-        long scanned = 0;
-        long other = 0;
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
-            consumer.assign(partitions);
-            Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, timeout);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-            for (TopicPartition tp : partitions) {
-                consumer.seek(tp, Math.max(begin.get(tp), end.get(tp) - limit));
+        long[] otherModels = new long[1];
+        long[] scanned = new long[1];
+        TopicReader.read(bootstrapServers, topic, (begin, end) -> Math.max(begin, end - limit), r -> {
+            EmbeddingRecord e = TopicReader.decode(AvroSerde.EMBEDDING, r);
+            if (e == null) {
+                return;
             }
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read " + topic + " within " + timeout);
-                }
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    scanned++;
-                    if (r.value() == null || r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
-                        continue;
-                    }
-                    EmbeddingRecord e;
-                    try {
-                        e = AvroSerde.EMBEDDING.decode(r.value());
-                    } catch (Exception ex) {
-                        continue;
-                    }
-                    if (!e.getModelDigest().equals(modelDigest)) {
-                        other++;
-                        continue;
-                    }
-                    latest.merge(e.getContentId(), e, (a, b) -> b.getEmbeddedAt().isAfter(a.getEmbeddedAt()) ? b : a);
-                }
-                progress.accept(scanned);
+            if (!e.getModelDigest().equals(modelDigest)) {
+                otherModels[0]++;
+                return;
             }
-        }
+            latest.merge(e.getContentId(), e, (a, b) -> b.getEmbeddedAt().isAfter(a.getEmbeddedAt()) ? b : a);
+        }, n -> {
+            scanned[0] = n;
+            progress.accept(n);
+        }, timeout);
         List<EmbeddingRecord> newest = new ArrayList<>(latest.values());
         newest.sort(Comparator.comparing(EmbeddingRecord::getEmbeddedAt).reversed().thenComparing(EmbeddingRecord::getContentId));
         if (newest.size() > limit) {
@@ -96,6 +64,6 @@ public final class EmbeddingArchive {
             e.getVector().forEach(vectors::put);
         }
         vectors.flip();
-        return new Stored(List.copyOf(ids), vectors, dim, scanned, other);
+        return new Stored(List.copyOf(ids), vectors, dim, scanned[0], otherModels[0]);
     }
 }

@@ -15,11 +15,9 @@ import io.clipguard.schema.ShadowDecision;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
 import java.util.logging.Logger;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * One instance's policy desk: the writer that publishes to {@code moderation.policies}, the
@@ -39,6 +37,7 @@ public final class PolicyControl implements AutoCloseable {
     private final PolicyWriter writer;
     private final boolean twoPersonRule;
     private PolicyFileSync files;
+    private PolicyWriter startup;
 
     public PolicyControl(String bootstrapServers, TopicRegistry topics, PolicySwitch policies, String modelDigest, String instanceId,
                          boolean twoPersonRule) {
@@ -85,9 +84,12 @@ public final class PolicyControl implements AutoCloseable {
                 + h.getActiveVersion() + " published"));
     }
 
-    private PolicyWriter startupWriter() {
-        return new PolicyWriter(log, () -> PolicyCatalog.of(PolicyLog.readAll(bootstrapServers, topics, READ_TIMEOUT)),
-                policies::checkActivation, twoPersonRule, Clock.systemUTC(), Duration.ZERO);
+    /** One writer for everything applied before start: the topic is read once, not per file. */
+    private synchronized PolicyWriter startupWriter() {
+        if (startup == null) {
+            startup = log.offlineWriter(policies::checkActivation, twoPersonRule, READ_TIMEOUT);
+        }
+        return startup;
     }
 
     /** Dev mode: applies each saved edit of the policy files given to {@link #applyFiles}. */
@@ -123,15 +125,10 @@ public final class PolicyControl implements AutoCloseable {
     public ShadowComparison.Report shadowReport(String policyId, int shadowVersion) {
         ShadowComparison comparison = new ShadowComparison();
         Integer active = null;
-        for (ConsumerRecord<String, byte[]> r : PolicyLog.readTopic(bootstrapServers, topics.shadow().name(), READ_TIMEOUT)) {
-            try {
-                ShadowDecision d = AvroSerde.SHADOW_DECISION.decode(r.value());
-                if (d.getPolicyId().equals(policyId) && d.getShadowVersion() == shadowVersion) {
-                    comparison.add(d);
-                    active = d.getActiveVersion();
-                }
-            } catch (Exception e) {
-                LOG.fine("skipping unreadable shadow record at offset " + r.offset());
+        for (ShadowDecision d : TopicReader.values(bootstrapServers, topics.shadow().name(), AvroSerde.SHADOW_DECISION, READ_TIMEOUT)) {
+            if (d.getPolicyId().equals(policyId) && d.getShadowVersion() == shadowVersion) {
+                comparison.add(d);
+                active = d.getActiveVersion();
             }
         }
         return comparison.report(policyId, shadowVersion, active);
@@ -139,18 +136,8 @@ public final class PolicyControl implements AutoCloseable {
 
     /** The change log of one policy, oldest first. */
     public List<PolicyChange> changes(String policyId) {
-        List<PolicyChange> out = new ArrayList<>();
-        for (ConsumerRecord<String, byte[]> r : PolicyLog.readTopic(bootstrapServers, topics.policyChanges().name(), READ_TIMEOUT)) {
-            try {
-                PolicyChange c = AvroSerde.POLICY_CHANGE.decode(r.value());
-                if (c.getPolicyId().equals(policyId)) {
-                    out.add(c);
-                }
-            } catch (Exception e) {
-                LOG.fine("skipping unreadable change record at offset " + r.offset());
-            }
-        }
-        return out;
+        return TopicReader.values(bootstrapServers, topics.policyChanges().name(), AvroSerde.POLICY_CHANGE, READ_TIMEOUT).stream()
+                .filter(c -> c.getPolicyId().equals(policyId)).toList();
     }
 
     @Override

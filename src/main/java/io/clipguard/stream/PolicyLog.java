@@ -1,27 +1,23 @@
 package io.clipguard.stream;
 
+import io.clipguard.policy.Policy;
+import io.clipguard.policy.catalog.PolicyCatalog;
 import io.clipguard.policy.catalog.PolicyPublisher;
+import io.clipguard.policy.catalog.PolicyWriter;
 import io.clipguard.schema.PolicyChange;
 import io.clipguard.schema.PolicyEntry;
-import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.logging.Logger;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -31,12 +27,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * the start-up apply of policy files).
  */
 public final class PolicyLog implements PolicyPublisher, AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(PolicyLog.class.getName());
-
+    private final String bootstrapServers;
     private final TopicRegistry topics;
     private final KafkaProducer<String, byte[]> producer;
 
     public PolicyLog(String bootstrapServers, TopicRegistry topics, String writerId) {
+        this.bootstrapServers = bootstrapServers;
         this.topics = topics;
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -65,42 +61,29 @@ public final class PolicyLog implements PolicyPublisher, AutoCloseable {
     /** Every entry of {@code moderation.policies}, read (committed records only) to the end of the log. */
     public static Map<String, PolicyEntry> readAll(String bootstrapServers, TopicRegistry topics, Duration timeout) {
         Map<String, PolicyEntry> out = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> r : readTopic(bootstrapServers, topics.policies().name(), timeout)) {
+        TopicReader.read(bootstrapServers, topics.policies().name(), TopicReader.FROM_BEGINNING, r -> {
+            PolicyEntry entry = TopicReader.decode(AvroSerde.POLICY_ENTRY, r);
             if (r.value() == null) {
                 out.remove(r.key());
-                continue;
+            } else if (entry != null) {
+                out.put(r.key(), entry);
             }
-            try {
-                out.put(r.key(), AvroSerde.POLICY_ENTRY.decode(r.value()));
-            } catch (IOException | RuntimeException e) {
-                LOG.warning("skipping unreadable policy record " + r.key() + " at offset " + r.offset() + ": " + e);
-            }
-        }
+        }, n -> { }, timeout);
         return out;
     }
 
-    /** Every committed record of a topic, from the beginning to the end offsets seen at the start. */
-    static List<ConsumerRecord<String, byte[]>> readTopic(String bootstrapServers, String topic, Duration timeout) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-            List<ConsumerRecord<String, byte[]>> out = new java.util.ArrayList<>();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read " + topic + " to its end within " + timeout);
-                }
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-            return out;
-        }
+    /**
+     * A writer for callers without a global store (start-up, the CLI): the topic is read
+     * once, then the snapshot is kept current with this log's own writes, so a series of
+     * commands reads the log once. It does not wait for visibility.
+     */
+    public PolicyWriter offlineWriter(Consumer<Policy> activationCheck, boolean twoPersonRule, Duration timeout) {
+        Map<String, PolicyEntry> seen = readAll(bootstrapServers, topics, timeout);
+        PolicyPublisher tracking = (entries, change) -> {
+            write(entries, change);
+            seen.putAll(entries);
+        };
+        return new PolicyWriter(tracking, () -> PolicyCatalog.of(seen), activationCheck, twoPersonRule, Clock.systemUTC(), Duration.ZERO);
     }
 
     @Override

@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.startsWith;
 
 import io.clipguard.api.security.UserFile;
 import io.clipguard.demo.ShapeScenes;
+import io.clipguard.testing.DemoPolicy;
 import io.clipguard.testing.LiveService;
 import io.clipguard.testing.Uploads;
 import io.quarkus.test.junit.QuarkusTest;
@@ -42,15 +43,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class PolicyApiTest {
     static final String PASSWORD = "correct horse battery";
     static final String ID = "demo-shapes";
-    static final String DEMO;
-
-    static {
-        try {
-            DEMO = Files.readString(Path.of("policies/demo-shapes.yaml"));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    static final String DEMO = DemoPolicy.yaml();
 
     @Inject
     RunningService running;

@@ -7,6 +7,7 @@ import io.clipguard.kafka.EmbeddedKafka;
 import io.clipguard.policy.catalog.PolicyCatalog;
 import io.clipguard.stream.PolicyLog;
 import io.clipguard.stream.TopicRegistry;
+import io.clipguard.testing.DemoPolicy;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,7 @@ class PolicyAndUserCommandTest {
 
     @Test
     void policyApplyPublishesChangedFilesOnly() throws Exception {
-        String demo = Files.readString(Path.of("policies/demo-shapes.yaml"));
+        String demo = DemoPolicy.yaml();
         Path file = Files.writeString(dir.resolve("p.yaml"), demo);
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             String bootstrap = kafka.bootstrapServers();

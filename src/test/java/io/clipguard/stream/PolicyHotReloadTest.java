@@ -15,6 +15,7 @@ import io.clipguard.policy.catalog.PolicyFileSync;
 import io.clipguard.policy.catalog.PolicyWriter;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.schema.PolicyVersion;
+import io.clipguard.testing.DemoPolicy;
 import io.clipguard.testing.KafkaIO;
 import io.clipguard.testing.Uploads;
 import java.nio.file.Files;
@@ -50,7 +51,7 @@ class PolicyHotReloadTest {
     void policiesReachTheRunningInstanceAndEveryChangeIsAccountedFor() throws Exception {
         TopicRegistry topics = TopicRegistry.prefixed("live", 3);
         Path file = dir.resolve("demo-shapes.yaml");
-        String original = Files.readString(Path.of("policies/demo-shapes.yaml"));
+        String original = DemoPolicy.yaml();
         Files.writeString(file, original);
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
              ModerationRuntime runtime = Uploads.demoRuntime(dir, "live", FetchSettings.inlineOnly());
@@ -161,7 +162,7 @@ class PolicyHotReloadTest {
     private static Map<Integer, String> hashes(PolicyCatalog catalog) {
         Map<Integer, String> out = new HashMap<>();
         for (PolicyVersion v : catalog.versions(ID)) {
-            out.put(v.getVersion(), PolicyFiles.hash(PolicyWriter.validate(ID, v.getYaml(), v.getVersion())));
+            out.put(v.getVersion(), PolicyFiles.hash(PolicyFiles.parseVersion(ID, v.getYaml(), v.getVersion())));
         }
         return out;
     }

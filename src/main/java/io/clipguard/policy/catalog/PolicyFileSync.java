@@ -1,6 +1,7 @@
 package io.clipguard.policy.catalog;
 
 import io.clipguard.policy.PolicyException;
+import io.clipguard.policy.PolicyFiles;
 import io.clipguard.schema.PolicyHead;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -100,7 +101,7 @@ public final class PolicyFileSync implements AutoCloseable {
     }
 
     private static Applied apply(PolicyWriter writer, Path file, String text) {
-        String id = PolicyWriter.validate(null, text, 1).id();
+        String id = PolicyFiles.parseVersion(null, text, 1).id();
         try {
             Optional<PolicyHead> head = writer.applyFile(text, file.toString(), "file:" + file);
             return new Applied(file, id, head.map(PolicyHead::getActiveVersion), null);

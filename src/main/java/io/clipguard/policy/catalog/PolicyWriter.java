@@ -58,20 +58,10 @@ public final class PolicyWriter {
         return twoPersonRule;
     }
 
-    /** Parses and validates a document for {@code policyId} (null: any id), as it would be stored under {@code version}. */
-    public static Policy validate(String policyId, String yaml, int version) {
-        Policy policy = PolicyFiles.parse(PolicyFiles.withVersion(yaml, version), "policy");
-        if (policyId != null && !policy.id().equals(policyId)) {
-            throw new PolicyException(PolicyException.INVALID, "policy: id '" + policy.id() + "' does not match '" + policyId + "'",
-                    java.util.List.of("$.id: expected '" + policyId + "', found '" + policy.id() + "'"));
-        }
-        return policy;
-    }
-
     public synchronized PolicyVersion createDraft(String policyId, String yaml, Integer basedOn, String author, String reason) {
         PolicyCatalog now = catalog.get();
         int version = now.nextVersion(policyId);
-        Policy policy = invalidAs400(() -> validate(policyId, yaml, version));
+        Policy policy = invalidAs400(() -> PolicyFiles.parseVersion(policyId, yaml, version));
         if (basedOn != null && now.version(policyId, basedOn).isEmpty()) {
             throw notFound(policyId, basedOn);
         }
@@ -205,7 +195,7 @@ public final class PolicyWriter {
     }
 
     private void checkActivation(PolicyVersion version) {
-        checkActivation(invalidAs400(() -> validate(version.getPolicyId(), version.getYaml(), version.getVersion())));
+        checkActivation(invalidAs400(() -> PolicyFiles.parseVersion(version.getPolicyId(), version.getYaml(), version.getVersion())));
     }
 
     private void checkActivation(Policy policy) {

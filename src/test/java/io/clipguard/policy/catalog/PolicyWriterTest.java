@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.clipguard.policy.PolicyException;
+import io.clipguard.testing.DemoPolicy;
 import io.clipguard.schema.PolicyChange;
 import io.clipguard.schema.PolicyChangeKind;
 import io.clipguard.schema.PolicyEntry;
 import io.clipguard.schema.PolicyHead;
 import io.clipguard.schema.PolicyState;
 import io.clipguard.schema.PolicyVersion;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,15 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** The policy commands' rules, against an in-memory log (the Kafka path is covered by PolicyHotReloadTest). */
 class PolicyWriterTest {
-    static final String DEMO;
-
-    static {
-        try {
-            DEMO = Files.readString(Path.of("policies/demo-shapes.yaml"));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    static final String DEMO = DemoPolicy.yaml();
 
     private final Map<String, PolicyEntry> log = new HashMap<>();
     private final List<PolicyChange> changes = new ArrayList<>();
