@@ -1,5 +1,8 @@
 package io.clipguard.api;
 
+import io.clipguard.error.ErrorCode;
+import io.clipguard.node.ClipGuardNode;
+import io.clipguard.node.LocalNode;
 import io.clipguard.stream.AvroJson;
 import io.clipguard.stream.DecisionLookup;
 import io.clipguard.stream.ModerationService;
@@ -33,15 +36,15 @@ public class DecisionResource {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Inject
-    RunningService running;
+    LocalNode node;
 
     @GET
     @Path("{contentId}")
     @Produces(MediaType.APPLICATION_JSON)
     public Response get(@PathParam("contentId") String contentId, @HeaderParam(FORWARDED) String forwarded) {
-        ModerationService service = running.get().orElse(null);
+        ModerationService service = node.get().map(ClipGuardNode::service).orElse(null);
         if (service == null) {
-            return Problem.of(503, "SERVICE_NOT_RUNNING", "Service not running", "this process runs no moderation service", Map.of());
+            return Problem.of(ErrorCode.SERVICE_NOT_RUNNING, "this process runs no moderation service");
         }
         DecisionLookup.Result result = DecisionLookup.find(service.streams(), service.settings().advertisedHttp(), contentId);
         if (result instanceof DecisionLookup.Result.Found f) {
@@ -51,14 +54,14 @@ public class DecisionResource {
             return Response.ok(body).header(SERVED_BY, service.settings().instanceId()).build();
         }
         if (result instanceof DecisionLookup.Result.NotFound) {
-            return Problem.of(404, "DECISION_NOT_FOUND", "No decision", "no decision for contentId '" + contentId + "'", Map.of());
+            return Problem.of(ErrorCode.DECISION_NOT_FOUND, "no decision for contentId '" + contentId + "'");
         }
         if (result instanceof DecisionLookup.Result.NotReady n) {
-            return Problem.of(503, "STORE_NOT_READY", "Store not ready", n.reason(), Map.of());
+            return Problem.of(ErrorCode.STORE_NOT_READY, n.reason());
         }
         String owner = ((DecisionLookup.Result.Elsewhere) result).hostPort();
         if (forwarded != null) {
-            return Problem.of(421, "NOT_OWNER", "Misdirected request", "forwarded here but owned by " + owner, Map.of("owner", owner));
+            return Problem.of(ErrorCode.NOT_OWNER, "forwarded here but owned by " + owner, Map.of("owner", owner));
         }
         return forward(owner, contentId);
     }
@@ -71,7 +74,7 @@ public class DecisionResource {
             return Response.status(r.statusCode()).type(r.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON))
                     .header(SERVED_BY, r.headers().firstValue(SERVED_BY).orElse(null)).entity(r.body()).build();
         } catch (Exception e) {
-            return Problem.of(502, "OWNER_UNREACHABLE", "Owner unreachable", "decision lives on " + owner + ": " + e.getMessage(),
+            return Problem.of(ErrorCode.OWNER_UNREACHABLE, "decision lives on " + owner + ": " + e.getMessage(),
                     Map.of("owner", owner));
         }
     }

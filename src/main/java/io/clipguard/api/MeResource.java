@@ -1,6 +1,9 @@
 package io.clipguard.api;
 
 import io.clipguard.api.security.Roles;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.node.ClipGuardNode;
+import io.clipguard.node.LocalNode;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -18,13 +21,13 @@ public class MeResource {
     SecurityIdentity identity;
 
     @Inject
-    RunningService running;
+    LocalNode node;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
     public Map<String, Object> me() {
-        boolean twoPerson = running.policies().map(p -> p.writer().twoPersonRule()).orElse(false);
+        boolean twoPerson = node.get().map(n -> n.policies().writer().twoPersonRule()).orElse(false);
         return Map.of("user", identity.getPrincipal().getName(), "roles", new TreeSet<>(identity.getRoles()),
                 "twoPersonRule", twoPerson);
     }

@@ -1,11 +1,13 @@
 package io.clipguard.api;
 
 import io.clipguard.api.security.Roles;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.node.ClipGuardNode;
+import io.clipguard.node.LocalNode;
 import io.clipguard.policy.Policy;
-import io.clipguard.policy.PolicyException;
 import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.catalog.PolicyCatalog;
-import io.clipguard.policy.catalog.PolicyCommandException;
 import io.clipguard.policy.catalog.TextDiff;
 import io.clipguard.schema.PolicyHead;
 import io.clipguard.schema.PolicyVersion;
@@ -43,7 +45,7 @@ public class PolicyResource {
     static final int MAX_BACKTEST_IMAGES = 1_000_000;
 
     @Inject
-    RunningService running;
+    LocalNode node;
 
     @Inject
     BacktestJobs backtests;
@@ -95,7 +97,7 @@ public class PolicyResource {
         PolicyCatalog catalog = control().catalog();
         List<PolicyVersion> versions = catalog.versions(policyId);
         if (versions.isEmpty()) {
-            throw new PolicyCommandException(404, "POLICY_NOT_FOUND", "no policy '" + policyId + "'");
+            throw new ClipGuardException(ErrorCode.POLICY_NOT_FOUND, "no policy '" + policyId + "'");
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("policyId", policyId);
@@ -122,7 +124,7 @@ public class PolicyResource {
     @Operation(summary = "Unified diff between two versions")
     public Map<String, Object> diff(@PathParam("policyId") String policyId, @QueryParam("from") Integer from, @QueryParam("to") Integer to) {
         if (from == null || to == null) {
-            throw new PolicyCommandException(400, "PARAMETER_MISSING", "both 'from' and 'to' versions are required");
+            throw new ClipGuardException(ErrorCode.PARAMETER_MISSING, "both 'from' and 'to' versions are required");
         }
         PolicyVersion a = find(policyId, from);
         PolicyVersion b = find(policyId, to);
@@ -145,15 +147,10 @@ public class PolicyResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Map<String, Object> validate(ValidateRequest request) {
         if (request == null || request.yaml() == null) {
-            throw new PolicyCommandException(400, "BODY_MISSING", "a JSON body with 'yaml' is required");
+            throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'yaml' is required");
         }
-        Policy policy;
-        try {
-            policy = PolicyFiles.parseVersion(request.policyId(), request.yaml(), 1);
-            control().policies().checkActivation(policy);
-        } catch (PolicyException e) {
-            throw new PolicyCommandException(400, e.code(), e.getMessage(), e.errors());
-        }
+        Policy policy = PolicyFiles.parseVersion(request.policyId(), request.yaml(), 1);
+        control().policies().checkActivation(policy);
         return Map.of("valid", true, "policyId", policy.id(), "categories", policy.categories().size());
     }
 
@@ -164,7 +161,7 @@ public class PolicyResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Response createDraft(@PathParam("policyId") String policyId, DraftRequest request) {
         if (request == null || request.yaml() == null) {
-            throw new PolicyCommandException(400, "BODY_MISSING", "a JSON body with 'yaml' and 'reason' is required");
+            throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'yaml' and 'reason' is required");
         }
         PolicyVersion draft = control().writer().createDraft(policyId, request.yaml(), request.basedOn(), author(), reason(request.reason()));
         return Response.status(201).entity(AvroJson.toMap(draft)).build();
@@ -177,7 +174,7 @@ public class PolicyResource {
     public Response backtest(@PathParam("policyId") String policyId, @PathParam("version") int version,
                              @QueryParam("limit") @DefaultValue("10000") int limit) {
         if (limit < 1 || limit > MAX_BACKTEST_IMAGES) {
-            throw new PolicyCommandException(400, "LIMIT_OUT_OF_RANGE", "limit must be between 1 and " + MAX_BACKTEST_IMAGES);
+            throw new ClipGuardException(ErrorCode.LIMIT_OUT_OF_RANGE, "limit must be between 1 and " + MAX_BACKTEST_IMAGES);
         }
         PolicyControl control = control();
         PolicyVersion target = find(policyId, version);
@@ -191,7 +188,7 @@ public class PolicyResource {
     @RolesAllowed({Roles.EDITOR})
     @Operation(summary = "A backtest's progress and, when done, its report")
     public Map<String, Object> backtestJob(@PathParam("jobId") String jobId) {
-        return backtests.view(jobId).orElseThrow(() -> new PolicyCommandException(404, "JOB_NOT_FOUND", "no backtest job " + jobId));
+        return backtests.view(jobId).orElseThrow(() -> new ClipGuardException(ErrorCode.JOB_NOT_FOUND, "no backtest job " + jobId));
     }
 
     @POST
@@ -229,7 +226,7 @@ public class PolicyResource {
         PolicyControl control = control();
         Integer v = version != null ? version : control.catalog().head(policyId).map(PolicyHead::getShadowVersion).orElse(null);
         if (v == null) {
-            throw new PolicyCommandException(404, "NO_SHADOW", policyId + " has no shadow version; name one with ?version=");
+            throw new ClipGuardException(ErrorCode.NO_SHADOW, policyId + " has no shadow version; name one with ?version=");
         }
         return control.shadowReport(policyId, v);
     }
@@ -241,13 +238,13 @@ public class PolicyResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Map<String, Object> rollback(@PathParam("policyId") String policyId, RollbackRequest request) {
         if (request == null || request.version() == null) {
-            throw new PolicyCommandException(400, "BODY_MISSING", "a JSON body with 'version' and 'reason' is required");
+            throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'version' and 'reason' is required");
         }
         return AvroJson.toMap(control().writer().rollback(policyId, request.version(), author(), reason(request.reason())));
     }
 
     private PolicyVersion find(String policyId, int version) {
-        return control().catalog().version(policyId, version).orElseThrow(() -> new PolicyCommandException(404, "VERSION_NOT_FOUND",
+        return control().catalog().version(policyId, version).orElseThrow(() -> new ClipGuardException(ErrorCode.VERSION_NOT_FOUND,
                 "policy " + policyId + " has no version " + version));
     }
 
@@ -257,16 +254,16 @@ public class PolicyResource {
 
     private static String reason(String reason) {
         if (reason == null || reason.isBlank()) {
-            throw new PolicyCommandException(400, "REASON_REQUIRED", "every policy change needs a reason");
+            throw new ClipGuardException(ErrorCode.REASON_REQUIRED, "every policy change needs a reason");
         }
         if (reason.length() > 2000) {
-            throw new PolicyCommandException(400, "REASON_TOO_LONG", "a reason has at most 2000 characters");
+            throw new ClipGuardException(ErrorCode.REASON_TOO_LONG, "a reason has at most 2000 characters");
         }
         return reason.strip();
     }
 
     private PolicyControl control() {
-        return running.policies().orElseThrow(() -> new PolicyCommandException(503, "SERVICE_NOT_RUNNING",
+        return node.get().map(ClipGuardNode::policies).orElseThrow(() -> new ClipGuardException(ErrorCode.SERVICE_NOT_RUNNING,
                 "this process runs no moderation service"));
     }
 }

@@ -1,6 +1,7 @@
 package io.clipguard.api;
 
-import io.clipguard.policy.catalog.PolicyCommandException;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -12,8 +13,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 /** Failures of the API as problem+json with stable codes, security ones included. */
 public class ProblemMappers {
     @ServerExceptionMapper
-    public Response command(PolicyCommandException e) {
-        return Problem.of(e.status(), e.code(), title(e.status()), e.getMessage(), Map.of("errors", e.errors()));
+    public Response failure(ClipGuardException e) {
+        return Problem.of(e.code(), e.getMessage(), Map.of("errors", e.errors()));
     }
 
     /**
@@ -23,7 +24,7 @@ public class ProblemMappers {
      */
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
     public Response unauthorized(HttpHeaders headers) {
-        Response problem = Problem.of(401, "UNAUTHENTICATED", "Unauthenticated", "log in (HTTP Basic) to use this endpoint", Map.of());
+        Response problem = Problem.of(ErrorCode.UNAUTHENTICATED, "log in (HTTP Basic) to use this endpoint");
         if (headers.getHeaderString("X-Requested-With") != null) {
             return problem;
         }
@@ -32,17 +33,6 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e) {
-        return Problem.of(403, "FORBIDDEN", "Forbidden", "your roles do not allow this", Map.of());
-    }
-
-    private static String title(int status) {
-        return switch (status) {
-            case 400 -> "Invalid request";
-            case 403 -> "Forbidden";
-            case 404 -> "Not found";
-            case 409 -> "Conflict";
-            case 503 -> "Unavailable";
-            default -> "Error";
-        };
+        return Problem.of(ErrorCode.FORBIDDEN, "your roles do not allow this");
     }
 }

@@ -1,7 +1,7 @@
 package io.clipguard.bench;
 
 import io.clipguard.clip.ZeroShot;
-import io.clipguard.policy.BacktestScorer;
+import io.clipguard.clip.BulkZeroShot;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * {@code clipguard bench backtest}: re-scoring stored embeddings with {@link BacktestScorer}
+ * {@code clipguard bench backtest}: re-scoring stored embeddings with {@link BulkZeroShot}
  * against a plain scalar Java loop (dot products, softmax with Math.exp, thresholds), same run.
  * The embeddings are random unit vectors held in direct memory like a loaded backtest window
  * (1,000,000 x 512 floats = 2 GB); the scalar loop runs on a prefix and is reported per row.
@@ -54,7 +54,7 @@ public final class BacktestBenchmark {
             thresholds[c] = 0.05;
         }
         double scale = 100;
-        try (BacktestScorer scorer = new BacktestScorer(prompts, owner, thresholds, scale)) {
+        try (BulkZeroShot scorer = new BulkZeroShot(prompts, owner, thresholds, scale)) {
             scorer.probabilities(chunks.get(0), chunks.get(0).limit() / dim);
             long[] triggered = new long[categories];
             long start = System.nanoTime();

@@ -1,20 +1,15 @@
 package io.clipguard.bench;
 
+import io.clipguard.config.Settings;
 import io.clipguard.demo.ShapeScenes;
-import io.clipguard.fetch.FetchSettings;
-import io.clipguard.image.DecodeLimits;
-import io.clipguard.clip.EngineOptions;
-import io.clipguard.kafka.EmbeddedKafka;
-import io.clipguard.kafka.TopicCreator;
+import io.clipguard.kafka.KafkaClients;
 import io.clipguard.moderation.ModerationRuntime;
-import io.clipguard.policy.PolicyFiles;
+import io.clipguard.node.ClipGuardNode;
 import io.clipguard.schema.ImageUploaded;
 import io.clipguard.schema.InlineImage;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.stream.AvroSerde;
-import io.clipguard.stream.ModerationService;
 import io.clipguard.stream.PolicyControl;
-import io.clipguard.stream.ServiceSettings;
 import io.clipguard.stream.TopicRegistry;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -25,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,8 +32,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Publish -> first decision under the new version, on a running instance under load: an
@@ -53,32 +47,31 @@ public final class PolicyLatencyBenchmark {
         this.out = out;
     }
 
-    public void run(Path modelDir, Path policyFile, int publishes, int uploadsPerSecond) throws Exception {
+    /**
+     * @param settings the node's settings (model, stream threads, ...); the benchmark adds an
+     *                 embedded broker, its own topics and state, and {@code policyFile} as the enforced policy
+     */
+    public void run(Map<String, String> settings, Path policyFile, int publishes, int uploadsPerSecond) throws Exception {
         String policy = Files.readString(policyFile);
-        Path state = Files.createTempDirectory("clipguard-bench-state");
-        TopicRegistry topics = TopicRegistry.prefixed("bench", 6);
-        try (EmbeddedKafka kafka = EmbeddedKafka.start();
-             ModerationRuntime runtime = ModerationRuntime.open(new ModerationRuntime.Settings(modelDir, EngineOptions.defaults(),
-                     PolicyFiles.parse(policy, policyFile.toString()), 8, Duration.ofMillis(5), DecodeLimits.defaults(),
-                     FetchSettings.inlineOnly(), "bench"))) {
-            String bootstrap = kafka.bootstrapServers();
-            TopicCreator.ensure(bootstrap, topics.all());
-            try (PolicyControl control = new PolicyControl(bootstrap, topics, runtime.policies(), runtime.engine().identity().digest(),
-                    "bench", false);
-                 ModerationService service = new ModerationService(new ServiceSettings(bootstrap, "bench", "bench", state, 4, null,
-                         topics), runtime)) {
-                control.applyFiles(List.of(policyFile));
-                service.start().awaitRunning(Duration.ofSeconds(60));
-                Load load = new Load(bootstrap, topics, uploadsPerSecond);
-                Thread loader = new Thread(load, "bench-load");
-                loader.start();
-                try (KafkaConsumer<byte[], byte[]> decisions = tail(bootstrap, topics)) {
-                    Thread.sleep(2000); // warm up: the pipeline is busy before the first publish
-                    measure(control, runtime, decisions, policy, publishes, load);
-                } finally {
-                    load.running.set(false);
-                    loader.join();
-                }
+        Map<String, String> overrides = new HashMap<>(settings);
+        overrides.put("clipguard.policies.file", policyFile.toString());
+        overrides.put("clipguard.policies.dir", Files.createTempDirectory("clipguard-bench-policies").toString());
+        overrides.put("clipguard.stream.application-id", "bench");
+        overrides.put("clipguard.stream.instance-id", "bench");
+        overrides.put("clipguard.stream.state-dir", Files.createTempDirectory("clipguard-bench-state").toString());
+        for (String role : List.of("uploaded", "decisions", "audit", "embeddings", "dead-letters", "policies", "policy-changes", "shadow")) {
+            overrides.put("clipguard.topics." + role, "bench." + role);
+        }
+        try (ClipGuardNode node = ClipGuardNode.start(Settings.load(overrides), true)) {
+            Load load = new Load(node.clients(), node.topics(), uploadsPerSecond);
+            Thread loader = new Thread(load, "bench-load");
+            loader.start();
+            try (KafkaConsumer<byte[], byte[]> decisions = tail(node.clients(), node.topics())) {
+                Thread.sleep(2000); // warm up: the pipeline is busy before the first publish
+                measure(node.policies(), node.runtime(), decisions, policy, publishes, load);
+            } finally {
+                load.running.set(false);
+                loader.join();
             }
         }
     }
@@ -131,9 +124,8 @@ public final class PolicyLatencyBenchmark {
         throw new IllegalStateException("no decision under v" + version + " within 30 s");
     }
 
-    private static KafkaConsumer<byte[], byte[]> tail(String bootstrap, TopicRegistry topics) {
-        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    private static KafkaConsumer<byte[], byte[]> tail(KafkaClients clients, TopicRegistry topics) {
+        KafkaConsumer<byte[], byte[]> c = clients.newConsumer(Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
         List<TopicPartition> partitions = c.partitionsFor(topics.decisions().name()).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         c.assign(partitions);
@@ -147,11 +139,11 @@ public final class PolicyLatencyBenchmark {
         final AtomicBoolean running = new AtomicBoolean(true);
         final AtomicLong sent = new AtomicLong();
         final int rate;
-        private final String bootstrap;
+        private final KafkaClients clients;
         private final TopicRegistry topics;
 
-        Load(String bootstrap, TopicRegistry topics, int rate) {
-            this.bootstrap = bootstrap;
+        Load(KafkaClients clients, TopicRegistry topics, int rate) {
+            this.clients = clients;
             this.topics = topics;
             this.rate = rate;
         }
@@ -163,8 +155,7 @@ public final class PolicyLatencyBenchmark {
             for (int i = 0; i < 24; i++) {
                 images.add(scenes.draw(ShapeScenes.COLOURS.get(i % 4), ShapeScenes.SHAPES.get(i % 3), 320, 240, true).bytes());
             }
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                    ProducerConfig.LINGER_MS_CONFIG, 0), new ByteArraySerializer(), new ByteArraySerializer())) {
+            try (KafkaProducer<byte[], byte[]> producer = clients.newProducer(Map.of(ProducerConfig.LINGER_MS_CONFIG, 0))) {
                 long next = System.nanoTime();
                 for (long n = 0; running.get(); n++) {
                     String key = "bench-" + n;

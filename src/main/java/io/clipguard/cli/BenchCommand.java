@@ -3,7 +3,10 @@ package io.clipguard.cli;
 import io.clipguard.bench.EngineBenchmark;
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EngineOptions;
+import io.clipguard.node.Models;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,7 +63,9 @@ class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            new io.clipguard.bench.PolicyLatencyBenchmark(spec.commandLine().getOut()).run(engineArgs.modelDir(), policy, publishes, rate);
+            Map<String, String> overrides = new HashMap<>();
+            engineArgs.addTo(overrides);
+            new io.clipguard.bench.PolicyLatencyBenchmark(spec.commandLine().getOut()).run(overrides, policy, publishes, rate);
             return 0;
         }
     }
@@ -73,7 +78,7 @@ class BenchCommand {
         EngineArgs engineArgs;
 
         @Option(names = "--photos", paramLabel = "DIR", description = "Photographs to build test JPEGs from (default: ${DEFAULT-VALUE}).",
-                defaultValue = "${env:CLIPGUARD_PHOTOS:-.cache/photos}")
+                defaultValue = ".cache/photos")
         Path photos;
 
         @picocli.CommandLine.Spec
@@ -84,8 +89,9 @@ class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            Path model = engineArgs.model != null ? engineArgs.model : ModelCache.vitB32();
-            EngineOptions options = engineArgs.options();
+            var settings = engineArgs.settings();
+            Path model = settings.dir().orElseGet(() -> Models.vitB32(settings.cacheDir()));
+            EngineOptions options = Models.options(settings);
             try (ClipEngine engine = ClipEngine.open(model, options)) {
                 EngineBenchmark bench = new EngineBenchmark(spec.commandLine().getOut(), rounds);
                 bench.decode(photos, engine.preprocess());

@@ -1,50 +1,50 @@
 package io.clipguard.cli;
 
-import io.clipguard.clip.ModelException;
-import io.clipguard.policy.PolicyException;
-import io.clipguard.policy.catalog.PolicyCommandException;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.kafka.KafkaErrors;
 import io.quarkus.picocli.runtime.PicocliCommandLineFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine;
 
 /**
- * Maps failures to {@code CODE: message} on stderr and a stable exit status: 2 usage,
- * 3 model, 4 image, 5 file (policy files included), 6 Kafka, 1 anything unexpected. Stack traces only for the unexpected.
+ * Maps failures to {@code CODE: message} on stderr and the code's exit status
+ * ({@link ErrorCode#exitStatus()}: 2 usage, 3 model, 4 input, 5 file or policy, 6 Kafka,
+ * 7 service, 1 anything unexpected). Stack traces only for the unexpected.
  */
 @ApplicationScoped
-class CliErrors {
+public class CliErrors {
     @Produces
     CommandLine commandLine(PicocliCommandLineFactory factory) {
         return install(factory.create());
     }
 
     /** Sets the handler on {@code commandLine}; tests use it on a plain picocli instance. */
-    static CommandLine install(CommandLine commandLine) {
+    public static CommandLine install(CommandLine commandLine) {
         return commandLine.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof CliFailure f) {
-                return print(cmd, f.code(), f.getMessage(), f.exitCode());
+            if (ex instanceof ClipGuardException e) {
+                return print(cmd, e.code(), e.getMessage());
             }
-            if (ex instanceof ModelException m) {
-                return print(cmd, m.code(), m.getMessage(), CliFailure.MODEL);
-            }
-            if (ex instanceof PolicyException p) {
-                return print(cmd, p.code(), p.getMessage(), CliFailure.FILE);
-            }
-            if (ex instanceof PolicyCommandException p) {
-                return print(cmd, p.code(), p.getMessage(), CliFailure.FILE);
+            if (ex instanceof KafkaException k) {
+                ClipGuardException e = KafkaErrors.translate(k);
+                return print(cmd, e.code(), e.getMessage());
             }
             if (ex instanceof IllegalArgumentException a) {
-                return print(cmd, "INVALID_ARGUMENT", a.getMessage(), CliFailure.USAGE);
+                return print(cmd, ErrorCode.INVALID_ARGUMENT, a.getMessage());
             }
-            cmd.getErr().println("INTERNAL_ERROR: " + ex);
+            if (ex instanceof InterruptedException) {
+                return print(cmd, ErrorCode.INTERRUPTED, "interrupted");
+            }
+            cmd.getErr().println(ErrorCode.INTERNAL_ERROR + ": " + ex);
             ex.printStackTrace(cmd.getErr());
-            return 1;
+            return ErrorCode.INTERNAL_ERROR.exitStatus();
         });
     }
 
-    private static int print(CommandLine cmd, String code, String message, int exit) {
+    private static int print(CommandLine cmd, ErrorCode code, String message) {
         cmd.getErr().println(code + ": " + message);
-        return exit;
+        return code.exitStatus();
     }
 }

@@ -1,8 +1,11 @@
 package io.clipguard.cli;
 
-import io.clipguard.api.RunningService;
+import io.clipguard.config.Settings;
 import io.clipguard.demo.DemoUploads;
+import io.clipguard.kafka.KafkaClients;
 import io.clipguard.moderation.ModerationRuntime;
+import io.clipguard.node.ClipGuardNode;
+import io.clipguard.node.LocalNode;
 import io.clipguard.schema.DeadLetter;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.stream.AvroSerde;
@@ -26,8 +29,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,27 +60,31 @@ class DemoCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Inject
-    RunningService running;
+    LocalNode local;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        serviceArgs.watchPolicies = true; // dev mode: saving a policy file publishes it
-        try (ServiceInstance instance = ServiceInstance.start(engineArgs, serviceArgs, null, running)) {
-            ModerationRuntime runtime = instance.runtime;
-            out.printf("ClipGuard demo: Kafka %s%s; model %s (%s, %s); policy %s v%d%n", instance.bootstrap,
-                    instance.embedded != null ? " (embedded KRaft)" : "", runtime.engine().identity().id(),
-                    runtime.engine().identity().digest().substring(0, 19), runtime.engine().provider(),
+        Map<String, String> overrides = new HashMap<>();
+        engineArgs.addTo(overrides);
+        serviceArgs.addTo(overrides);
+        overrides.putIfAbsent("clipguard.policies.watch", "true"); // dev mode: saving a policy file publishes it
+        Settings settings = Settings.load(overrides);
+        LocalNode nodes = local != null ? local : new LocalNode();
+        ClipGuardNode node = nodes.start(settings, true);
+        try {
+            ModerationRuntime runtime = node.runtime();
+            String bootstrap = node.clients().requireBootstrapServers();
+            out.printf("ClipGuard demo: Kafka %s (embedded KRaft); model %s (%s, %s); policy %s v%d%n", bootstrap,
+                    runtime.engine().identity().id(), runtime.engine().identity().digest().substring(0, 19), runtime.engine().provider(),
                     runtime.policy().policy().id(), runtime.policy().policy().version());
-            // Looked up, not injected: the command also runs under plain picocli (tests).
-            var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
-            DemoUsers.ensure(config.getOptionalValue("clipguard.users-file", java.nio.file.Path.class)
-                    .orElse(java.nio.file.Path.of(".cache/users")), out);
-            int httpPort = config.getOptionalValue("quarkus.http.port", Integer.class).orElse(8080);
-            out.printf("Policy editor: http://localhost:%d/editor/  (API: /policies, OpenAPI: /q/openapi); saving a file in %s publishes it%n",
-                    httpPort, serviceArgs.policiesDir);
+            DemoUsers.ensure(settings.app().users().file(), out);
+            out.printf("Policy editor: http://localhost:%s/editor/  (API: /policies, OpenAPI: /q/openapi); saving a file in %s publishes it%n",
+                    settings.raw("quarkus.http.port").orElse("8080"), settings.app().policies().dir());
             out.flush();
-            new Run(out, instance.service.settings(), runtime).go(instance.bootstrap);
+            new Run(out, node.service().settings(), runtime).go(node.clients());
+        } finally {
+            nodes.stop();
         }
         return 0;
     }
@@ -103,13 +108,11 @@ class DemoCommand implements Callable<Integer> {
             this.runtime = runtime;
         }
 
-        void go(String bootstrap) {
+        void go(KafkaClients clients) {
             DemoUploads uploads = new DemoUploads(seed);
-            Map<String, Object> consumerConfig = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TopicRegistry.MAX_UPLOAD_BYTES), new ByteArraySerializer(), new ByteArraySerializer());
-                 KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            try (KafkaProducer<byte[], byte[]> producer = clients.newProducer(Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                    TopicRegistry.MAX_UPLOAD_BYTES));
+                 KafkaConsumer<byte[], byte[]> consumer = clients.newConsumer(Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
                 // Every partition, positioned at its end before the first upload is sent: no output slips past.
                 List<TopicPartition> partitions = new ArrayList<>();
                 for (String topic : List.of(settings.topics().decisions().name(), settings.topics().deadLetters().name())) {

@@ -1,45 +1,58 @@
 package io.clipguard.cli;
 
-import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import io.clipguard.clip.ClipEngine;
-import io.clipguard.clip.EngineOptions;
+import io.clipguard.config.ClipGuardConfig;
+import io.clipguard.config.Settings;
+import io.clipguard.node.Models;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** Options shared by every command that loads a model. */
+/**
+ * Options of every command that loads a model; each overrides a {@code clipguard.model.*}
+ * setting (so {@code CLIPGUARD_MODEL_DIR} and friends work too).
+ */
 final class EngineArgs {
-    @Option(names = "--model", paramLabel = "DIR", description = "Model directory (default: the demo model, generated on first use).")
+    @Option(names = "--model", paramLabel = "DIR", description = "Model directory (setting clipguard.model.dir; default: the demo model).")
     Path model;
 
-    @Option(names = "--provider", defaultValue = "auto", description = "auto | cpu | cuda[:N] | tensorrt[:N] (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--provider", description = "auto | cpu | cuda[:N] | tensorrt[:N] (clipguard.model.provider; default auto).")
     String provider;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads; 0 = its default.")
-    int threads;
+    @Option(names = "--threads", description = "ONNX Runtime intra-op threads; 0 = its default (clipguard.model.threads).")
+    Integer threads;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Largest batch per model run (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--batch-size", description = "Largest batch per model run (clipguard.model.batch-size; default 32).")
+    Integer batchSize;
 
-    @Option(names = "--optimization", defaultValue = "ALL_OPT", description = "Graph optimisation: NO_OPT, BASIC_OPT, EXTENDED_OPT, ALL_OPT.")
-    OptLevel optimization;
+    @Option(names = "--optimization", description = "Graph optimisation: NO_OPT, BASIC_OPT, EXTENDED_OPT, ALL_OPT (clipguard.model.optimization).")
+    String optimization;
 
-    @Option(names = "--fp16", description = "Load the model's *_fp16.onnx files.")
-    boolean fp16;
+    @Option(names = "--fp16", description = "Load the model's *_fp16.onnx files (clipguard.model.fp16).")
+    Boolean fp16;
 
-    /** {@code --model}, else {@code CLIPGUARD_MODEL_DIR}, else the demo model. */
-    Path modelDir() {
-        if (model != null) {
-            return model;
-        }
-        String env = System.getenv("CLIPGUARD_MODEL_DIR");
-        return env != null && !env.isBlank() ? Path.of(env) : ModelCache.demoModel();
+    void addTo(Map<String, String> overrides) {
+        Options.put(overrides, "clipguard.model.dir", model);
+        Options.put(overrides, "clipguard.model.provider", provider);
+        Options.put(overrides, "clipguard.model.threads", threads);
+        Options.put(overrides, "clipguard.model.batch-size", batchSize);
+        Options.put(overrides, "clipguard.model.optimization", optimization);
+        Options.put(overrides, "clipguard.model.fp16", fp16);
     }
 
-    EngineOptions options() {
-        return new EngineOptions(provider, threads, optimization, batchSize, fp16);
+    /** The model settings with these options applied. */
+    ClipGuardConfig.Model settings() {
+        Map<String, String> overrides = new HashMap<>();
+        addTo(overrides);
+        return Settings.load(overrides).app().model();
+    }
+
+    Path modelDir() {
+        return Models.dir(settings());
     }
 
     ClipEngine open() {
-        return ClipEngine.open(modelDir(), options());
+        return Models.open(settings());
     }
 }

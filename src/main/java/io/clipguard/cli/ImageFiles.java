@@ -1,6 +1,7 @@
 package io.clipguard.cli;
 
-import io.clipguard.image.ImageException;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.clipguard.image.ImagePipeline;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -27,23 +28,21 @@ final class ImageFiles {
         for (Path file : files) {
             try {
                 items.add(new Item(file, pipeline.prepare(read(file))));
-            } catch (ImageException e) {
+            } catch (ClipGuardException e) {
                 err.println(e.code() + ": " + file + ": " + e.getMessage());
-                worstExit = Math.max(worstExit, CliFailure.IMAGE);
-            } catch (CliFailure f) {
-                err.println(f.code() + ": " + f.getMessage());
-                worstExit = Math.max(worstExit, f.exitCode());
+                worstExit = Math.max(worstExit, e.code().exitStatus());
             }
         }
     }
 
+    /** The file's bytes; {@code FILE_NOT_FOUND} or {@code FILE_UNREADABLE} (the message does not repeat the path). */
     static byte[] read(Path file) {
         try {
             return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            throw new CliFailure("FILE_NOT_FOUND", CliFailure.FILE, file + ": no such file");
+            throw new ClipGuardException(ErrorCode.FILE_NOT_FOUND, "no such file");
         } catch (IOException e) {
-            throw new CliFailure("FILE_UNREADABLE", CliFailure.FILE, file + ": " + e.getMessage());
+            throw new ClipGuardException(ErrorCode.FILE_UNREADABLE, e.getMessage());
         }
     }
 

@@ -1,9 +1,14 @@
 package io.clipguard.cli;
 
-import io.clipguard.kafka.TopicCreator;
+import io.clipguard.config.Settings;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.kafka.KafkaClients;
+import io.clipguard.kafka.KafkaErrors;
 import io.clipguard.policy.catalog.PolicyWriter;
 import io.clipguard.schema.PolicyHead;
 import io.clipguard.stream.PolicyLog;
+import io.clipguard.stream.TopicCreator;
 import io.clipguard.stream.TopicRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -11,9 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -36,11 +44,10 @@ class PolicyCommand {
         @Parameters(paramLabel = "FILE", description = "Policy YAML.")
         Path file;
 
-        @Option(names = "--bootstrap-servers", required = true, defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}",
-                description = "Kafka bootstrap servers (env KAFKA_BOOTSTRAP_SERVERS).")
-        String bootstrapServers;
+        @Mixin
+        KafkaArgs kafkaArgs;
 
-        @Option(names = "--author", defaultValue = "${env:USER:-cli}", description = "Recorded as the author (default: $USER).")
+        @Option(names = "--author", description = "Recorded as the author (default: the operating-system user).")
         String author;
 
         @Spec
@@ -52,21 +59,24 @@ class PolicyCommand {
             try {
                 yaml = Files.readString(file, StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw new CliFailure("FILE_UNREADABLE", CliFailure.FILE, file + ": " + e.getMessage());
+                throw new ClipGuardException(ErrorCode.FILE_UNREADABLE, file + ": " + e.getMessage());
             }
-            TopicRegistry topics = TopicRegistry.defaults();
+            Settings settings = kafkaArgs.settings(Map.of());
+            KafkaClients clients = KafkaClients.from(settings);
+            clients.requireBootstrapServers();
+            TopicRegistry topics = TopicRegistry.from(settings.app().topics());
             PrintWriter out = spec.commandLine().getOut();
             try {
-                TopicCreator.ensure(bootstrapServers, java.util.List.of(topics.policies(), topics.policyChanges()));
-                try (PolicyLog log = new PolicyLog(bootstrapServers, topics, "cli")) {
+                TopicCreator.ensure(clients, List.of(topics.policies(), topics.policyChanges()));
+                try (PolicyLog log = new PolicyLog(clients, topics, "cli")) {
                     // No model here: instances check the calibration when the head reaches them.
                     PolicyWriter writer = log.offlineWriter(p -> { }, false, Duration.ofSeconds(30));
-                    Optional<PolicyHead> head = writer.applyFile(yaml, file.toString(), "cli:" + author);
+                    Optional<PolicyHead> head = writer.applyFile(yaml, file.toString(), "cli:" + (author != null ? author : System.getProperty("user.name", "cli")));
                     out.println(head.map(h -> "published " + h.getPolicyId() + " v" + h.getActiveVersion())
                             .orElse("unchanged: the file's content is already the active version"));
                 }
             } catch (org.apache.kafka.common.KafkaException | IllegalStateException e) {
-                throw new CliFailure("KAFKA_ERROR", CliFailure.KAFKA, e.getMessage());
+                throw KafkaErrors.translate(e);
             }
             out.flush();
             return 0;

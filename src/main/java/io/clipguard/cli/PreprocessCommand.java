@@ -1,8 +1,9 @@
 package io.clipguard.cli;
 
 import io.clipguard.clip.ModelDirectory;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.clipguard.image.DecodeLimits;
-import io.clipguard.image.ImageException;
 import io.clipguard.image.ImagePipeline;
 import io.clipguard.image.PreprocessSpec;
 import java.nio.file.Path;
@@ -35,12 +36,12 @@ class PreprocessCommand implements Callable<Integer> {
         if (!decode.equals("full") && !decode.equals("auto")) {
             throw new IllegalArgumentException("--decode must be full or auto, found '" + decode + "'");
         }
-        PreprocessSpec preprocess = ModelDirectory.open(engineArgs.modelDir(), engineArgs.fp16).preprocess();
+        PreprocessSpec preprocess = ModelDirectory.open(engineArgs.modelDir(), engineArgs.settings().fp16()).preprocess();
         ImagePipeline.Prepared prepared;
         try {
             prepared = new ImagePipeline(DecodeLimits.defaults(), preprocess, decode.equals("auto")).prepare(ImageFiles.read(image));
-        } catch (ImageException e) {
-            throw new CliFailure(e.code(), CliFailure.IMAGE, image + ": " + e.getMessage());
+        } catch (ClipGuardException e) {
+            throw new ClipGuardException(e.code(), image + ": " + e.getMessage(), e);
         }
         Npy.writeFloat32(out, prepared.tensor(), 1, 3, preprocess.cropHeight(), preprocess.cropWidth());
         spec.commandLine().getOut().printf("{\"image\":\"%s\",\"out\":\"%s\",\"shape\":[1,3,%d,%d],\"decodePath\":\"%s\",\"width\":%d,\"height\":%d}%n",

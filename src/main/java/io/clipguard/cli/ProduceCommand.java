@@ -1,5 +1,10 @@
 package io.clipguard.cli;
 
+import io.clipguard.config.Settings;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.kafka.KafkaClients;
+import io.clipguard.kafka.KafkaErrors;
 import io.clipguard.schema.ImageReference;
 import io.clipguard.schema.ImageUploaded;
 import io.clipguard.schema.InlineImage;
@@ -17,8 +22,8 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,11 +31,10 @@ import picocli.CommandLine.Spec;
 /** {@code clipguard produce}: publishes ImageUploaded events for local files or URIs. */
 @Command(name = "produce", mixinStandardHelpOptions = true, description = "Publish ImageUploaded events (inline files or URIs) to images.uploaded.")
 class ProduceCommand implements Callable<Integer> {
-    @Option(names = "--bootstrap-servers", required = true, defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}",
-            description = "Kafka bootstrap servers (env KAFKA_BOOTSTRAP_SERVERS).")
-    String bootstrapServers;
+    @Mixin
+    KafkaArgs kafkaArgs;
 
-    @Option(names = "--topic", defaultValue = "images.uploaded", description = "Topic (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--topic", description = "Topic (default: the setting clipguard.topics.uploaded).")
     String topic;
 
     @Option(names = "--image", paramLabel = "FILE", description = "An image file sent inline; repeat for several.")
@@ -57,16 +61,22 @@ class ProduceCommand implements Callable<Integer> {
         for (String uri : uris) {
             events.add(event(uri.replaceAll(".*/", ""), new ImageReference(uri)));
         }
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000,
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TopicRegistry.MAX_UPLOAD_BYTES), new ByteArraySerializer(), new ByteArraySerializer())) {
+        Settings settings = kafkaArgs.settings(Map.of());
+        KafkaClients clients = KafkaClients.from(settings);
+        clients.requireBootstrapServers();
+        String target = topic != null ? topic : settings.app().topics().uploaded();
+        try (KafkaProducer<byte[], byte[]> producer = clients.newProducer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TopicRegistry.MAX_UPLOAD_BYTES))) {
             for (ImageUploaded e : events) {
                 try {
-                    producer.send(new ProducerRecord<>(topic, e.getContentId().getBytes(StandardCharsets.UTF_8), AvroSerde.IMAGE_UPLOADED.encode(e))).get();
+                    producer.send(new ProducerRecord<>(target, e.getContentId().getBytes(StandardCharsets.UTF_8), AvroSerde.IMAGE_UPLOADED.encode(e))).get();
                 } catch (java.util.concurrent.ExecutionException ex) {
-                    throw new CliFailure("SEND_FAILED", CliFailure.KAFKA, e.getContentId() + ": " + ex.getCause().getMessage());
+                    if (KafkaErrors.isAuthFailure(ex)) {
+                        throw KafkaErrors.translate(ex);
+                    }
+                    throw new ClipGuardException(ErrorCode.SEND_FAILED, e.getContentId() + ": " + ex.getCause().getMessage());
                 }
-                spec.commandLine().getOut().printf("{\"contentId\":\"%s\",\"eventId\":\"%s\",\"topic\":\"%s\"}%n", e.getContentId(), e.getEventId(), topic);
+                spec.commandLine().getOut().printf("{\"contentId\":\"%s\",\"eventId\":\"%s\",\"topic\":\"%s\"}%n", e.getContentId(), e.getEventId(), target);
             }
             producer.flush();
         }

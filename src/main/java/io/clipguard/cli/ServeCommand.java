@@ -1,20 +1,31 @@
 package io.clipguard.cli;
 
-import io.clipguard.api.RunningService;
+import io.clipguard.config.Settings;
 import io.clipguard.moderation.ModerationRuntime;
+import io.clipguard.node.ClipGuardNode;
+import io.clipguard.node.LocalNode;
 import io.quarkus.runtime.Quarkus;
 import jakarta.inject.Inject;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import org.eclipse.microprofile.config.ConfigProvider;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code clipguard serve}: the moderation service until stopped (SIGTERM / Ctrl-C). */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run the moderation service against KAFKA_BOOTSTRAP_SERVERS (an embedded broker when unset), with the HTTP API.")
+        description = "Run the moderation service against KAFKA_BOOTSTRAP_SERVERS (or --bootstrap-servers), with the HTTP API.")
 class ServeCommand implements Callable<Integer> {
-    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ServeCommand.class.getName());
+    private static final Logger LOG = Logger.getLogger(ServeCommand.class.getName());
+
+    @Mixin
+    KafkaArgs kafkaArgs;
 
     @Mixin
     EngineArgs engineArgs;
@@ -22,41 +33,39 @@ class ServeCommand implements Callable<Integer> {
     @Mixin
     ServiceArgs serviceArgs;
 
-    @Option(names = "--advertised-http", defaultValue = "${env:CLIPGUARD_ADVERTISED_HTTP:-}",
-            description = "host:port other instances reach this one's HTTP API at (default: localhost and quarkus.http.port).")
-    String advertisedHttp;
+    @Option(names = "--embedded-kafka", description = "Start a temporary single-node broker in this process (testing only: its data is deleted on exit).")
+    boolean embeddedKafka;
 
     @Inject
-    RunningService running;
+    LocalNode local;
 
     @Override
     public Integer call() throws Exception {
-        try (ServiceInstance instance = ServiceInstance.start(engineArgs, serviceArgs, advertised(), running)) {
-            ModerationRuntime runtime = instance.runtime;
+        Map<String, String> overrides = new HashMap<>();
+        engineArgs.addTo(overrides);
+        serviceArgs.addTo(overrides);
+        Settings settings = kafkaArgs.settings(overrides);
+        LocalNode nodes = local != null ? local : new LocalNode();
+        ClipGuardNode node = nodes.start(settings, embeddedKafka);
+        ScheduledExecutorService stats = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "clipguard-stats");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            ModerationRuntime runtime = node.runtime();
             System.out.printf("clipguard serving: instance %s, kafka %s%s, model %s %s, policy %s v%d, http %s%n",
-                    instance.service.settings().instanceId(), instance.bootstrap, instance.embedded != null ? " (embedded)" : "",
-                    runtime.engine().identity().id(), runtime.engine().identity().digest(), runtime.policy().policy().id(),
-                    runtime.policy().policy().version(), instance.service.settings().advertisedHttp());
+                    node.service().settings().instanceId(), node.clients().requireBootstrapServers(),
+                    node.embeddedKafka() != null ? " (embedded)" : "", runtime.engine().identity().id(), runtime.engine().identity().digest(),
+                    runtime.policy().policy().id(), runtime.policy().policy().version(), node.service().settings().advertisedHttp());
             System.out.flush();
-            var stats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "clipguard-stats");
-                t.setDaemon(true);
-                return t;
-            });
             stats.scheduleAtFixedRate(() -> LOG.info(String.format("inference batches: mean size %.2f, count by size %s",
-                    runtime.batcher().meanBatchSize(), java.util.Arrays.toString(runtime.batcher().batchSizeCounts()))), 60, 60,
-                    java.util.concurrent.TimeUnit.SECONDS);
+                    runtime.batcher().meanBatchSize(), Arrays.toString(runtime.batcher().batchSizeCounts()))), 60, 60, TimeUnit.SECONDS);
             Quarkus.waitForExit();
+        } finally {
             stats.shutdownNow();
+            nodes.stop();
         }
         return 0;
-    }
-
-    private String advertised() {
-        if (advertisedHttp != null && !advertisedHttp.isBlank()) {
-            return advertisedHttp;
-        }
-        int port = ConfigProvider.getConfig().getOptionalValue("quarkus.http.port", Integer.class).orElse(8080);
-        return "localhost:" + port;
     }
 }

@@ -1,130 +1,75 @@
 package io.clipguard.cli;
 
-import io.clipguard.fetch.FetchSettings;
-import io.clipguard.image.DecodeLimits;
-import io.clipguard.moderation.ModerationRuntime;
-import io.clipguard.policy.Policy;
-import io.clipguard.policy.PolicyFiles;
-import io.clipguard.policy.catalog.PolicyFileSync;
-import io.clipguard.stream.ServiceSettings;
-import io.clipguard.stream.TopicRegistry;
-import java.io.IOException;
-import java.io.InputStream;
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Locale;
-import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** Options of the commands that run the moderation service ({@code serve}, {@code demo}); each has an environment default. */
+/**
+ * Options of the commands that run the moderation service ({@code serve}, {@code demo});
+ * each overrides one {@code clipguard.*} setting (see the README's settings table for the
+ * environment forms and defaults).
+ */
 final class ServiceArgs {
-    @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-}",
-            description = "Kafka bootstrap servers (env KAFKA_BOOTSTRAP_SERVERS); empty = start an embedded single-node KRaft broker.")
-    String bootstrapServers;
+    @Option(names = "--policy", paramLabel = "FILE", description = "The policy this instance enforces (clipguard.policies.file; default: the bundled demo-shapes).")
+    Path policy;
 
-    @Option(names = "--policy", defaultValue = "${env:CLIPGUARD_POLICY:-}", paramLabel = "FILE",
-            description = "Policy YAML (env CLIPGUARD_POLICY; default: the bundled policies/demo-shapes.yaml).")
-    String policy;
+    @Option(names = "--policies-dir", paramLabel = "DIR", description = "Policy files applied on start when changed (clipguard.policies.dir).")
+    Path policiesDir;
 
-    @Option(names = "--policies-dir", defaultValue = "${env:CLIPGUARD_POLICIES_DIR:-policies}", paramLabel = "DIR",
-            description = "Policy files applied on start when their content changed (env CLIPGUARD_POLICIES_DIR; default: ${DEFAULT-VALUE}).")
-    String policiesDir;
+    @Option(names = "--watch-policies", description = "Dev mode: publish each saved edit of the policy files (clipguard.policies.watch).")
+    Boolean watchPolicies;
 
-    @Option(names = "--watch-policies", defaultValue = "${env:CLIPGUARD_WATCH_POLICIES:-false}",
-            description = "Dev mode: publish each saved edit of the policy files.")
-    boolean watchPolicies;
+    @Option(names = "--two-person-rule", description = "Nobody publishes a policy draft they wrote (clipguard.policies.two-person-rule).")
+    Boolean twoPersonRule;
 
-    @Option(names = "--two-person-rule", defaultValue = "${env:CLIPGUARD_TWO_PERSON_RULE:-false}",
-            description = "Nobody publishes a policy draft they created themselves.")
-    boolean twoPersonRule;
-
-    @Option(names = "--application-id", defaultValue = "${env:CLIPGUARD_APPLICATION_ID:-clipguard}",
-            description = "Kafka Streams application id, shared by all instances of one deployment (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--application-id", description = "Kafka Streams application id, shared by one deployment's instances (clipguard.stream.application-id).")
     String applicationId;
 
-    @Option(names = "--instance-id", defaultValue = "${env:CLIPGUARD_INSTANCE_ID:-}", description = "This instance's id (default: host-pid).")
+    @Option(names = "--instance-id", description = "This instance's id; names its state directory (clipguard.stream.instance-id; default: host name).")
     String instanceId;
 
-    @Option(names = "--state-dir", defaultValue = "${env:CLIPGUARD_STATE_DIR:-}", description = "Kafka Streams state directory.")
-    String stateDir;
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "Kafka Streams state directory (clipguard.stream.state-dir).")
+    Path stateDir;
 
-    @Option(names = "--stream-threads", defaultValue = "${env:CLIPGUARD_STREAM_THREADS:-4}",
-            description = "Stream threads; each blocks on the shared batcher, so this bounds the batch size (default: ${DEFAULT-VALUE}).")
-    int streamThreads;
+    @Option(names = "--stream-threads", description = "Stream threads (clipguard.stream.threads).")
+    Integer streamThreads;
 
-    @Option(names = "--max-batch", defaultValue = "${env:CLIPGUARD_MAX_BATCH:-8}", description = "Largest inference batch (default: ${DEFAULT-VALUE}).")
-    int maxBatch;
+    @Option(names = "--max-batch", description = "Largest inference batch (clipguard.batching.max-batch).")
+    Integer maxBatch;
 
-    @Option(names = "--max-wait-ms", defaultValue = "${env:CLIPGUARD_MAX_WAIT_MS:-5}", description = "Longest wait to fill a batch (default: ${DEFAULT-VALUE}).")
-    long maxWaitMs;
+    @Option(names = "--max-wait-ms", description = "Longest wait to fill a batch, ms (clipguard.batching.max-wait).")
+    Long maxWaitMs;
 
-    @Option(names = "--partitions", defaultValue = "${env:CLIPGUARD_PARTITIONS:-6}", description = "Partitions of topics created on start (default: ${DEFAULT-VALUE}).")
-    int partitions;
+    @Option(names = "--partitions", description = "Partitions of topics created on start (clipguard.topics.partitions).")
+    Integer partitions;
 
-    @Option(names = "--fetch-allowed-hosts", defaultValue = "${env:CLIPGUARD_FETCH_ALLOWED_HOSTS:-}", split = ",",
-            description = "Hosts image URIs may be fetched from (comma-separated; default none: inline images only).")
+    @Option(names = "--fetch-allowed-hosts", split = ",", description = "Hosts image URIs may be fetched from (clipguard.fetch.allowed-hosts).")
     String[] fetchAllowedHosts;
 
-    @Option(names = "--fetch-allow-private", defaultValue = "${env:CLIPGUARD_FETCH_ALLOW_PRIVATE:-false}",
-            description = "Allow fetches to loopback/private/link-local addresses.")
-    boolean fetchAllowPrivate;
+    @Option(names = "--fetch-allow-private", description = "Allow fetches to loopback/private/link-local addresses (clipguard.fetch.allow-private).")
+    Boolean fetchAllowPrivate;
 
-    @Option(names = "--fetch-file-root", defaultValue = "${env:CLIPGUARD_FETCH_FILE_ROOT:-}", description = "Enable file:// references inside this directory.")
-    String fetchFileRoot;
+    @Option(names = "--fetch-file-root", paramLabel = "DIR", description = "Enable file:// references inside this directory (clipguard.fetch.file-root).")
+    Path fetchFileRoot;
 
-    String instance() {
-        if (instanceId != null && !instanceId.isBlank()) {
-            return instanceId;
-        }
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            host = "localhost";
-        }
-        return host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
-    }
+    @Option(names = "--advertised-http", paramLabel = "HOST:PORT", description = "Where other instances reach this one's HTTP API (clipguard.http.advertised).")
+    String advertisedHttp;
 
-    Policy loadPolicy() {
-        if (policy != null && !policy.isBlank()) {
-            return PolicyFiles.read(Path.of(policy));
-        }
-        return PolicyFiles.parse(bundledPolicyText(), "policies/demo-shapes.yaml");
-    }
-
-    String bundledPolicyText() {
-        try (InputStream in = ServiceArgs.class.getClassLoader().getResourceAsStream("policies/demo-shapes.yaml")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("bundled demo policy unreadable", e);
-        }
-    }
-
-    /** The files applied on start: the policies directory and the {@code --policy} file. */
-    List<Path> policyFiles() {
-        List<Path> extra = policy != null && !policy.isBlank() ? List.of(Path.of(policy)) : List.of();
-        return PolicyFileSync.policyFiles(policiesDir == null || policiesDir.isBlank() ? null : Path.of(policiesDir), extra);
-    }
-
-    ModerationRuntime.Settings runtime(EngineArgs engine, String instance) {
-        Set<String> hosts = fetchAllowedHosts == null ? Set.of() : Arrays.stream(fetchAllowedHosts).map(String::trim)
-                .filter(h -> !h.isEmpty()).map(h -> h.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
-        FetchSettings fetch = new FetchSettings(hosts, fetchAllowPrivate, Duration.ofSeconds(2), Duration.ofSeconds(5), 20L << 20, 3,
-                fetchFileRoot == null || fetchFileRoot.isBlank() ? null : Path.of(fetchFileRoot));
-        return new ModerationRuntime.Settings(engine.modelDir(), engine.options(), loadPolicy(), maxBatch,
-                Duration.ofMillis(maxWaitMs), DecodeLimits.defaults(), fetch, instance);
-    }
-
-    ServiceSettings service(String bootstrap, String instance, String advertisedHttp) {
-        Path state = stateDir != null && !stateDir.isBlank() ? Path.of(stateDir)
-                : Path.of(System.getProperty("java.io.tmpdir"), "clipguard-state", instance);
-        return new ServiceSettings(bootstrap, applicationId, instance, state, streamThreads, advertisedHttp,
-                TopicRegistry.defaults(partitions));
+    void addTo(Map<String, String> overrides) {
+        Options.put(overrides, "clipguard.policies.file", policy);
+        Options.put(overrides, "clipguard.policies.dir", policiesDir);
+        Options.put(overrides, "clipguard.policies.watch", watchPolicies);
+        Options.put(overrides, "clipguard.policies.two-person-rule", twoPersonRule);
+        Options.put(overrides, "clipguard.stream.application-id", applicationId);
+        Options.put(overrides, "clipguard.stream.instance-id", instanceId);
+        Options.put(overrides, "clipguard.stream.state-dir", stateDir);
+        Options.put(overrides, "clipguard.stream.threads", streamThreads);
+        Options.put(overrides, "clipguard.batching.max-batch", maxBatch);
+        Options.put(overrides, "clipguard.batching.max-wait", maxWaitMs == null ? null : maxWaitMs + "ms");
+        Options.put(overrides, "clipguard.topics.partitions", partitions);
+        Options.put(overrides, "clipguard.fetch.allowed-hosts", fetchAllowedHosts == null ? null : String.join(",", fetchAllowedHosts));
+        Options.put(overrides, "clipguard.fetch.allow-private", fetchAllowPrivate);
+        Options.put(overrides, "clipguard.fetch.file-root", fetchFileRoot);
+        Options.put(overrides, "clipguard.http.advertised", advertisedHttp);
     }
 }

@@ -1,8 +1,12 @@
 package io.clipguard.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clipguard.config.Settings;
+import io.clipguard.kafka.KafkaClients;
 import io.clipguard.stream.AvroJson;
 import io.clipguard.stream.AvroSerde;
+import io.clipguard.stream.Topic;
+import io.clipguard.stream.TopicRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -14,8 +18,8 @@ import org.apache.avro.generic.IndexedRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,12 +28,12 @@ import picocli.CommandLine.Spec;
 /** {@code clipguard tail}: prints a topic's records as JSON lines, as a read_committed consumer sees them. */
 @Command(name = "tail", mixinStandardHelpOptions = true, description = "Print records of a ClipGuard topic as JSON lines.")
 class TailCommand implements Callable<Integer> {
-    @Parameters(arity = "0..1", defaultValue = "moderation.decisions", paramLabel = "TOPIC",
-            description = "images.uploaded, moderation.decisions, moderation.audit, moderation.embeddings or moderation.dlq (default: ${DEFAULT-VALUE}).")
+    @Parameters(arity = "0..1", paramLabel = "TOPIC",
+            description = "A ClipGuard topic by name (default: the decisions topic, clipguard.topics.decisions).")
     String topic;
 
-    @Option(names = "--bootstrap-servers", required = true, defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}", description = "Kafka bootstrap servers.")
-    String bootstrapServers;
+    @Mixin
+    KafkaArgs kafkaArgs;
 
     @Option(names = "--from-beginning", description = "Start at the earliest record instead of new ones.")
     boolean fromBeginning;
@@ -46,21 +50,25 @@ class TailCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.GROUP_ID_CONFIG, "clipguard-tail-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        Settings settings = kafkaArgs.settings(Map.of());
+        KafkaClients clients = KafkaClients.from(settings);
+        clients.requireBootstrapServers();
+        TopicRegistry topics = TopicRegistry.from(settings.app().topics());
+        String name = topic != null ? topic : topics.decisions().name();
+        Topic<?, ?> known = topics.all().stream().filter(t -> t.name().equals(name)).findFirst().orElse(null);
         int seen = 0;
         long lastRecord = System.nanoTime();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
+        try (KafkaConsumer<byte[], byte[]> consumer = clients.newConsumer(Map.of(ConsumerConfig.GROUP_ID_CONFIG, "clipguard-tail-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
+            consumer.subscribe(List.of(name));
             while (max == 0 || seen < max) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     Map<String, Object> line = new LinkedHashMap<>();
                     line.put("key", r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8));
                     line.put("partition", r.partition());
                     line.put("offset", r.offset());
-                    line.put("value", decode(r.value()));
+                    line.put("value", decode(known, known == topics.uploaded(), r.value()));
                     spec.commandLine().getOut().println(json.writeValueAsString(line));
                     spec.commandLine().getOut().flush();
                     lastRecord = System.nanoTime();
@@ -76,20 +84,20 @@ class TailCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Object decode(byte[] value) {
+    /** The value as JSON when the topic holds Avro records of ClipGuard's, else base64. */
+    private static Object decode(Topic<?, ?> topic, boolean uploads, byte[] value) {
         if (value == null) {
             return null;
         }
         try {
-            IndexedRecord record = switch (topic) {
-                case "moderation.decisions" -> AvroSerde.DECISION.decode(value);
-                case "moderation.audit" -> AvroSerde.AUDIT.decode(value);
-                case "moderation.embeddings" -> AvroSerde.EMBEDDING.decode(value);
-                case "moderation.dlq" -> AvroSerde.DEAD_LETTER.decode(value);
-                case "images.uploaded" -> AvroSerde.IMAGE_UPLOADED.decode(value);
-                default -> null;
-            };
-            return record == null ? java.util.Base64.getEncoder().encodeToString(value) : AvroJson.toMap(record);
+            if (topic != null && topic.valueSerde() instanceof AvroSerde<?> avro) {
+                return AvroJson.toMap((IndexedRecord) avro.decode(value));
+            }
+            if (uploads) {
+                // The uploads topic carries raw bytes by design (the processor decodes them): show them as an upload when they are one.
+                return AvroJson.toMap(AvroSerde.IMAGE_UPLOADED.decode(value));
+            }
+            return java.util.Base64.getEncoder().encodeToString(value);
         } catch (Exception e) {
             return Map.of("undecodable", e.getMessage() == null ? e.toString() : e.getMessage());
         }

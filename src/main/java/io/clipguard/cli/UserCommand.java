@@ -1,6 +1,9 @@
 package io.clipguard.cli;
 
 import io.clipguard.api.security.UserFile;
+import io.clipguard.config.Settings;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -8,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,8 +32,7 @@ class UserCommand {
         @Option(names = "--role", required = true, description = "viewer, editor or publisher; repeat for several.")
         List<String> roles;
 
-        @Option(names = "--file", defaultValue = "${env:CLIPGUARD_USERS_FILE:-.cache/users}",
-                description = "The users file (env CLIPGUARD_USERS_FILE; default: ${DEFAULT-VALUE}).")
+        @Option(names = "--file", description = "The users file (default: the setting clipguard.users.file, env CLIPGUARD_USERS_FILE).")
         Path file;
 
         @picocli.CommandLine.Spec
@@ -37,15 +40,17 @@ class UserCommand {
 
         @Override
         public Integer call() throws IOException {
+            // A secret is an input of this command, never a setting: it is not read from files or logged.
             String password = System.getenv("CLIPGUARD_PASSWORD");
             if (password == null || password.isEmpty()) {
                 password = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
             }
             if (password == null || password.isEmpty()) {
-                throw new CliFailure("PASSWORD_MISSING", CliFailure.USAGE, "give the password in CLIPGUARD_PASSWORD or on stdin");
+                throw new ClipGuardException(ErrorCode.PASSWORD_MISSING, "give the password in CLIPGUARD_PASSWORD or on stdin");
             }
-            UserFile.put(file, name, password.toCharArray(), new LinkedHashSet<>(roles));
-            spec.commandLine().getOut().println("user " + name + " " + roles + " written to " + file);
+            Path target = file != null ? file : Settings.load(Map.of()).app().users().file();
+            UserFile.put(target, name, password.toCharArray(), new LinkedHashSet<>(roles));
+            spec.commandLine().getOut().println("user " + name + " " + roles + " written to " + target);
             spec.commandLine().getOut().flush();
             return 0;
         }

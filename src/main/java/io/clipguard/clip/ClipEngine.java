@@ -7,6 +7,8 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.clipguard.clip.tokenizer.ClipTokenizer;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.clipguard.image.PreprocessSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,7 +70,7 @@ public final class ClipEngine implements AutoCloseable {
         float[][] probeText = embedTextsRaw(List.of("a photo"));
         float[][] probeImage = embedImagesRaw(List.of(new float[model.preprocess().tensorSize()]));
         if (probeText[0].length != probeImage[0].length) {
-            throw ModelException.invalid(model.root() + ": image embeddings have dimension " + probeImage[0].length
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, model.root() + ": image embeddings have dimension " + probeImage[0].length
                     + " but text embeddings have " + probeText[0].length + "; they must match");
         }
         this.dimension = probeText[0].length;
@@ -77,13 +79,13 @@ public final class ClipEngine implements AutoCloseable {
                 + ", provider " + provider + ", digest " + model.identity().digest() + ")");
     }
 
-    /** Loads the model folder and opens its sessions; {@link ModelException} when it does not fit. */
+    /** Loads the model folder and opens its sessions; {@link ClipGuardException} when it does not fit. */
     public static ClipEngine open(Path modelDir, EngineOptions options) {
         ModelDirectory dir = ModelDirectory.open(modelDir, options.fp16());
         try {
             return new ClipEngine(dir, options);
         } catch (OrtException e) {
-            throw ModelException.invalid(modelDir + ": ONNX Runtime could not load the model: " + e.getMessage());
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, modelDir + ": ONNX Runtime could not load the model: " + e.getMessage());
         }
     }
 
@@ -203,7 +205,7 @@ public final class ClipEngine implements AutoCloseable {
                 }
                 copyRows(run(imageTower.session(), inputs, imageTower.output()), out, from);
             } catch (OrtException e) {
-                throw new ModelException(ModelException.INFERENCE_FAILED, "image embedding failed: " + e.getMessage(), e);
+                throw new ClipGuardException(ErrorCode.MODEL_ERROR, "image embedding failed: " + e.getMessage(), e);
             } finally {
                 inputs.values().forEach(OnnxTensor::close);
             }
@@ -225,7 +227,7 @@ public final class ClipEngine implements AutoCloseable {
                 }
                 copyRows(run(textTower.session(), inputs, textTower.output()), out, from);
             } catch (OrtException e) {
-                throw new ModelException(ModelException.INFERENCE_FAILED, "text embedding failed: " + e.getMessage(), e);
+                throw new ClipGuardException(ErrorCode.MODEL_ERROR, "text embedding failed: " + e.getMessage(), e);
             } finally {
                 inputs.values().forEach(OnnxTensor::close);
             }
@@ -273,14 +275,14 @@ public final class ClipEngine implements AutoCloseable {
             TensorInfo t = TensorIO.tensorInfo(in, file);
             if (TensorIO.isFloat(t) && t.getShape().length == 4) {
                 if (pixels != null) {
-                    throw ModelException.invalid(file + ": expected one 4-D float pixel input, found several: " + TensorIO.describe(s.getInputInfo()));
+                    throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": expected one 4-D float pixel input, found several: " + TensorIO.describe(s.getInputInfo()));
                 }
                 pixels = in.getName();
                 pixelInfo = t;
             }
         }
         if (pixels == null) {
-            throw ModelException.invalid(file + ": expected a float pixel input [batch,3,H,W], found " + TensorIO.describe(s.getInputInfo()));
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": expected a float pixel input [batch,3,H,W], found " + TensorIO.describe(s.getInputInfo()));
         }
         checkPixelShape(file, pixels, pixelInfo.getShape());
         return new ImageTower(s, pixels, pixelInfo, embeddingOutput(s, file, "image_embeds"));
@@ -291,7 +293,7 @@ public final class ClipEngine implements AutoCloseable {
         boolean fits = (shape[1] < 0 || shape[1] == 3) && (shape[2] < 0 || shape[2] == spec.cropHeight())
                 && (shape[3] < 0 || shape[3] == spec.cropWidth());
         if (!fits) {
-            throw ModelException.invalid(file + ": input '" + name + "' expects " + java.util.Arrays.toString(shape)
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": input '" + name + "' expects " + java.util.Arrays.toString(shape)
                     + " but preprocessor_config.json crops to 3x" + spec.cropHeight() + "x" + spec.cropWidth());
         }
     }
@@ -312,15 +314,15 @@ public final class ClipEngine implements AutoCloseable {
                     ids = in.getName();
                     idsInfo = t;
                 } else {
-                    throw ModelException.invalid(file + ": more than one token-id input: " + TensorIO.describe(s.getInputInfo()));
+                    throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": more than one token-id input: " + TensorIO.describe(s.getInputInfo()));
                 }
             } else if (!(s == imageTower.session() && in.getName().equals(imageTower.pixels()))) {
-                throw ModelException.invalid(file + ": unexpected input '" + in.getName() + "'; expected token ids [batch, context]"
+                throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": unexpected input '" + in.getName() + "'; expected token ids [batch, context]"
                         + " and optionally an attention mask; found " + TensorIO.describe(s.getInputInfo()));
             }
         }
         if (ids == null) {
-            throw ModelException.invalid(file + ": expected an integer token-id input [batch, context], found " + TensorIO.describe(s.getInputInfo()));
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": expected an integer token-id input [batch, context], found " + TensorIO.describe(s.getInputInfo()));
         }
         return new TextTower(s, ids, idsInfo, mask, maskInfo, embeddingOutput(s, file, "text_embeds"));
     }
@@ -337,7 +339,7 @@ public final class ClipEngine implements AutoCloseable {
             }
         }
         if (twoD.size() != 1) {
-            throw ModelException.invalid(file + ": expected an output named '" + preferred + "' or exactly one 2-D float output, found "
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": expected an output named '" + preferred + "' or exactly one 2-D float output, found "
                     + TensorIO.describe(outputs));
         }
         return twoD.get(0);
@@ -371,7 +373,7 @@ public final class ClipEngine implements AutoCloseable {
             }
             return logit / cos;
         } catch (OrtException e) {
-            throw ModelException.invalid(model.vision() + ": logits_per_image could not be computed: " + e.getMessage());
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, model.vision() + ": logits_per_image could not be computed: " + e.getMessage());
         } finally {
             inputs.values().forEach(OnnxTensor::close);
         }

@@ -1,5 +1,7 @@
 package io.clipguard.clip;
 
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,20 +52,20 @@ public final class EmbeddingBatcher implements AutoCloseable {
         this.worker.start();
     }
 
-    /** Embeds one preprocessed image, waiting for its batch; {@link ModelException} when inference fails. */
+    /** Embeds one preprocessed image, waiting for its batch; {@link ClipGuardException} when inference fails. */
     public Result embed(float[] tensor) throws InterruptedException {
         if (!running) {
-            throw new ModelException(ModelException.INFERENCE_FAILED, "batcher is closed");
+            throw new ClipGuardException(ErrorCode.MODEL_ERROR, "batcher is closed");
         }
         CompletableFuture<Result> result = new CompletableFuture<>();
         queue.put(new Pending(tensor, result));
         try {
             return result.get();
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof ModelException m) {
+            if (e.getCause() instanceof ClipGuardException m) {
                 throw m;
             }
-            throw new ModelException(ModelException.INFERENCE_FAILED, "inference failed: " + e.getCause(), e.getCause());
+            throw new ClipGuardException(ErrorCode.MODEL_ERROR, "inference failed: " + e.getCause(), e.getCause());
         }
     }
 
@@ -116,7 +118,7 @@ public final class EmbeddingBatcher implements AutoCloseable {
                 batch.clear();
             }
         }
-        ModelException closed = new ModelException(ModelException.INFERENCE_FAILED, "batcher closed");
+        ClipGuardException closed = new ClipGuardException(ErrorCode.MODEL_ERROR, "batcher closed");
         for (Pending p; (p = queue.poll()) != null; ) {
             p.result().completeExceptionally(closed);
         }

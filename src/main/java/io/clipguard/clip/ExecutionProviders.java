@@ -4,6 +4,8 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession.SessionOptions;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import java.util.EnumSet;
 import java.util.logging.Logger;
 
@@ -55,18 +57,18 @@ final class ExecutionProviders {
                     options.addCUDA(device);
                     return "tensorrt:" + device;
                 }
-                default -> throw new ModelException(ModelException.PROVIDER_UNAVAILABLE,
+                default -> throw new ClipGuardException(ErrorCode.PROVIDER_UNAVAILABLE,
                         "unknown execution provider '" + request + "' (expected auto, cpu, cuda[:N] or tensorrt[:N])");
             }
         } catch (OrtException e) {
-            throw new ModelException(ModelException.PROVIDER_UNAVAILABLE,
+            throw new ClipGuardException(ErrorCode.PROVIDER_UNAVAILABLE,
                     "execution provider '" + request + "' failed to start: " + e.getMessage(), e);
         }
     }
 
     private static void require(EnumSet<OrtProvider> available, OrtProvider provider, String request) {
         if (!available.contains(provider)) {
-            throw new ModelException(ModelException.PROVIDER_UNAVAILABLE, "execution provider '" + request
+            throw new ClipGuardException(ErrorCode.PROVIDER_UNAVAILABLE, "execution provider '" + request
                     + "' is not available in this ONNX Runtime build (available: " + available
                     + "); build with -Pgpu on a host with CUDA 12 and cuDNN 9");
         }
@@ -80,7 +82,7 @@ final class ExecutionProviders {
         try {
             return Integer.parseInt(request.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new ModelException(ModelException.PROVIDER_UNAVAILABLE, "bad device index in '" + request + "'");
+            throw new ClipGuardException(ErrorCode.PROVIDER_UNAVAILABLE, "bad device index in '" + request + "'");
         }
     }
 }

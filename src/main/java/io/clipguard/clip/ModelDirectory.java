@@ -2,6 +2,8 @@ package io.clipguard.clip;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.clipguard.image.PreprocessSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,7 +32,7 @@ public record ModelDirectory(Path root, ModelLayout layout, Path vision, Path te
      */
     public static ModelDirectory open(Path root, boolean fp16) {
         if (!Files.isDirectory(root)) {
-            throw ModelException.invalid(root + ": model directory does not exist");
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, root + ": model directory does not exist");
         }
         String suffix = fp16 ? "_fp16.onnx" : ".onnx";
         Path vision;
@@ -51,7 +53,7 @@ public record ModelDirectory(Path root, ModelLayout layout, Path vision, Path te
             vision = root.resolve("visual.onnx");
             text = require(root.resolve("textual.onnx"), "open_clip's text tower beside visual.onnx");
         } else {
-            throw ModelException.invalid(root + ": no model found: expected vision_model" + suffix + " + text_model" + suffix
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, root + ": no model found: expected vision_model" + suffix + " + text_model" + suffix
                     + " (at the root or under onnx/), model" + suffix + ", or visual.onnx + textual.onnx");
         }
         Path tokenizer = require(root.resolve("tokenizer.json"), "the Hugging Face tokenizer");
@@ -67,10 +69,10 @@ public record ModelDirectory(Path root, ModelLayout layout, Path vision, Path te
 
     private static Path require(Path file, String what) {
         if (!Files.isRegularFile(file)) {
-            throw ModelException.invalid(file + ": missing (" + what + ")");
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": missing (" + what + ")");
         }
         if (!Files.isReadable(file)) {
-            throw ModelException.invalid(file + ": not readable");
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": not readable");
         }
         return file;
     }
@@ -83,11 +85,11 @@ public record ModelDirectory(Path root, ModelLayout layout, Path vision, Path te
         try {
             JsonNode node = JSON.readTree(file.toFile());
             if (node == null || !node.isObject()) {
-                throw ModelException.invalid(file + ": expected a JSON object");
+                throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": expected a JSON object");
             }
             return node;
         } catch (IOException e) {
-            throw ModelException.invalid(file + ": not valid JSON: " + e.getMessage());
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": not valid JSON: " + e.getMessage());
         }
     }
 
@@ -104,7 +106,7 @@ public record ModelDirectory(Path root, ModelLayout layout, Path vision, Path te
                     floats(c.get("image_std"), d.std()), c.path("rescale_factor").asDouble(d.rescaleFactor()),
                     c.path("resample").asInt(d.resample()));
         } catch (IllegalArgumentException e) {
-            throw ModelException.invalid(file + ": " + e.getMessage());
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": " + e.getMessage());
         }
     }
 
@@ -130,7 +132,7 @@ public record ModelDirectory(Path root, ModelLayout layout, Path vision, Path te
             return OptionalDouble.empty();
         }
         if (!v.isNumber() || v.asDouble() <= 0 || v.asDouble() > 1000) {
-            throw ModelException.invalid(root.resolve("config.json") + ": logit_scale must be a number in (0, 1000], found " + v);
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, root.resolve("config.json") + ": logit_scale must be a number in (0, 1000], found " + v);
         }
         return OptionalDouble.of(v.asDouble());
     }
@@ -166,7 +168,7 @@ public record ModelDirectory(Path root, ModelLayout layout, Path vision, Path te
             }
             return "sha256:" + HexFormat.of().formatHex(sha.digest());
         } catch (IOException e) {
-            throw ModelException.invalid("cannot read model files for the digest: " + e.getMessage());
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, "cannot read model files for the digest: " + e.getMessage());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -8,6 +8,8 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import ai.onnxruntime.platform.Fp16Conversions;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -24,7 +26,7 @@ final class TensorIO {
 
     static TensorInfo tensorInfo(NodeInfo node, String file) {
         if (!(node.getInfo() instanceof TensorInfo info)) {
-            throw ModelException.invalid(file + ": '" + node.getName() + "' is not a tensor (" + node.getInfo() + ")");
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": '" + node.getName() + "' is not a tensor (" + node.getInfo() + ")");
         }
         return info;
     }
@@ -84,10 +86,10 @@ final class TensorIO {
     /** Rows of a 2-D float output ([batch, dim]); fp16 outputs are widened. */
     static float[][] rows(OrtSession.Result result, String output) throws OrtException {
         OnnxTensor tensor = (OnnxTensor) result.get(output)
-                .orElseThrow(() -> new ModelException(ModelException.INFERENCE_FAILED, "output '" + output + "' missing from result"));
+                .orElseThrow(() -> new ClipGuardException(ErrorCode.MODEL_ERROR, "output '" + output + "' missing from result"));
         long[] shape = tensor.getInfo().getShape();
         if (shape.length != 2) {
-            throw new ModelException(ModelException.INFERENCE_FAILED,
+            throw new ClipGuardException(ErrorCode.MODEL_ERROR,
                     "output '" + output + "' has shape " + java.util.Arrays.toString(shape) + ", expected [batch, dim]");
         }
         FloatBuffer all = tensor.getFloatBuffer();

@@ -1,5 +1,7 @@
 package io.clipguard.clip;
 
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import java.util.List;
 
 /**
@@ -50,7 +52,7 @@ public final class ZeroShot {
             sum += (double) x * x;
         }
         if (sum == 0 || !Double.isFinite(sum)) {
-            throw new ModelException(ModelException.INFERENCE_FAILED, "embedding has norm " + Math.sqrt(sum) + "; cannot normalise");
+            throw new ClipGuardException(ErrorCode.MODEL_ERROR, "embedding has norm " + Math.sqrt(sum) + "; cannot normalise");
         }
         float inv = (float) (1 / Math.sqrt(sum));
         float[] out = new float[v.length];

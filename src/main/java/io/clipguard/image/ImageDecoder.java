@@ -1,5 +1,7 @@
 package io.clipguard.image;
 
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.color.ColorSpace;
@@ -36,17 +38,17 @@ public final class ImageDecoder {
     }
 
     /** Full-resolution decode. */
-    public DecodedImage decode(byte[] bytes) throws ImageException {
+    public DecodedImage decode(byte[] bytes) {
         return decode(bytes, 0);
     }
 
     /** Decode, reduced for JPEGs when the short side stays at or above {@code minShortSide} (0: never). */
-    public DecodedImage decode(byte[] bytes, int minShortSide) throws ImageException {
+    public DecodedImage decode(byte[] bytes, int minShortSide) {
         if (bytes == null || bytes.length == 0) {
-            throw new ImageException(ImageError.IMAGE_EMPTY, "image has no bytes");
+            throw new ClipGuardException(ErrorCode.IMAGE_EMPTY, "image has no bytes");
         }
         if (bytes.length > limits.maxBytes()) {
-            throw new ImageException(ImageError.IMAGE_TOO_LARGE,
+            throw new ClipGuardException(ErrorCode.IMAGE_TOO_LARGE,
                     "image has " + bytes.length + " bytes, limit " + limits.maxBytes());
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
@@ -57,21 +59,20 @@ public final class ImageDecoder {
                 reader.dispose();
             }
         } catch (IOException e) {
-            throw new ImageException(ImageError.IMAGE_CORRUPT, "cannot read image: " + e.getMessage(), e);
+            throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "cannot read image: " + e.getMessage(), e);
         }
     }
 
-    private static ImageReader readerFor(ImageInputStream in) throws ImageException {
+    private static ImageReader readerFor(ImageInputStream in) {
         Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
         if (!readers.hasNext()) {
-            throw new ImageException(ImageError.IMAGE_UNSUPPORTED_FORMAT,
+            throw new ClipGuardException(ErrorCode.IMAGE_UNSUPPORTED_FORMAT,
                     "not a supported image (expected JPEG, PNG, GIF, BMP or WebP)");
         }
         return readers.next();
     }
 
-    private DecodedImage read(ImageReader reader, ImageInputStream in, byte[] bytes, int minShortSide)
-            throws ImageException, IOException {
+    private DecodedImage read(ImageReader reader, ImageInputStream in, byte[] bytes, int minShortSide) throws IOException {
         String format = reader.getFormatName().toLowerCase(Locale.ROOT);
         reader.setInput(in, true, true);
         int w;
@@ -80,7 +81,7 @@ public final class ImageDecoder {
             w = reader.getWidth(0);
             h = reader.getHeight(0);
         } catch (IOException | RuntimeException e) {
-            throw new ImageException(ImageError.IMAGE_CORRUPT, format + " header unreadable: " + e.getMessage(), e);
+            throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, format + " header unreadable: " + e.getMessage(), e);
         }
         checkDimensions(w, h);
 
@@ -99,10 +100,10 @@ public final class ImageDecoder {
         try {
             image = reader.read(0, reader.getDefaultReadParam());
         } catch (IOException | RuntimeException e) {
-            throw new ImageException(ImageError.IMAGE_CORRUPT, format + " data unreadable: " + e.getMessage(), e);
+            throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, format + " data unreadable: " + e.getMessage(), e);
         }
         if (warning.get() != null && isTruncation(warning.get())) {
-            throw new ImageException(ImageError.IMAGE_CORRUPT, format + " data is truncated: " + warning.get());
+            throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, format + " data is truncated: " + warning.get());
         }
         DecodedImage full = upright(toRgb(image), image.getWidth(), image.getHeight(), orientation, w, h, 1);
         return jpeg ? full : new DecodedImage(full.width(), full.height(), full.rgb(), format, w, h, 1, 1);
@@ -114,12 +115,12 @@ public final class ImageDecoder {
                 "jpeg", w, h, scale, orientation);
     }
 
-    private void checkDimensions(int w, int h) throws ImageException {
+    private void checkDimensions(int w, int h) {
         if (w <= 0 || h <= 0) {
-            throw new ImageException(ImageError.IMAGE_CORRUPT, "header declares " + w + "x" + h);
+            throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "header declares " + w + "x" + h);
         }
         if (w > limits.maxWidth() || h > limits.maxHeight() || (long) w * h > limits.maxPixels()) {
-            throw new ImageException(ImageError.IMAGE_TOO_LARGE, "image declares " + w + "x" + h + " (" + (long) w * h
+            throw new ClipGuardException(ErrorCode.IMAGE_TOO_LARGE, "image declares " + w + "x" + h + " (" + (long) w * h
                     + " px); limits " + limits.maxWidth() + "x" + limits.maxHeight() + ", " + limits.maxPixels() + " px");
         }
     }

@@ -1,5 +1,8 @@
 package io.clipguard.image;
 
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+
 /**
  * Bytes in, CLIP tensor out: header-first decode (reduced for large JPEGs when enabled),
  * then preprocessing. Keeps only the facts an audit needs, not the pixels.
@@ -19,7 +22,7 @@ public final class ImagePipeline {
         this.reducedDecode = reducedDecode;
     }
 
-    public Prepared prepare(byte[] bytes) throws ImageException {
+    public Prepared prepare(byte[] bytes) {
         DecodedImage image = decoder.decode(bytes, reducedDecode ? preprocessor.spec().shortestEdge() : 0);
         return new Prepared(preprocessor.toTensor(image), image.width(), image.height(), image.format(), image.decodePath());
     }

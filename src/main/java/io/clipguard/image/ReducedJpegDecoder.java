@@ -1,5 +1,8 @@
 package io.clipguard.image;
 
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+
 /**
  * Decodes a JPEG straight to 1/2, 1/4 or 1/8 of its size in the DCT domain, the way
  * libjpeg's {@code scale_denom} does: each output pixel is the exact mean of the 2x2, 4x4
@@ -66,15 +69,15 @@ final class ReducedJpegDecoder {
      * Decodes at {@code 1/scale} (scale 2, 4 or 8); {@code null} when this file needs the
      * full decoder (unsupported coding, or progressive at a scale other than 8).
      */
-    static Result decode(byte[] jpeg, int scale) throws ImageException {
+    static Result decode(byte[] jpeg, int scale) {
         try {
             return new ReducedJpegDecoder(jpeg, scale).run();
         } catch (ArrayIndexOutOfBoundsException | IllegalStateException e) {
-            throw new ImageException(ImageError.IMAGE_CORRUPT, "jpeg data is truncated or malformed: " + e.getMessage(), e);
+            throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "jpeg data is truncated or malformed: " + e.getMessage(), e);
         }
     }
 
-    private Result run() throws ImageException {
+    private Result run() {
         int pos = 2;
         while (pos < data.length) {
             if ((data[pos] & 0xFF) != 0xFF) {
@@ -115,7 +118,7 @@ final class ReducedJpegDecoder {
             pos += 2 + length;
         }
         if (components == null) {
-            throw new ImageException(ImageError.IMAGE_CORRUPT, "jpeg has no frame header");
+            throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "jpeg has no frame header");
         }
         return toRgb();
     }
@@ -205,9 +208,9 @@ final class ReducedJpegDecoder {
     }
 
     /** Decodes one scan and returns the position of the marker that ends it. */
-    private int scan(int at, int entropyStart) throws ImageException {
+    private int scan(int at, int entropyStart) {
         if (components == null) {
-            throw new ImageException(ImageError.IMAGE_CORRUPT, "jpeg scan before frame header");
+            throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "jpeg scan before frame header");
         }
         int count = data[at] & 0xFF;
         Component[] inScan = new Component[count];
@@ -220,7 +223,7 @@ final class ReducedJpegDecoder {
                 }
             }
             if (inScan[i] == null) {
-                throw new ImageException(ImageError.IMAGE_CORRUPT, "jpeg scan names unknown component " + id);
+                throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "jpeg scan names unknown component " + id);
             }
             inScan[i].dcTable = tables >> 4;
             inScan[i].acTable = tables & 0x0F;
@@ -267,7 +270,7 @@ final class ReducedJpegDecoder {
     private final float[] coefficients = new float[64];
     private final int[] nonZero = new int[64];
 
-    private void block(BitReader bits, Component c, int row, int col, int ah, int al) throws ImageException {
+    private void block(BitReader bits, Component c, int row, int col, int ah, int al) {
         int index = row * c.blocksWide + col;
         if (progressive) {
             if (ah == 0) {
@@ -282,7 +285,7 @@ final class ReducedJpegDecoder {
         c.prediction += dcDifference(bits, c);
         Huffman ac = acTables[c.acTable];
         if (ac == null) {
-            throw new ImageException(ImageError.IMAGE_CORRUPT, "jpeg uses an undefined AC table");
+            throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "jpeg uses an undefined AC table");
         }
         int nz = 0;
         boolean keep = c.nh > 1 || c.nv > 1;
@@ -317,10 +320,10 @@ final class ReducedJpegDecoder {
         writeBlock(c, row, col, c.prediction * q[0], nz);
     }
 
-    private int dcDifference(BitReader bits, Component c) throws ImageException {
+    private int dcDifference(BitReader bits, Component c) {
         Huffman dc = dcTables[c.dcTable];
         if (dc == null) {
-            throw new ImageException(ImageError.IMAGE_CORRUPT, "jpeg uses an undefined DC table");
+            throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "jpeg uses an undefined DC table");
         }
         int size = dc.decode(bits);
         return size == 0 ? 0 : extend(bits.bits(size), size);
@@ -342,7 +345,7 @@ final class ReducedJpegDecoder {
         }
     }
 
-    private Result toRgb() throws ImageException {
+    private Result toRgb() {
         if (progressive) {
             for (Component c : components) {
                 int[] q = table(c);
@@ -388,9 +391,9 @@ final class ReducedJpegDecoder {
         return c.plane[y * c.blocksWide * c.nh + x];
     }
 
-    private int[] table(Component c) throws ImageException {
+    private int[] table(Component c) {
         if (quant[c.quant] == null) {
-            throw new ImageException(ImageError.IMAGE_CORRUPT, "jpeg uses an undefined quantisation table");
+            throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "jpeg uses an undefined quantisation table");
         }
         return quant[c.quant];
     }

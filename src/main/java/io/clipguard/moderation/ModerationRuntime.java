@@ -25,19 +25,19 @@ public final class ModerationRuntime implements AutoCloseable {
 
     /** How to build a runtime. */
     public record Settings(Path modelDir, EngineOptions engine, Policy policy, int maxBatch, Duration maxWait,
-                           DecodeLimits limits, FetchSettings fetch, String instanceId) {
+                           DecodeLimits limits, boolean reducedDecode, FetchSettings fetch, String instanceId) {
     }
 
     private ModerationRuntime(Settings s) {
         this.engine = ClipEngine.open(s.modelDir(), s.engine());
         try {
-            this.policies = new PolicySwitch(engine, s.policy());
+            this.policies = new PolicySwitch(ClipScoring.prompts(engine), s.policy());
             this.batcher = new EmbeddingBatcher(engine, s.maxBatch(), s.maxWait());
         } catch (RuntimeException e) {
             engine.close();
             throw e;
         }
-        this.moderator = new Moderator(engine, batcher, new ImagePipeline(s.limits(), engine.preprocess(), true),
+        this.moderator = new Moderator(engine, batcher, new ImagePipeline(s.limits(), engine.preprocess(), s.reducedDecode()),
                 new ImageFetcher(s.fetch()), policies, s.instanceId(), Clock.systemUTC());
     }
 

@@ -2,10 +2,9 @@ package io.clipguard.moderation;
 
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EmbeddingBatcher;
-import io.clipguard.clip.ModelException;
-import io.clipguard.fetch.FetchException;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.clipguard.fetch.ImageFetcher;
-import io.clipguard.image.ImageException;
 import io.clipguard.image.ImagePipeline;
 import io.clipguard.image.PreprocessSpec;
 import io.clipguard.policy.ScoringPolicy;
@@ -74,7 +73,7 @@ public final class Moderator {
             return decide(event, source, span);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Outcome.Rejected("INTERRUPTED", "processing was interrupted");
+            return new Outcome.Rejected(ErrorCode.INTERRUPTED, "processing was interrupted");
         } finally {
             span.end();
         }
@@ -83,7 +82,7 @@ public final class Moderator {
     private Outcome decide(ImageUploaded event, SourcePosition source, Span span) throws InterruptedException {
         String missing = missingField(event);
         if (missing != null) {
-            return new Outcome.Rejected("FIELD_MISSING", "required field '" + missing + "' is empty");
+            return new Outcome.Rejected(ErrorCode.FIELD_MISSING, "required field '" + missing + "' is empty");
         }
         long t0 = System.nanoTime();
         byte[] bytes;
@@ -96,22 +95,22 @@ public final class Moderator {
                 from = ((ImageReference) event.getImage()).getUri();
                 bytes = fetcher.fetch(from);
             }
-        } catch (FetchException e) {
+        } catch (ClipGuardException e) {
             return new Outcome.Rejected(e.code(), e.getMessage());
         }
         long t1 = System.nanoTime();
         ImagePipeline.Prepared prepared;
         try {
             prepared = pipeline.prepare(bytes);
-        } catch (ImageException e) {
+        } catch (ClipGuardException e) {
             return new Outcome.Rejected(e.code(), e.getMessage());
         }
         long t2 = System.nanoTime();
         EmbeddingBatcher.Result embedded;
         try {
             embedded = batcher.embed(prepared.tensor());
-        } catch (ModelException e) {
-            return new Outcome.Rejected("MODEL_ERROR", e.getMessage());
+        } catch (ClipGuardException e) {
+            return new Outcome.Rejected(ErrorCode.MODEL_ERROR, e.getMessage());
         }
         long t3 = System.nanoTime();
         PolicySet set = policies.get();

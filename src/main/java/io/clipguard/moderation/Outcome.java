@@ -1,5 +1,6 @@
 package io.clipguard.moderation;
 
+import io.clipguard.error.ErrorCode;
 import io.clipguard.schema.AuditRecord;
 import io.clipguard.schema.EmbeddingRecord;
 import io.clipguard.schema.ModerationDecision;
@@ -13,6 +14,6 @@ public sealed interface Outcome {
     }
 
     /** Could not be decided: becomes a dead letter. */
-    record Rejected(String code, String message) implements Outcome {
+    record Rejected(ErrorCode code, String message) implements Outcome {
     }
 }

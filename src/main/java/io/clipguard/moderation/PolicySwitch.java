@@ -1,9 +1,10 @@
 package io.clipguard.moderation;
 
-import io.clipguard.clip.ClipEngine;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.clipguard.policy.Policy;
-import io.clipguard.policy.PolicyException;
 import io.clipguard.policy.PolicyFiles;
+import io.clipguard.policy.PromptEncoder;
 import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.policy.catalog.PolicyCatalog;
 import io.clipguard.policy.catalog.PolicyListener;
@@ -29,7 +30,8 @@ import java.util.logging.Logger;
 public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     private static final Logger LOG = Logger.getLogger(PolicySwitch.class.getName());
 
-    private final ClipEngine engine;
+    private final PromptEncoder encoder;
+    private final PromptEncoder cachedPrompts = new CachedPrompts();
     private final String enforcedId;
     private final AtomicReference<PolicySet> current;
     private final Map<Integer, ScoringPolicy> prepared = new ConcurrentHashMap<>();
@@ -45,8 +47,8 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     }
 
     /** Starts with {@code initial} (a file), until the catalog names a head for its id. */
-    public PolicySwitch(ClipEngine engine, Policy initial) {
-        this.engine = engine;
+    public PolicySwitch(PromptEncoder encoder, Policy initial) {
+        this.encoder = encoder;
         this.enforcedId = initial.id();
         this.current = new AtomicReference<>(new PolicySet(scoring(initial), null));
     }
@@ -71,7 +73,7 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
                 switchedAt, lastError);
     }
 
-    /** Builds the scoring form of a stored version for this model (cached per version), or throws {@link PolicyException}. */
+    /** Builds the scoring form of a stored version for this model (cached per version), or throws {@link ClipGuardException}. */
     public ScoringPolicy prepare(PolicyVersion version) {
         if (!version.getPolicyId().equals(enforcedId)) {
             return scoring(PolicyFiles.parseVersion(version.getPolicyId(), version.getYaml(), version.getVersion()));
@@ -80,13 +82,36 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     }
 
     private ScoringPolicy scoring(Policy policy) {
-        return new ScoringPolicy(policy, engine, (labels, templates) -> promptVectors.computeIfAbsent(
-                List.of(List.copyOf(labels), List.copyOf(templates)), k -> engine.embedLabels(labels, templates)));
+        return new ScoringPolicy(policy, cachedPrompts);
     }
 
-    /** Throws {@link PolicyException} when this model cannot enforce {@code policy}. */
+    /** Throws {@link ClipGuardException} when this model cannot enforce {@code policy}. */
     public void checkActivation(Policy policy) {
-        ScoringPolicy.checkCalibration(policy, engine);
+        ScoringPolicy.checkCalibration(policy, encoder);
+    }
+
+    /** The model's encoder with prompt vectors cached by (prompts, templates): the same call gives the same vectors. */
+    private final class CachedPrompts implements PromptEncoder {
+        @Override
+        public String modelId() {
+            return encoder.modelId();
+        }
+
+        @Override
+        public int dimension() {
+            return encoder.dimension();
+        }
+
+        @Override
+        public double logitScale() {
+            return encoder.logitScale();
+        }
+
+        @Override
+        public float[][] embedLabels(List<String> labels, List<String> templates) {
+            return promptVectors.computeIfAbsent(List.of(List.copyOf(labels), List.copyOf(templates)),
+                    k -> encoder.embedLabels(labels, templates));
+        }
     }
 
     @Override
@@ -113,14 +138,14 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
         }
         try {
             ScoringPolicy active = sameActive ? now.active() : prepare(latest.version(enforcedId, head.get().getActiveVersion())
-                    .orElseThrow(() -> new PolicyException("head names " + enforcedId + " v" + head.get().getActiveVersion() + ", which is missing")));
+                    .orElseThrow(() -> new ClipGuardException(ErrorCode.POLICY_INVALID, "head names " + enforcedId + " v" + head.get().getActiveVersion() + ", which is missing")));
             ScoringPolicy shadow = wantShadow == null ? null : latest.version(enforcedId, wantShadow).map(this::prepare).orElse(null);
             current.set(new PolicySet(active, shadow));
             switchedAt = Instant.now();
             lastError = null;
             LOG.info("policy " + enforcedId + ": enforcing v" + active.policy().version()
                     + (shadow == null ? "" : ", shadow v" + shadow.policy().version()));
-        } catch (PolicyException e) {
+        } catch (ClipGuardException e) {
             lastError = e.getMessage();
             refused = head.get();
             LOG.severe("policy " + enforcedId + ": refused to activate head " + head.get() + ": " + e.getMessage()

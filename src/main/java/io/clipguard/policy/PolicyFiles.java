@@ -8,8 +8,11 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +23,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.io.StringReader;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.YAMLException;
@@ -46,34 +48,34 @@ public final class PolicyFiles {
     public static Policy read(Path file) {
         try {
             if (Files.size(file) > MAX_BYTES) {
-                throw new PolicyException(file + ": larger than " + MAX_BYTES + " bytes");
+                throw new ClipGuardException(ErrorCode.POLICY_INVALID, file + ": larger than " + MAX_BYTES + " bytes");
             }
             return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
         } catch (IOException e) {
-            throw new PolicyException(file + ": cannot read: " + e.getMessage());
+            throw new ClipGuardException(ErrorCode.POLICY_INVALID, file + ": cannot read: " + e.getMessage());
         }
     }
 
     public static Policy parse(String yaml, String where) {
         if (yaml.length() > MAX_BYTES) {
-            throw new PolicyException(where + ": larger than " + MAX_BYTES + " bytes");
+            throw new ClipGuardException(ErrorCode.POLICY_INVALID, where + ": larger than " + MAX_BYTES + " bytes");
         }
         refuseAliases(yaml, where);
         JsonNode root;
         try {
             root = YAML.readTree(yaml);
         } catch (IOException | RuntimeException e) {
-            throw new PolicyException(where + ": not valid YAML: " + e.getMessage());
+            throw new ClipGuardException(ErrorCode.POLICY_INVALID, where + ": not valid YAML: " + e.getMessage());
         }
         if (root == null || !root.isObject()) {
-            throw new PolicyException(where + ": expected a mapping at the top level");
+            throw new ClipGuardException(ErrorCode.POLICY_INVALID, where + ": expected a mapping at the top level");
         }
         Set<ValidationMessage> problems = SCHEMA.validate(root);
         if (!problems.isEmpty()) {
             List<String> errors = problems.stream()
                     .map(m -> m.getInstanceLocation() + ": " + m.getMessage().replaceFirst("^\\$[^:]*: ", ""))
                     .sorted().toList();
-            throw new PolicyException(PolicyException.INVALID, where + ": " + String.join("; ", errors), errors);
+            throw new ClipGuardException(ErrorCode.POLICY_INVALID, where + ": " + String.join("; ", errors), errors);
         }
         return toPolicy(root);
     }
@@ -86,7 +88,7 @@ public final class PolicyFiles {
     public static Policy parseVersion(String policyId, String yaml, int version) {
         Policy policy = parse(withVersion(yaml, version), "policy");
         if (policyId != null && !policy.id().equals(policyId)) {
-            throw new PolicyException(PolicyException.INVALID, "policy: id '" + policy.id() + "' does not match '" + policyId + "'",
+            throw new ClipGuardException(ErrorCode.POLICY_INVALID, "policy: id '" + policy.id() + "' does not match '" + policyId + "'",
                     List.of("$.id: expected '" + policyId + "', found '" + policy.id() + "'"));
         }
         return policy;
@@ -149,12 +151,12 @@ public final class PolicyFiles {
         try {
             for (Event event : new Yaml(loaderOptions()).parse(new StringReader(yaml))) {
                 if (event instanceof AliasEvent || (event instanceof NodeEvent n && n.getAnchor() != null)) {
-                    throw new PolicyException(where + ": YAML anchors and aliases are not allowed in policies (line "
+                    throw new ClipGuardException(ErrorCode.POLICY_INVALID, where + ": YAML anchors and aliases are not allowed in policies (line "
                             + (event.getStartMark().getLine() + 1) + ")");
                 }
             }
         } catch (YAMLException e) {
-            throw new PolicyException(where + ": not valid YAML: " + e.getMessage());
+            throw new ClipGuardException(ErrorCode.POLICY_INVALID, where + ": not valid YAML: " + e.getMessage());
         }
     }
 

@@ -1,7 +1,8 @@
 package io.clipguard.policy;
 
-import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.ZeroShot;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -43,33 +44,23 @@ public final class ScoringPolicy {
     public record Verdict(Policy.Action action, String triggeringCategory, List<Score> scores, String rule) {
     }
 
-    /** Embeds labels as the ensemble over templates ({@link ClipEngine#embedLabels}), possibly from a cache. */
-    @FunctionalInterface
-    public interface LabelEmbedder {
-        float[][] embed(List<String> labels, List<String> templates);
-    }
-
-    public ScoringPolicy(Policy policy, ClipEngine engine) {
-        this(policy, engine, engine::embedLabels);
-    }
-
     /**
-     * @param labels embeds each prompt list; a cache may answer for lists already embedded by
-     *               this engine (same call, same vectors), so that versions differing only in
-     *               thresholds or actions embed nothing
+     * @param encoder embeds each prompt list; a cache in front of the model may answer for
+     *                lists already embedded (same call, same vectors), so that versions
+     *                differing only in thresholds or actions embed nothing
      */
-    public ScoringPolicy(Policy policy, ClipEngine engine, LabelEmbedder labels) {
-        checkCalibration(policy, engine);
+    public ScoringPolicy(Policy policy, PromptEncoder encoder) {
+        checkCalibration(policy, encoder);
         this.policy = policy;
         this.policyHash = PolicyFiles.hash(policy);
-        this.logitScale = engine.logitScale();
+        this.logitScale = encoder.logitScale();
         this.categoryVectors = new float[policy.categories().size()][][];
         for (int c = 0; c < categoryVectors.length; c++) {
-            categoryVectors[c] = labels.embed(policy.categories().get(c).prompts(), policy.templates());
+            categoryVectors[c] = encoder.embedLabels(policy.categories().get(c).prompts(), policy.templates());
         }
         List<String> exclusions = policy.categories().stream().flatMap(c -> c.exclusions().stream()).toList();
-        this.exclusionVectors = exclusions.isEmpty() ? new float[0][] : labels.embed(exclusions, policy.templates());
-        this.benignVectors = policy.benign().isEmpty() ? new float[0][] : labels.embed(policy.benign(), policy.templates());
+        this.exclusionVectors = exclusions.isEmpty() ? new float[0][] : encoder.embedLabels(exclusions, policy.templates());
+        this.benignVectors = policy.benign().isEmpty() ? new float[0][] : encoder.embedLabels(policy.benign(), policy.templates());
         this.promptsHash = hashVectors();
         this.embeddedPrompts = listEmbeddedPrompts();
     }
@@ -98,7 +89,7 @@ public final class ScoringPolicy {
      * The verdict from each category's cosine and probability (indexes 0..categories-1 of
      * the arrays; cosines may be null when only probabilities are known, as in backtests):
      * the same rule whether the probabilities came from {@link #score} or a
-     * {@link BacktestScorer}.
+     * {@link BulkScorer}.
      */
     public Verdict verdict(double[] cosines, double[] p, String contentId) {
         int n = policy.categories().size();
@@ -157,20 +148,20 @@ public final class ScoringPolicy {
         return new Columns(vectors.toArray(float[][]::new), owners.stream().mapToInt(Integer::intValue).toArray(), thresholds);
     }
 
-    /** Refuses a policy calibrated for another model id or embedding dimension than {@code engine}'s. */
-    public static void checkCalibration(Policy policy, ClipEngine engine) {
-        if (policy.model() != null && !policy.model().equals(engine.identity().id())) {
+    /** Refuses a policy calibrated for another model id or embedding dimension than {@code encoder}'s. */
+    public static void checkCalibration(Policy policy, PromptEncoder encoder) {
+        if (policy.model() != null && !policy.model().equals(encoder.modelId())) {
             throw mismatch("policy " + policy.id() + " v" + policy.version() + " was calibrated for model '"
-                    + policy.model() + "' but the loaded model is '" + engine.identity().id() + "'");
+                    + policy.model() + "' but the loaded model is '" + encoder.modelId() + "'");
         }
-        if (policy.dimension() > 0 && policy.dimension() != engine.dimension()) {
+        if (policy.dimension() > 0 && policy.dimension() != encoder.dimension()) {
             throw mismatch("policy " + policy.id() + " v" + policy.version() + " was calibrated for embedding dimension "
-                    + policy.dimension() + " but the loaded model gives " + engine.dimension());
+                    + policy.dimension() + " but the loaded model gives " + encoder.dimension());
         }
     }
 
-    private static PolicyException mismatch(String message) {
-        return new PolicyException(PolicyException.MODEL_MISMATCH, message, List.of(message));
+    private static ClipGuardException mismatch(String message) {
+        return new ClipGuardException(ErrorCode.POLICY_MODEL_MISMATCH, message, List.of(message));
     }
 
     private static boolean moreSevere(Policy.Category a, Policy.Category b) {

@@ -1,6 +1,5 @@
 package io.clipguard.policy;
 
-import ai.onnxruntime.OrtException;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,7 +9,7 @@ import java.util.function.LongConsumer;
 
 /**
  * A dry run: re-scores stored image embeddings with the enforced version and with a
- * draft, and reports what would change. Probabilities come from a {@link BacktestScorer}
+ * draft, and reports what would change. Probabilities come from a {@link BulkScorer}
  * per version (chunked, so memory stays bounded), actions from the same
  * {@link ScoringPolicy#verdict} rule live traffic uses, so "before" reproduces the
  * enforced decisions.
@@ -35,9 +34,10 @@ public final class StoredBacktest {
     /**
      * @param vectors  {@code rows} L2-normalised embeddings, row-major, in a direct buffer
      * @param progress told the number of rows scored so far, after each chunk
+     * @param scorers  opens the bulk scorer of each version
      */
     public static Report run(ScoringPolicy before, ScoringPolicy after, List<String> contentIds, FloatBuffer vectors, int rows,
-                             LongConsumer progress) throws OrtException {
+                             LongConsumer progress, BulkScorer.Factory scorers) {
         long t0 = System.nanoTime();
         Map<String, long[]> actions = new LinkedHashMap<>();
         for (Policy.Action a : Policy.Action.values()) {
@@ -48,8 +48,8 @@ public final class StoredBacktest {
         after.policy().categories().forEach(c -> triggered.putIfAbsent(c.id(), new long[2]));
         Map<String, List<String>> samples = new LinkedHashMap<>();
         int changed = 0;
-        try (BacktestScorer b = BacktestScorer.of(before); BacktestScorer a = BacktestScorer.of(after)) {
-            int dim = b.dimension();
+        int dim = before.columns().vectors()[0].length;
+        try (BulkScorer b = scorers.open(before.columns(), before.logitScale()); BulkScorer a = scorers.open(after.columns(), after.logitScale())) {
             for (int start = 0; start < rows; start += CHUNK) {
                 int n = Math.min(CHUNK, rows - start);
                 FloatBuffer chunk = vectors.duplicate().position(start * dim).limit((start + n) * dim).slice();

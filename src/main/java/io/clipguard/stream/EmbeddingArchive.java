@@ -1,5 +1,6 @@
 package io.clipguard.stream;
 
+import io.clipguard.kafka.KafkaClients;
 import io.clipguard.schema.EmbeddingRecord;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -32,12 +33,12 @@ public final class EmbeddingArchive {
     /**
      * @param progress told how many records have been read so far (of at most {@code limit} times the partitions)
      */
-    public static Stored latest(String bootstrapServers, String topic, String modelDigest, int limit, LongConsumer progress,
+    public static Stored latest(KafkaClients clients, String topic, String modelDigest, int limit, LongConsumer progress,
                                 Duration timeout) {
         Map<String, EmbeddingRecord> latest = new HashMap<>();
         long[] otherModels = new long[1];
         long[] scanned = new long[1];
-        TopicReader.read(bootstrapServers, topic, (begin, end) -> Math.max(begin, end - limit), r -> {
+        TopicReader.read(clients, topic, (begin, end) -> Math.max(begin, end - limit), r -> {
             EmbeddingRecord e = TopicReader.decode(AvroSerde.EMBEDDING, r);
             if (e == null) {
                 return;

@@ -1,5 +1,6 @@
 package io.clipguard.stream;
 
+import io.clipguard.error.ErrorCode;
 import io.clipguard.moderation.Moderator;
 import io.clipguard.moderation.Outcome;
 import io.clipguard.schema.DeadLetter;
@@ -51,18 +52,18 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, Obj
         ImageUploaded event;
         try {
             if (record.value() == null || record.value().length == 0) {
-                deadLetter(record, source, null, "VALUE_MISSING", "record has no value");
+                deadLetter(record, source, null, ErrorCode.VALUE_MISSING, "record has no value");
                 return;
             }
             event = AvroSerde.IMAGE_UPLOADED.decode(record.value());
         } catch (MissingSchemaException e) {
-            deadLetter(record, source, null, "SCHEMA_UNKNOWN", "writer schema fingerprint is not a known ImageUploaded version: " + e.getMessage());
+            deadLetter(record, source, null, ErrorCode.SCHEMA_UNKNOWN, "writer schema fingerprint is not a known ImageUploaded version: " + e.getMessage());
             return;
         } catch (BadHeaderException e) {
-            deadLetter(record, source, null, "AVRO_UNDECODABLE", "not Avro single-object encoding: " + e.getMessage());
+            deadLetter(record, source, null, ErrorCode.AVRO_UNDECODABLE, "not Avro single-object encoding: " + e.getMessage());
             return;
         } catch (IOException | RuntimeException e) {
-            deadLetter(record, source, null, "AVRO_UNDECODABLE", "Avro body unreadable: " + e);
+            deadLetter(record, source, null, ErrorCode.AVRO_UNDECODABLE, "Avro body unreadable: " + e);
             return;
         }
         Outcome outcome;
@@ -70,7 +71,7 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, Obj
             outcome = moderator.moderate(event, source);
         } catch (RuntimeException e) {
             LOG.warning("unexpected failure on " + event.getContentId() + ": " + e);
-            outcome = new Outcome.Rejected("INTERNAL_ERROR", e.toString());
+            outcome = new Outcome.Rejected(ErrorCode.INTERNAL_ERROR, e.toString());
         }
         if (outcome instanceof Outcome.Decided d) {
             String key = event.getContentId();
@@ -88,11 +89,11 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, Obj
         }
     }
 
-    private void deadLetter(Record<byte[], byte[]> record, SourcePosition source, ImageUploaded event, String code, String message) {
+    private void deadLetter(Record<byte[], byte[]> record, SourcePosition source, ImageUploaded event, ErrorCode code, String message) {
         String key = event != null && event.getContentId() != null && !event.getContentId().isBlank() ? event.getContentId()
                 : record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         DeadLetter letter = DeadLetter.newBuilder()
-                .setReasonCode(code).setMessage(message)
+                .setReasonCode(code.name()).setMessage(message)
                 .setOriginalKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
                 .setOriginalValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
                 .setSourceTopic(source.getTopic()).setSourcePartition(source.getPartition()).setSourceOffset(source.getOffset())

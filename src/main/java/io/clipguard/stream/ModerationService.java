@@ -1,9 +1,14 @@
 package io.clipguard.stream;
 
-import io.clipguard.kafka.TopicCreator;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.kafka.KafkaClients;
+import io.clipguard.kafka.KafkaErrors;
 import io.clipguard.moderation.ModerationRuntime;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Properties;
 import java.util.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -22,26 +27,34 @@ public final class ModerationService implements AutoCloseable {
 
     private final ServiceSettings settings;
     private final KafkaStreams streams;
+    private volatile Throwable fatal;
 
-    public ModerationService(ServiceSettings settings, ModerationRuntime runtime) {
+    /** The service over {@code runtime}; topics must exist (the node creates them once). */
+    public ModerationService(KafkaClients clients, ServiceSettings settings, ModerationRuntime runtime) {
         this.settings = settings;
         this.streams = new KafkaStreams(ModerationTopology.build(settings.topics(), runtime.moderator(), runtime.policies(),
-                Clock.systemUTC()), properties(settings));
-        // Bad data never reaches here (it becomes dead letters); anything else restarts the thread, not the instance.
+                Clock.systemUTC()), properties(clients, settings));
+        // Bad data never reaches here (it becomes dead letters). A refused login or a denied
+        // operation will not heal by retrying: stop and say so. Anything else replaces the
+        // thread, not the instance.
         streams.setUncaughtExceptionHandler(e -> {
+            if (KafkaErrors.isAuthFailure(e)) {
+                fatal = e;
+                LOG.severe("Kafka refused this instance: " + e + "; stopping");
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
             LOG.severe("stream thread failed, replacing it: " + e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
     }
 
-    static Properties properties(ServiceSettings s) {
-        Properties p = new Properties();
+    static Properties properties(KafkaClients clients, ServiceSettings s) {
+        Map<String, Object> p = new HashMap<>();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, s.applicationId());
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, s.bootstrapServers());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, s.streamThreads());
         p.put(StreamsConfig.STATE_DIR_CONFIG, s.stateDir().toString());
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, s.commitInterval().toMillis());
         p.put(StreamsConfig.CLIENT_ID_CONFIG, s.applicationId() + "-" + s.instanceId());
         if (s.advertisedHttp() != null) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, s.advertisedHttp());
@@ -49,29 +62,39 @@ public final class ModerationService implements AutoCloseable {
         // Dead letters carry the original upload, which may be up to 16 MiB.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), TopicRegistry.MAX_RECORD_BYTES);
         // Each record blocks on inference: keep polls small so a transaction stays short.
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 20);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), s.maxPollRecords());
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2_000);
-        return p;
+        return clients.streams(p);
     }
 
-    /** Creates missing topics and starts processing. */
     public ModerationService start() {
-        TopicCreator.ensure(settings.bootstrapServers(), settings.topics().all());
         streams.start();
         return this;
     }
 
-    /** Waits until the instance is RUNNING (partitions assigned, stores restored). */
+    /**
+     * Waits until the instance is RUNNING (partitions assigned, stores restored);
+     * {@code KAFKA_AUTH_FAILED} when Kafka refused it, {@code KAFKA_ERROR} when it stopped.
+     */
     public void awaitRunning(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (fatal != null) {
+                throw KafkaErrors.translate(fatal);
+            }
             if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR
                     || streams.state() == KafkaStreams.State.NOT_RUNNING) {
-                throw new IllegalStateException("service did not reach RUNNING within " + timeout + "; state " + streams.state());
+                throw new ClipGuardException(ErrorCode.KAFKA_ERROR, "service did not reach RUNNING within " + timeout
+                        + "; state " + streams.state());
             }
             Thread.sleep(50);
         }
+    }
+
+    /** Why the service stopped for good (Kafka refused it), if it did. */
+    public java.util.Optional<Throwable> fatalFailure() {
+        return java.util.Optional.ofNullable(fatal);
     }
 
     public KafkaStreams streams() {

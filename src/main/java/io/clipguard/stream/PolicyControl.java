@@ -1,12 +1,14 @@
 package io.clipguard.stream;
 
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.kafka.KafkaClients;
+import io.clipguard.moderation.ClipScoring;
 import io.clipguard.moderation.PolicySwitch;
-import io.clipguard.policy.PolicyException;
 import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.policy.ShadowComparison;
 import io.clipguard.policy.StoredBacktest;
 import io.clipguard.policy.catalog.PolicyCatalog;
-import io.clipguard.policy.catalog.PolicyCommandException;
 import io.clipguard.policy.catalog.PolicyFileSync;
 import io.clipguard.policy.catalog.PolicyWriter;
 import io.clipguard.schema.PolicyChange;
@@ -29,7 +31,7 @@ public final class PolicyControl implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PolicyControl.class.getName());
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
-    private final String bootstrapServers;
+    private final KafkaClients clients;
     private final TopicRegistry topics;
     private final PolicySwitch policies;
     private final String modelDigest;
@@ -39,14 +41,14 @@ public final class PolicyControl implements AutoCloseable {
     private PolicyFileSync files;
     private PolicyWriter startup;
 
-    public PolicyControl(String bootstrapServers, TopicRegistry topics, PolicySwitch policies, String modelDigest, String instanceId,
+    public PolicyControl(KafkaClients clients, TopicRegistry topics, PolicySwitch policies, String modelDigest, String instanceId,
                          boolean twoPersonRule) {
-        this.bootstrapServers = bootstrapServers;
+        this.clients = clients;
         this.topics = topics;
         this.policies = policies;
         this.modelDigest = modelDigest;
         this.twoPersonRule = twoPersonRule;
-        this.log = new PolicyLog(bootstrapServers, topics, instanceId);
+        this.log = new PolicyLog(clients, topics, instanceId);
         this.writer = new PolicyWriter(log, policies::catalog, policies::checkActivation, twoPersonRule, Clock.systemUTC(),
                 Duration.ofSeconds(10));
     }
@@ -104,28 +106,19 @@ public final class PolicyControl implements AutoCloseable {
      * instance's model digest, compared with the enforced version.
      */
     public StoredBacktest.Report backtest(PolicyVersion draft, int limit, LongConsumer readProgress, LongConsumer scoreProgress) {
-        ScoringPolicy after;
-        try {
-            after = policies.prepare(draft);
-        } catch (PolicyException e) {
-            throw new PolicyCommandException(400, e.code(), e.getMessage(), e.errors());
-        }
+        ScoringPolicy after = policies.prepare(draft);
         ScoringPolicy before = draft.getPolicyId().equals(policies.enforcedId()) ? policies.get().active()
                 : catalog().active(draft.getPolicyId()).map(policies::prepare).orElse(after);
-        EmbeddingArchive.Stored stored = EmbeddingArchive.latest(bootstrapServers, topics.embeddings().name(), modelDigest, limit,
+        EmbeddingArchive.Stored stored = EmbeddingArchive.latest(clients, topics.embeddings().name(), modelDigest, limit,
                 readProgress, READ_TIMEOUT);
-        try {
-            return StoredBacktest.run(before, after, stored.contentIds(), stored.vectors(), stored.rows(), scoreProgress);
-        } catch (ai.onnxruntime.OrtException e) {
-            throw new IllegalStateException("backtest scoring failed: " + e.getMessage(), e);
-        }
+        return StoredBacktest.run(before, after, stored.contentIds(), stored.vectors(), stored.rows(), scoreProgress, ClipScoring.bulk());
     }
 
     /** Every shadow decision recorded for {@code policyId} v{@code shadowVersion}, compared. */
     public ShadowComparison.Report shadowReport(String policyId, int shadowVersion) {
         ShadowComparison comparison = new ShadowComparison();
         Integer active = null;
-        for (ShadowDecision d : TopicReader.values(bootstrapServers, topics.shadow().name(), AvroSerde.SHADOW_DECISION, READ_TIMEOUT)) {
+        for (ShadowDecision d : TopicReader.values(clients, topics.shadow().name(), AvroSerde.SHADOW_DECISION, READ_TIMEOUT)) {
             if (d.getPolicyId().equals(policyId) && d.getShadowVersion() == shadowVersion) {
                 comparison.add(d);
                 active = d.getActiveVersion();
@@ -136,7 +129,7 @@ public final class PolicyControl implements AutoCloseable {
 
     /** The change log of one policy, oldest first. */
     public List<PolicyChange> changes(String policyId) {
-        return TopicReader.values(bootstrapServers, topics.policyChanges().name(), AvroSerde.POLICY_CHANGE, READ_TIMEOUT).stream()
+        return TopicReader.values(clients, topics.policyChanges().name(), AvroSerde.POLICY_CHANGE, READ_TIMEOUT).stream()
                 .filter(c -> c.getPolicyId().equals(policyId)).toList();
     }
 

@@ -1,5 +1,7 @@
 package io.clipguard.stream;
 
+import io.clipguard.kafka.KafkaClients;
+import io.clipguard.kafka.KafkaErrors;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.catalog.PolicyCatalog;
 import io.clipguard.policy.catalog.PolicyPublisher;
@@ -10,7 +12,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -27,20 +28,25 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * the start-up apply of policy files).
  */
 public final class PolicyLog implements PolicyPublisher, AutoCloseable {
-    private final String bootstrapServers;
+    /** Transactional ids of policy writers start with this (the ACL a policy writer needs: a prefixed TransactionalId). */
+    public static final String TRANSACTIONAL_ID_PREFIX = "clipguard-policy-writer-";
+
+    private final KafkaClients clients;
     private final TopicRegistry topics;
     private final KafkaProducer<String, byte[]> producer;
 
-    public PolicyLog(String bootstrapServers, TopicRegistry topics, String writerId) {
-        this.bootstrapServers = bootstrapServers;
+    public PolicyLog(KafkaClients clients, TopicRegistry topics, String writerId) {
+        this.clients = clients;
         this.topics = topics;
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "clipguard-policy-writer-" + writerId + "-" + UUID.randomUUID());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-        producer.initTransactions();
+        this.producer = new KafkaProducer<>(clients.producer(Map.of(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, TRANSACTIONAL_ID_PREFIX + writerId + "-" + UUID.randomUUID(),
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 0)), new StringSerializer(), new ByteArraySerializer());
+        try {
+            producer.initTransactions();
+        } catch (KafkaException e) {
+            producer.close(Duration.ZERO);
+            throw KafkaErrors.translate(e);
+        }
     }
 
     @Override
@@ -59,9 +65,9 @@ public final class PolicyLog implements PolicyPublisher, AutoCloseable {
     }
 
     /** Every entry of {@code moderation.policies}, read (committed records only) to the end of the log. */
-    public static Map<String, PolicyEntry> readAll(String bootstrapServers, TopicRegistry topics, Duration timeout) {
+    public static Map<String, PolicyEntry> readAll(KafkaClients clients, TopicRegistry topics, Duration timeout) {
         Map<String, PolicyEntry> out = new HashMap<>();
-        TopicReader.read(bootstrapServers, topics.policies().name(), TopicReader.FROM_BEGINNING, r -> {
+        TopicReader.read(clients, topics.policies().name(), TopicReader.FROM_BEGINNING, r -> {
             PolicyEntry entry = TopicReader.decode(AvroSerde.POLICY_ENTRY, r);
             if (r.value() == null) {
                 out.remove(r.key());
@@ -78,7 +84,7 @@ public final class PolicyLog implements PolicyPublisher, AutoCloseable {
      * commands reads the log once. It does not wait for visibility.
      */
     public PolicyWriter offlineWriter(Consumer<Policy> activationCheck, boolean twoPersonRule, Duration timeout) {
-        Map<String, PolicyEntry> seen = readAll(bootstrapServers, topics, timeout);
+        Map<String, PolicyEntry> seen = readAll(clients, topics, timeout);
         PolicyPublisher tracking = (entries, change) -> {
             write(entries, change);
             seen.putAll(entries);

@@ -1,13 +1,15 @@
 package io.clipguard.stream;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
- * How one ClipGuard instance runs: where Kafka is, its application id (shared by all
- * instances of one deployment), its own instance id, state directory, stream threads
- * (each blocks on the shared batcher, so this bounds the batch size), and the host:port its
- * HTTP API answers on (advertised to other instances for decision lookups).
+ * How one instance runs its Kafka Streams application: the application id (shared by all
+ * instances of one deployment), its own instance id and state directory (stable across
+ * restarts, so that a restart restores from local state rather than from scratch), stream
+ * threads, the commit interval of the exactly-once transactions, records per poll, and the
+ * host:port its HTTP API answers on (advertised to other instances for decision lookups).
  */
-public record ServiceSettings(String bootstrapServers, String applicationId, String instanceId, Path stateDir,
-                              int streamThreads, String advertisedHttp, TopicRegistry topics) {
+public record ServiceSettings(String applicationId, String instanceId, Path stateDir, int streamThreads, Duration commitInterval,
+                              int maxPollRecords, String advertisedHttp, TopicRegistry topics) {
 }

@@ -1,10 +1,10 @@
 package io.clipguard.stream;
 
+import io.clipguard.kafka.KafkaClients;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.logging.Logger;
@@ -35,13 +35,10 @@ final class TopicReader {
     }
 
     /** Passes each record before the end offsets to {@code sink}; {@code progress} is told the count read after each poll. */
-    static void read(String bootstrapServers, String topic, Start start, Consumer<ConsumerRecord<String, byte[]>> sink,
+    static void read(KafkaClients clients, String topic, Start start, Consumer<ConsumerRecord<String, byte[]>> sink,
                      LongConsumer progress, Duration timeout) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        Map<String, Object> p = clients.consumer(Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000));
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
                     .map(i -> new TopicPartition(topic, i.partition())).toList();
@@ -69,9 +66,9 @@ final class TopicReader {
     }
 
     /** Every value of a topic decoded with {@code serde}, oldest first per partition; unreadable ones are logged and skipped. */
-    static <T> List<T> values(String bootstrapServers, String topic, AvroSerde<T> serde, Duration timeout) {
+    static <T> List<T> values(KafkaClients clients, String topic, AvroSerde<T> serde, Duration timeout) {
         List<T> out = new ArrayList<>();
-        read(bootstrapServers, topic, FROM_BEGINNING, r -> {
+        read(clients, topic, FROM_BEGINNING, r -> {
             T value = decode(serde, r);
             if (value != null) {
                 out.add(value);

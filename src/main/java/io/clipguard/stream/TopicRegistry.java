@@ -1,5 +1,6 @@
 package io.clipguard.stream;
 
+import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.schema.AuditRecord;
 import io.clipguard.schema.DeadLetter;
 import io.clipguard.schema.EmbeddingRecord;
@@ -22,45 +23,34 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
                             Topic<String, DeadLetter> deadLetters, Topic<String, PolicyEntry> policies,
                             Topic<String, PolicyChange> policyChanges, Topic<String, ShadowDecision> shadow) {
 
-    public static final int DEFAULT_PARTITIONS = 6;
     /** Largest upload record (inline image plus event); larger images must come by URI. */
     public static final int MAX_UPLOAD_BYTES = 16 << 20;
     /** A dead letter carries the original key and value, so it may be larger than the upload. */
     public static final int MAX_RECORD_BYTES = MAX_UPLOAD_BYTES + (1 << 20);
 
-    public static TopicRegistry defaults() {
-        return defaults(DEFAULT_PARTITIONS);
-    }
-
-    /** The default topic names, created with {@code partitions} partitions. */
-    public static TopicRegistry defaults(int partitions) {
-        return named("images.uploaded", "moderation.decisions", "moderation.audit", "moderation.embeddings",
-                "moderation.dlq", "moderation.policies", "moderation.policy-changes", "moderation.shadow", partitions);
-    }
-
-    /** Topics named {@code prefix.uploaded}, {@code prefix.decisions}, ...: a private set, as tests use. */
-    public static TopicRegistry prefixed(String prefix, int partitions) {
-        return named(prefix + ".uploaded", prefix + ".decisions", prefix + ".audit", prefix + ".embeddings", prefix + ".dlq",
-                prefix + ".policies", prefix + ".policy-changes", prefix + ".shadow", partitions);
+    /** The topics these settings name, created with their partitions and replication factor. */
+    public static TopicRegistry from(ClipGuardConfig.Topics t) {
+        return named(t.uploaded(), t.decisions(), t.audit(), t.embeddings(), t.deadLetters(), t.policies(), t.policyChanges(),
+                t.shadow(), t.partitions(), t.replicationFactor());
     }
 
     /**
      * Policies live on one compacted partition: a version and the head that points at it are
      * written in one transaction and must be read in that order.
      */
-    public static TopicRegistry named(String uploaded, String decisions, String audit, String embeddings, String dlq, String policies,
-                                      String policyChanges, String shadow, int partitions) {
+    static TopicRegistry named(String uploaded, String decisions, String audit, String embeddings, String dlq, String policies,
+                               String policyChanges, String shadow, int partitions, short replication) {
         return new TopicRegistry(
-                new Topic<>(uploaded, Serdes.ByteArray(), Serdes.ByteArray(), partitions,
+                new Topic<>(uploaded, Serdes.ByteArray(), Serdes.ByteArray(), partitions, replication,
                         Map.of("max.message.bytes", String.valueOf(MAX_UPLOAD_BYTES))),
-                new Topic<>(decisions, Serdes.String(), AvroSerde.DECISION, partitions, Map.of()),
-                new Topic<>(audit, Serdes.String(), AvroSerde.AUDIT, partitions, Map.of()),
-                new Topic<>(embeddings, Serdes.String(), AvroSerde.EMBEDDING, partitions, Map.of("cleanup.policy", "compact")),
-                new Topic<>(dlq, Serdes.String(), AvroSerde.DEAD_LETTER, partitions,
+                new Topic<>(decisions, Serdes.String(), AvroSerde.DECISION, partitions, replication, Map.of()),
+                new Topic<>(audit, Serdes.String(), AvroSerde.AUDIT, partitions, replication, Map.of()),
+                new Topic<>(embeddings, Serdes.String(), AvroSerde.EMBEDDING, partitions, replication, Map.of("cleanup.policy", "compact")),
+                new Topic<>(dlq, Serdes.String(), AvroSerde.DEAD_LETTER, partitions, replication,
                         Map.of("max.message.bytes", String.valueOf(MAX_RECORD_BYTES))),
-                new Topic<>(policies, Serdes.String(), AvroSerde.POLICY_ENTRY, 1, Map.of("cleanup.policy", "compact")),
-                new Topic<>(policyChanges, Serdes.String(), AvroSerde.POLICY_CHANGE, 1, Map.of()),
-                new Topic<>(shadow, Serdes.String(), AvroSerde.SHADOW_DECISION, partitions, Map.of()));
+                new Topic<>(policies, Serdes.String(), AvroSerde.POLICY_ENTRY, 1, replication, Map.of("cleanup.policy", "compact")),
+                new Topic<>(policyChanges, Serdes.String(), AvroSerde.POLICY_CHANGE, 1, replication, Map.of()),
+                new Topic<>(shadow, Serdes.String(), AvroSerde.SHADOW_DECISION, partitions, replication, Map.of()));
     }
 
     public List<Topic<?, ?>> all() {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipguard.clip.demo.DemoModelGenerator;
 import io.clipguard.demo.ShapeScenes;
+import io.clipguard.testing.Cli;
 import io.clipguard.testing.Python;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -19,34 +20,14 @@ import picocli.CommandLine;
 
 /** The sub-commands in-process through picocli, with the production error handler. */
 class CommandLineTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     static Path dir;
     static Path model;
     static Path redTriangle;
     static Path blueCircle;
 
-    record Run(int exit, String out, String err) {
-        List<JsonNode> jsonLines() {
-            return out.lines().map(l -> {
-                try {
-                    return JSON.readTree(l);
-                } catch (Exception e) {
-                    throw new AssertionError("not JSON: " + l, e);
-                }
-            }).toList();
-        }
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = CliErrors.install(new CommandLine(new ClipguardCommand()));
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    static Cli.Run run(String... args) {
+        return Cli.run(args);
     }
 
     @BeforeAll
@@ -60,7 +41,7 @@ class CommandLineTest {
 
     @Test
     void embedPrintsOneNormalisedVectorPerImage() {
-        Run r = run("embed", "--model", model.toString(), "--provider", "cpu", redTriangle.toString(), blueCircle.toString());
+        Cli.Run r = run("embed", "--model", model.toString(), "--provider", "cpu", redTriangle.toString(), blueCircle.toString());
         assertThat(r.exit()).isZero();
         List<JsonNode> lines = r.jsonLines();
         assertThat(lines).hasSize(2);
@@ -76,7 +57,7 @@ class CommandLineTest {
 
     @Test
     void classifyScoresLabelsInTheGivenOrderWithTemplates() {
-        Run r = run("classify", "--model", model.toString(), "--label", "blue circle", "--label", "red triangle",
+        Cli.Run r = run("classify", "--model", model.toString(), "--label", "blue circle", "--label", "red triangle",
                 "--label", "green square", "--template", "a photo of a {}.", "--template", "a {}", redTriangle.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode line = r.jsonLines().get(0);
@@ -98,47 +79,42 @@ class CommandLineTest {
     @Test
     void preprocessWritesTheTensorAsNpy() throws Exception {
         Path npy = dir.resolve("t.npy");
-        Run r = run("preprocess", "--model", model.toString(), "--image", blueCircle.toString(), "--out", npy.toString());
+        Cli.Run r = run("preprocess", "--model", model.toString(), "--image", blueCircle.toString(), "--out", npy.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("\"shape\":[1,3,224,224]").contains("\"decodePath\":\"full\"");
         float[] tensor = Python.readNpy(npy);
         assertThat(tensor).hasSize(3 * 224 * 224);
-        // The same file read by NumPy itself.
-        Path check = dir.resolve("check.py");
-        Files.writeString(check, "import numpy, sys\na = numpy.load(sys.argv[1])\nassert a.shape == (1, 3, 224, 224), a.shape\nassert a.dtype == numpy.float32\n");
-        Process p = new ProcessBuilder("/usr/bin/python3", check.toString(), npy.toString()).redirectErrorStream(true).start();
-        assertThat(p.waitFor()).as(new String(p.getInputStream().readAllBytes())).isZero();
     }
 
     @Test
     void badInputsExitNonZeroWithACodeOnStderr() throws Exception {
         Path junk = Files.write(dir.resolve("junk.bin"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
-        Run bad = run("embed", "--model", model.toString(), junk.toString(), redTriangle.toString());
+        Cli.Run bad = run("embed", "--model", model.toString(), junk.toString(), redTriangle.toString());
         assertThat(bad.exit()).isEqualTo(4);
         assertThat(bad.err()).contains("IMAGE_UNSUPPORTED_FORMAT: " + junk);
         assertThat(bad.jsonLines()).hasSize(1);
 
-        Run missing = run("embed", "--model", model.toString(), dir.resolve("nope.jpg").toString());
+        Cli.Run missing = run("embed", "--model", model.toString(), dir.resolve("nope.jpg").toString());
         assertThat(missing.exit()).isEqualTo(5);
         assertThat(missing.err()).contains("FILE_NOT_FOUND");
 
-        Run noModel = run("embed", "--model", dir.resolve("no-model").toString(), redTriangle.toString());
+        Cli.Run noModel = run("embed", "--model", dir.resolve("no-model").toString(), redTriangle.toString());
         assertThat(noModel.exit()).isEqualTo(3);
         assertThat(noModel.err()).startsWith("MODEL_INVALID: ").contains("does not exist");
 
-        Run cuda = run("embed", "--model", model.toString(), "--provider", "cuda", redTriangle.toString());
+        Cli.Run cuda = run("embed", "--model", model.toString(), "--provider", "cuda", redTriangle.toString());
         assertThat(cuda.exit()).isEqualTo(3);
         assertThat(cuda.err()).startsWith("PROVIDER_UNAVAILABLE: ");
 
-        Run template = run("classify", "--model", model.toString(), "--label", "x", "--template", "no placeholder", redTriangle.toString());
+        Cli.Run template = run("classify", "--model", model.toString(), "--label", "x", "--template", "no placeholder", redTriangle.toString());
         assertThat(template.exit()).isEqualTo(2);
         assertThat(template.err()).contains("INVALID_ARGUMENT").contains("{}");
 
-        Run usage = run("classify", "--model", model.toString(), redTriangle.toString());
+        Cli.Run usage = run("classify", "--model", model.toString(), redTriangle.toString());
         assertThat(usage.exit()).isEqualTo(2);
         assertThat(usage.err()).contains("Missing required option: '--label=TEXT'");
 
-        Run emptyImage = run("preprocess", "--model", model.toString(), "--image", Files.write(dir.resolve("empty.jpg"), new byte[0]).toString(),
+        Cli.Run emptyImage = run("preprocess", "--model", model.toString(), "--image", Files.write(dir.resolve("empty.jpg"), new byte[0]).toString(),
                 "--out", dir.resolve("x.npy").toString());
         assertThat(emptyImage.exit()).isEqualTo(4);
         assertThat(emptyImage.err()).startsWith("IMAGE_EMPTY: ");
@@ -148,21 +124,9 @@ class CommandLineTest {
     void everyCommandHasHelp() {
         for (String[] args : new String[][] {{"--help"}, {"demo", "--help"}, {"model", "demo", "--help"}, {"model", "synth-vit", "--help"},
                 {"embed", "--help"}, {"classify", "--help"}, {"preprocess", "--help"}, {"bench", "engine", "--help"}}) {
-            Run r = run(args);
+            Cli.Run r = run(args);
             assertThat(r.exit()).isZero();
             assertThat(r.out()).contains("Usage:");
         }
-    }
-
-    @Test
-    void demoRunsTheWholePipelineOnAnEmbeddedBroker() {
-        Run r = run("demo", "--model", model.toString(), "--events", "30", "--state-dir", dir.resolve("demo-state").toString());
-        assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).contains("(embedded KRaft)").contains("summary: 30 outputs").contains("unsent 0");
-        long printed = r.out().lines().filter(l -> l.matches("^(ALLOW|REVIEW|BLOCK|DEAD) .*")).count();
-        assertThat(printed).isEqualTo(30);
-        // Every printed decision agrees with the scene that was drawn (the demo policy blocks red triangles, reviews yellow).
-        r.out().lines().filter(l -> l.startsWith("BLOCK")).forEach(l -> assertThat(l).contains("red triangle"));
-        r.out().lines().filter(l -> l.startsWith("REVIEW")).forEach(l -> assertThat(l).contains("yellow"));
     }
 }

@@ -24,7 +24,7 @@ class LauncherIT {
         List<String> command = new ArrayList<>(List.of("./clipguard"));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("CLIPGUARD_CACHE", dir.resolve("cache").toString());
+        pb.environment().put("CLIPGUARD_MODEL_CACHE_DIR", dir.resolve("cache").toString());
         Path err = dir.resolve("stderr.txt");
         pb.redirectError(err.toFile());
         Process p = pb.start();

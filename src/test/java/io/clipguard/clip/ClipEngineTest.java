@@ -8,13 +8,15 @@ import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.clipguard.clip.demo.DemoModelGenerator;
 import io.clipguard.clip.demo.DemoModelGenerator.Layout;
+import io.clipguard.clip.demo.DemoModelGenerator;
 import io.clipguard.clip.demo.DemoWorld;
+import io.clipguard.demo.ShapeScenes;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.clipguard.image.ClipPreprocessor;
 import io.clipguard.image.DecodeLimits;
 import io.clipguard.image.ImageDecoder;
-import io.clipguard.demo.ShapeScenes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -186,12 +188,12 @@ class ClipEngineTest {
             // A CUDA provider that the build lists but cannot start: auto falls back to the CPU.
             assertThat(ExecutionProviders.configure(so, "auto", EnumSet.of(OrtProvider.CPU, OrtProvider.CUDA))).isEqualTo("cpu");
             assertThatThrownBy(() -> ExecutionProviders.configure(so, "cuda", EnumSet.of(OrtProvider.CPU)))
-                    .isInstanceOf(ModelException.class).hasMessageContaining("'cuda' is not available")
-                    .extracting(e -> ((ModelException) e).code()).isEqualTo(ModelException.PROVIDER_UNAVAILABLE);
+                    .isInstanceOf(ClipGuardException.class).hasMessageContaining("'cuda' is not available")
+                    .extracting(e -> ((ClipGuardException) e).code()).isEqualTo(ErrorCode.PROVIDER_UNAVAILABLE);
             assertThatThrownBy(() -> ExecutionProviders.configure(so, "tensorrt:1", EnumSet.of(OrtProvider.CPU)))
-                    .isInstanceOf(ModelException.class).hasMessageContaining("'tensorrt:1' is not available");
+                    .isInstanceOf(ClipGuardException.class).hasMessageContaining("'tensorrt:1' is not available");
             assertThatThrownBy(() -> ExecutionProviders.configure(so, "tpu", EnumSet.of(OrtProvider.CPU)))
-                    .isInstanceOf(ModelException.class).hasMessageContaining("unknown execution provider 'tpu'");
+                    .isInstanceOf(ClipGuardException.class).hasMessageContaining("unknown execution provider 'tpu'");
         }
     }
 
@@ -219,7 +221,7 @@ class ClipEngineTest {
     void fp16RequestWithoutFp16FilesIsExplained() throws Exception {
         Path dir = generate(Layout.HUGGING_FACE, "fp16");
         assertThatThrownBy(() -> ClipEngine.open(dir, new EngineOptions("cpu", 0, OrtSession.SessionOptions.OptLevel.ALL_OPT, 8, true)))
-                .isInstanceOf(ModelException.class).hasMessageContaining("vision_model_fp16.onnx");
+                .isInstanceOf(ClipGuardException.class).hasMessageContaining("vision_model_fp16.onnx");
     }
 
     private static void removeConfigKey(Path dir, String key) throws Exception {
@@ -230,8 +232,8 @@ class ClipEngineTest {
 
     private static void assertInvalid(Path dir, String message) {
         assertThatThrownBy(() -> ClipEngine.open(dir, CPU).close())
-                .isInstanceOf(ModelException.class)
+                .isInstanceOf(ClipGuardException.class)
                 .hasMessageContaining(message)
-                .extracting(e -> ((ModelException) e).code()).isEqualTo(ModelException.MODEL_INVALID);
+                .extracting(e -> ((ClipGuardException) e).code()).isEqualTo(ErrorCode.MODEL_INVALID);
     }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.clipguard.clip.demo.DemoModelGenerator;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,7 +76,7 @@ class EmbeddingBatcherTest {
         try (ClipEngine engine = engine()) {
             EmbeddingBatcher batcher = new EmbeddingBatcher(engine, 4, Duration.ofMillis(5));
             batcher.close();
-            assertThatThrownBy(() -> batcher.embed(randomTensor())).isInstanceOf(ModelException.class).hasMessageContaining("closed");
+            assertThatThrownBy(() -> batcher.embed(randomTensor())).isInstanceOf(ClipGuardException.class).hasMessageContaining("closed");
         }
     }
 }

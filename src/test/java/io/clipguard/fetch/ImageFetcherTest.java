@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -83,9 +85,9 @@ class ImageFetcherTest {
                 maxBytes, 3, fileRoot));
     }
 
-    static void assertCode(ImageFetcher f, String uri, String code) {
-        assertThatThrownBy(() -> f.fetch(uri)).isInstanceOf(FetchException.class)
-                .extracting(e -> ((FetchException) e).code()).isEqualTo(code);
+    static void assertCode(ImageFetcher f, String uri, ErrorCode code) {
+        assertThatThrownBy(() -> f.fetch(uri)).isInstanceOf(ClipGuardException.class)
+                .extracting(e -> ((ClipGuardException) e).code()).isEqualTo(code);
     }
 
     @Test
@@ -97,40 +99,40 @@ class ImageFetcherTest {
 
     @Test
     void refusesLoopbackUnlessExplicitlyAllowed() {
-        assertCode(fetcher(false, 10_000, null), base + "/image", "FETCH_ADDRESS_NOT_ALLOWED");
+        assertCode(fetcher(false, 10_000, null), base + "/image", ErrorCode.FETCH_ADDRESS_NOT_ALLOWED);
     }
 
     @Test
     void refusesHostsSchemesAndRedirectsOffTheAllowList() {
         ImageFetcher f = fetcher(true, 10_000, null);
-        assertCode(f, "http://localhost:" + server.getAddress().getPort() + "/image", "FETCH_HOST_NOT_ALLOWED");
-        assertCode(f, "gopher://127.0.0.1/x", "FETCH_SCHEME_NOT_ALLOWED");
-        assertCode(f, base + "/redirect-away", "FETCH_REDIRECT_NOT_ALLOWED");
-        assertCode(f, base + "/loop", "FETCH_TOO_MANY_REDIRECTS");
-        assertCode(f, base + "/missing", "FETCH_HTTP_STATUS");
-        assertCode(f, "not a uri", "FETCH_URI_INVALID");
+        assertCode(f, "http://localhost:" + server.getAddress().getPort() + "/image", ErrorCode.FETCH_HOST_NOT_ALLOWED);
+        assertCode(f, "gopher://127.0.0.1/x", ErrorCode.FETCH_SCHEME_NOT_ALLOWED);
+        assertCode(f, base + "/redirect-away", ErrorCode.FETCH_REDIRECT_NOT_ALLOWED);
+        assertCode(f, base + "/loop", ErrorCode.FETCH_TOO_MANY_REDIRECTS);
+        assertCode(f, base + "/missing", ErrorCode.FETCH_HTTP_STATUS);
+        assertCode(f, "not a uri", ErrorCode.FETCH_URI_INVALID);
     }
 
     @Test
     void enforcesTheByteLimitWhetherDeclaredOrStreamed() {
-        assertCode(fetcher(true, 4000, null), base + "/image", "FETCH_TOO_LARGE");
-        assertCode(fetcher(true, 50_000, null), base + "/chunked-big", "FETCH_TOO_LARGE");
+        assertCode(fetcher(true, 4000, null), base + "/image", ErrorCode.FETCH_TOO_LARGE);
+        assertCode(fetcher(true, 50_000, null), base + "/chunked-big", ErrorCode.FETCH_TOO_LARGE);
     }
 
     @Test
     void timesOut() {
-        assertCode(fetcher(true, 10_000, null), base + "/slow", "FETCH_TIMEOUT");
+        assertCode(fetcher(true, 10_000, null), base + "/slow", ErrorCode.FETCH_TIMEOUT);
     }
 
     @Test
     void fileReferencesOnlyWhenEnabledAndInsideTheRoot() throws Exception {
         Path inside = Files.write(root.resolve("a.jpg"), new byte[] {1, 2, 3});
-        assertCode(fetcher(true, 10_000, null), inside.toUri().toString(), "FETCH_FILE_NOT_ALLOWED");
+        assertCode(fetcher(true, 10_000, null), inside.toUri().toString(), ErrorCode.FETCH_FILE_NOT_ALLOWED);
         assertThat(fetcher(true, 10_000, root).fetch(inside.toUri().toString())).containsExactly(1, 2, 3);
         Path outside = Files.createTempFile("outside", ".jpg");
         try {
-            assertCode(fetcher(true, 10_000, root), outside.toUri().toString(), "FETCH_FILE_NOT_ALLOWED");
-            assertCode(fetcher(true, 10_000, root), root.toUri() + "../" + outside.getFileName(), "FETCH_FILE_NOT_ALLOWED");
+            assertCode(fetcher(true, 10_000, root), outside.toUri().toString(), ErrorCode.FETCH_FILE_NOT_ALLOWED);
+            assertCode(fetcher(true, 10_000, root), root.toUri() + "../" + outside.getFileName(), ErrorCode.FETCH_FILE_NOT_ALLOWED);
         } finally {
             Files.delete(outside);
         }

@@ -8,6 +8,9 @@ import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EngineOptions;
 import io.clipguard.clip.ZeroShot;
 import io.clipguard.clip.demo.DemoModelGenerator;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.moderation.ClipScoring;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -19,12 +22,14 @@ class ScoringPolicyTest {
     @TempDir
     static Path dir;
     static ClipEngine engine;
+    static PromptEncoder prompts;
     static Policy demo;
 
     @BeforeAll
     static void load() throws Exception {
         new DemoModelGenerator().write(dir, DemoModelGenerator.Layout.HUGGING_FACE);
         engine = ClipEngine.open(dir, EngineOptions.defaults().withProvider("cpu"));
+        prompts = ClipScoring.prompts(engine);
         demo = PolicyFiles.read(Path.of("policies/demo-shapes.yaml"));
     }
 
@@ -47,13 +52,13 @@ class ScoringPolicyTest {
         assertThat(clip.categories().get(0).exclusions()).contains("a toy gun");
         assertThat(clip.reviewBand()).isEqualTo(0.05);
         assertThat(clip.dimension()).isEqualTo(512);
-        assertThatThrownBy(() -> ScoringPolicy.checkCalibration(clip, engine))
-                .isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.code()).isEqualTo(PolicyException.MODEL_MISMATCH));
+        assertThatThrownBy(() -> ScoringPolicy.checkCalibration(clip, prompts))
+                .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.POLICY_MODEL_MISMATCH));
     }
 
     @Test
     void scoresFollowTheDocumentedFormula() {
-        ScoringPolicy policy = new ScoringPolicy(demo, engine);
+        ScoringPolicy policy = new ScoringPolicy(demo, prompts);
         float[] image = like("a photo of a red triangle");
         ScoringPolicy.Verdict v = policy.score(image, "c1");
         assertThat(v.action()).isEqualTo(Policy.Action.BLOCK);
@@ -91,7 +96,7 @@ class ScoringPolicyTest {
                   - {id: triangles, action: block, threshold: 0.1, prompts: [red triangle]}
                 benign: [green square]
                 """, "inline");
-        ScoringPolicy policy = new ScoringPolicy(both, engine);
+        ScoringPolicy policy = new ScoringPolicy(both, prompts);
         assertThat(policy.score(like("red triangle"), "c1").action()).isEqualTo(Policy.Action.BLOCK);
         ScoringPolicy.Verdict green = policy.score(like("green square"), "c2");
         assertThat(green.action()).isEqualTo(Policy.Action.ALLOW);
@@ -103,10 +108,10 @@ class ScoringPolicyTest {
     void policyForAnotherModelIsRefused() {
         Policy other = new Policy("x", 1, "", "openai/clip-vit-base-patch32", 0, List.of(), demo.categories(), List.of(),
                 Policy.Action.ALLOW, 0, 0);
-        assertThatThrownBy(() -> new ScoringPolicy(other, engine)).isInstanceOf(PolicyException.class)
+        assertThatThrownBy(() -> new ScoringPolicy(other, prompts)).isInstanceOf(ClipGuardException.class)
                 .hasMessageContaining("calibrated for model 'openai/clip-vit-base-patch32'");
         Policy wide = new Policy("x", 1, "", null, 512, List.of(), demo.categories(), List.of(), Policy.Action.ALLOW, 0, 0);
-        assertThatThrownBy(() -> new ScoringPolicy(wide, engine)).isInstanceOf(PolicyException.class)
+        assertThatThrownBy(() -> new ScoringPolicy(wide, prompts)).isInstanceOf(ClipGuardException.class)
                 .hasMessageContaining("calibrated for embedding dimension 512 but the loaded model gives 20");
     }
 
@@ -121,13 +126,13 @@ class ScoringPolicyTest {
                  benign: [red circle, red square, green circle, green square, green triangle, blue circle, blue square, blue triangle]}
                 """, "inline");
         assertThat(PolicyFiles.hash(reformatted)).isEqualTo(PolicyFiles.hash(demo));
-        assertThat(new ScoringPolicy(reformatted, engine).promptsHash()).isEqualTo(new ScoringPolicy(demo, engine).promptsHash());
+        assertThat(new ScoringPolicy(reformatted, prompts).promptsHash()).isEqualTo(new ScoringPolicy(demo, prompts).promptsHash());
     }
 
     @Test
     void invalidDocumentsNameTheFieldPathAndWhatWasExpected() {
         assertThatThrownBy(() -> PolicyFiles.parse("id: x\nversion: 1\ncategories: []\n", "p.yaml"))
-                .isInstanceOf(PolicyException.class).hasMessageContaining("$.categories").hasMessageContaining("1");
+                .isInstanceOf(ClipGuardException.class).hasMessageContaining("$.categories").hasMessageContaining("1");
         assertThatThrownBy(() -> PolicyFiles.parse("id: x\nversion: 1\ncategories: [{id: a, action: block, threshold: 1.5, prompts: [x]}]\n", "p.yaml"))
                 .hasMessageContaining("$.categories[0].threshold").hasMessageContaining("1");
         assertThatThrownBy(() -> PolicyFiles.parse("id: x\nversion: 1\ncategories: [{id: a, action: nuke, threshold: 0.5, prompts: [x]}]\n", "p.yaml"))
@@ -150,18 +155,18 @@ class ScoringPolicyTest {
             bomb.append(c).append(": &").append(c).append(" [*").append(p).append(",*").append(p).append(",*").append(p).append(",*")
                     .append(p).append(",*").append(p).append(",*").append(p).append(",*").append(p).append(",*").append(p).append(",*").append(p).append("]\n");
         }
-        assertThatThrownBy(() -> PolicyFiles.parse(bomb.toString(), "bomb.yaml")).isInstanceOf(PolicyException.class)
+        assertThatThrownBy(() -> PolicyFiles.parse(bomb.toString(), "bomb.yaml")).isInstanceOf(ClipGuardException.class)
                 .hasMessageContaining("anchors and aliases are not allowed").hasMessageContaining("line 1");
-        assertThatThrownBy(() -> PolicyFiles.parse("!!java.io.File [\"/etc\"]\n", "tag.yaml")).isInstanceOf(PolicyException.class);
+        assertThatThrownBy(() -> PolicyFiles.parse("!!java.io.File [\"/etc\"]\n", "tag.yaml")).isInstanceOf(ClipGuardException.class);
         assertThatThrownBy(() -> PolicyFiles.parse("id: x\nid: y\nversion: 1\ncategories: [{id: a, action: block, threshold: 0.5, prompts: [x]}]\n", "dup.yaml"))
-                .isInstanceOf(PolicyException.class).hasMessageContaining("Duplicate");
+                .isInstanceOf(ClipGuardException.class).hasMessageContaining("Duplicate");
     }
 
     @Test
     void exclusionPromptsLowerTheirCategorysProbability() {
         String base = "id: x\nversion: 1\nbenign: [green square]\ncategories: [{id: triangles, action: block, threshold: 0.5, prompts: [red triangle]%s}]\n";
-        ScoringPolicy plain = new ScoringPolicy(PolicyFiles.parse(String.format(base, ""), "a"), engine);
-        ScoringPolicy excluding = new ScoringPolicy(PolicyFiles.parse(String.format(base, ", exclusions: [triangle]"), "b"), engine);
+        ScoringPolicy plain = new ScoringPolicy(PolicyFiles.parse(String.format(base, ""), "a"), prompts);
+        ScoringPolicy excluding = new ScoringPolicy(PolicyFiles.parse(String.format(base, ", exclusions: [triangle]"), "b"), prompts);
         // "a photo of a triangle" (no colour) is nearer the exclusion "triangle" than "red triangle".
         float[] image = like("triangle");
         double before = plain.score(image, "c").scores().get(0).probability();
@@ -174,14 +179,14 @@ class ScoringPolicyTest {
     void reviewBandSendsNearMissesToReview() {
         String doc = "id: x\nversion: 1\nreviewBand: %s\nbenign: [red circle]\ncategories: [{id: reds, action: block, threshold: %s, prompts: [red square]}]\n";
         float[] mix = ZeroShot.ensemble(List.of(like("red square"), like("red circle")));
-        double p = new ScoringPolicy(PolicyFiles.parse(String.format(doc, "0", "0.99"), "probe"), engine).score(mix, "c").scores().get(0).probability();
+        double p = new ScoringPolicy(PolicyFiles.parse(String.format(doc, "0", "0.99"), "probe"), prompts).score(mix, "c").scores().get(0).probability();
         assertThat(p).isBetween(0.05, 0.9);
         String threshold = String.valueOf(p + 0.05);
-        ScoringPolicy.Verdict within = new ScoringPolicy(PolicyFiles.parse(String.format(doc, "0.1", threshold), "band"), engine).score(mix, "c");
+        ScoringPolicy.Verdict within = new ScoringPolicy(PolicyFiles.parse(String.format(doc, "0.1", threshold), "band"), prompts).score(mix, "c");
         assertThat(within.action()).isEqualTo(Policy.Action.REVIEW);
         assertThat(within.triggeringCategory()).isEqualTo("reds");
         assertThat(within.rule()).contains("within review band");
-        ScoringPolicy.Verdict outside = new ScoringPolicy(PolicyFiles.parse(String.format(doc, "0.01", threshold), "narrow"), engine).score(mix, "c");
+        ScoringPolicy.Verdict outside = new ScoringPolicy(PolicyFiles.parse(String.format(doc, "0.01", threshold), "narrow"), prompts).score(mix, "c");
         assertThat(outside.action()).isEqualTo(Policy.Action.ALLOW);
     }
 
@@ -194,7 +199,7 @@ class ScoringPolicyTest {
                 benign: [green circle]
                 categories: [{id: reds, action: block, threshold: 0.9, prompts: [red square]}]
                 """, "sample");
-        ScoringPolicy policy = new ScoringPolicy(sampling, engine);
+        ScoringPolicy policy = new ScoringPolicy(sampling, prompts);
         float[] green = like("green circle");
         int sampled = 0;
         for (int i = 0; i < 2000; i++) {

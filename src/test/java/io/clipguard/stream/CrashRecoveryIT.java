@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clipguard.demo.ShapeScenes;
 import io.clipguard.kafka.EmbeddedKafka;
-import io.clipguard.kafka.TopicCreator;
+import io.clipguard.kafka.KafkaClients;
 import io.clipguard.testing.KafkaIO;
+import io.clipguard.testing.TestNode;
 import io.clipguard.testing.Uploads;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -40,10 +41,10 @@ class CrashRecoveryIT {
         ProcessBuilder pb = new ProcessBuilder("./clipguard", "serve", "--stream-threads", "2");
         Map<String, String> env = pb.environment();
         env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
-        env.put("CLIPGUARD_INSTANCE_ID", instance);
-        env.put("CLIPGUARD_STATE_DIR", dir.resolve("state-" + instance).toString());
-        env.put("CLIPGUARD_CACHE", dir.resolve("cache").toString());
-        env.put("CLIPGUARD_ADVERTISED_HTTP", "localhost:" + httpPort);
+        env.put("CLIPGUARD_STREAM_INSTANCE_ID", instance);
+        env.put("CLIPGUARD_STREAM_STATE_DIR", dir.resolve("state-" + instance).toString());
+        env.put("CLIPGUARD_MODEL_CACHE_DIR", dir.resolve("cache").toString());
+        env.put("CLIPGUARD_HTTP_ADVERTISED", "localhost:" + httpPort);
         env.put("CLIPGUARD_JAVA_OPTS", "-Xmx1g -Dquarkus.http.port=" + httpPort);
         pb.redirectOutput(dir.resolve(name + ".out").toFile());
         pb.redirectError(dir.resolve(name + ".err").toFile());
@@ -58,7 +59,7 @@ class CrashRecoveryIT {
 
     @Test
     void killedMidStreamAndRestartedLosesAndDuplicatesNothing() throws Exception {
-        TopicRegistry topics = TopicRegistry.defaults();
+        TopicRegistry topics = TestNode.registry(Map.of());
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             ShapeScenes scenes = new ShapeScenes(77);
             List<String> keys = new ArrayList<>();
@@ -70,7 +71,7 @@ class CrashRecoveryIT {
                         scenes.draw(ShapeScenes.COLOURS.get(i % 4), ShapeScenes.SHAPES.get(i % 3), 240, 180, true).bytes()))));
             }
             // Step 1: topics ready, the backlog written, the first instance started.
-            TopicCreator.ensure(kafka.bootstrapServers(), topics.all());
+            TopicCreator.ensure(KafkaClients.of(kafka.bootstrapServers()), topics.all());
             KafkaIO.produce(kafka.bootstrapServers(), topics.uploaded().name(), records);
             int port = freePort();
             Process first = serve(kafka.bootstrapServers(), port, "first");

@@ -2,19 +2,22 @@ package io.clipguard.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.clipguard.config.Settings;
 import io.clipguard.demo.ShapeScenes;
-import io.clipguard.fetch.FetchSettings;
 import io.clipguard.moderation.ModerationRuntime;
+import io.clipguard.node.ClipGuardNode;
 import io.clipguard.schema.Action;
 import io.clipguard.schema.AuditRecord;
 import io.clipguard.schema.DeadLetter;
 import io.clipguard.schema.EmbeddingRecord;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.schema.StoredDecision;
+import io.clipguard.testing.TestNode;
 import io.clipguard.testing.Uploads;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
@@ -34,7 +37,7 @@ class ModerationTopologyTest {
     @TempDir
     static Path dir;
     static ModerationRuntime runtime;
-    static final TopicRegistry TOPICS = TopicRegistry.defaults();
+    static final TopicRegistry TOPICS = TestNode.registry(Map.of());
 
     TopologyTestDriver driver;
     TestInputTopic<byte[], byte[]> uploads;
@@ -46,7 +49,7 @@ class ModerationTopologyTest {
 
     @BeforeAll
     static void runtime() throws Exception {
-        runtime = Uploads.demoRuntime(dir, "test-instance", FetchSettings.inlineOnly());
+        runtime = ClipGuardNode.openRuntime(Settings.load(TestNode.settings("unused:9092", "topology-test", "test-instance", dir)));
     }
 
     @AfterAll

@@ -1,37 +1,17 @@
 package io.clipguard.testing;
 
-import io.clipguard.clip.EngineOptions;
-import io.clipguard.clip.demo.DemoModelGenerator;
 import io.clipguard.demo.ShapeScenes;
-import io.clipguard.fetch.FetchSettings;
-import io.clipguard.image.DecodeLimits;
-import io.clipguard.moderation.ModerationRuntime;
-import io.clipguard.policy.PolicyFiles;
 import io.clipguard.schema.ImageReference;
 import io.clipguard.schema.ImageUploaded;
 import io.clipguard.schema.InlineImage;
 import io.clipguard.stream.AvroSerde;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
-/** Test helpers: the demo runtime and upload events. */
+/** Test helpers: upload events. */
 public final class Uploads {
     private Uploads() {
-    }
-
-    /** The demo model and demo policy, as production loads them. */
-    public static ModerationRuntime demoRuntime(Path dir, String instanceId, FetchSettings fetch) throws IOException {
-        Path model = dir.resolve("demo-model");
-        if (!model.resolve("vision_model.onnx").toFile().exists()) {
-            new DemoModelGenerator().write(model, DemoModelGenerator.Layout.HUGGING_FACE);
-        }
-        return ModerationRuntime.open(new ModerationRuntime.Settings(model, EngineOptions.defaults().withProvider("cpu"),
-                PolicyFiles.read(Path.of("policies/demo-shapes.yaml")), 8, Duration.ofMillis(5), DecodeLimits.defaults(),
-                fetch, instanceId));
     }
 
     public static ImageUploaded inline(String contentId, byte[] image) {

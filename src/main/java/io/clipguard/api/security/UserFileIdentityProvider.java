@@ -1,5 +1,6 @@
 package io.clipguard.api.security;
 
+import io.clipguard.config.ClipGuardConfig;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.IdentityProvider;
@@ -9,6 +10,7 @@ import io.quarkus.security.runtime.QuarkusPrincipal;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +26,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * HTTP Basic logins against the local {@link UserFile} (the embedded default; production
@@ -37,8 +38,8 @@ public class UserFileIdentityProvider implements IdentityProvider<UsernamePasswo
     private static final Logger LOG = Logger.getLogger(UserFileIdentityProvider.class.getName());
     private static final long REMEMBER_NANOS = 5L * 60 * 1_000_000_000L;
 
-    @ConfigProperty(name = "clipguard.users-file", defaultValue = ".cache/users")
-    Path usersFile;
+    @Inject
+    ClipGuardConfig config;
 
     private final byte[] cacheKey = new SecureRandom().generateSeed(32);
     private final Map<String, Remembered> verified = new ConcurrentHashMap<>();
@@ -65,7 +66,7 @@ public class UserFileIdentityProvider implements IdentityProvider<UsernamePasswo
 
     /** The path logins are checked against (the demo creates it when missing). */
     public Path usersFile() {
-        return usersFile;
+        return config.users().file();
     }
 
     private Optional<Set<String>> roles(String name, char[] password) {
@@ -82,9 +83,9 @@ public class UserFileIdentityProvider implements IdentityProvider<UsernamePasswo
 
     private synchronized void reloadIfChanged() {
         try {
-            FileTime stamp = Files.exists(usersFile) ? Files.getLastModifiedTime(usersFile) : FileTime.fromMillis(0);
+            FileTime stamp = Files.exists(usersFile()) ? Files.getLastModifiedTime(usersFile()) : FileTime.fromMillis(0);
             if (!stamp.equals(loadedStamp)) {
-                users = UserFile.read(usersFile);
+                users = UserFile.read(usersFile());
                 verified.clear();
                 loadedStamp = stamp;
             }

@@ -2,7 +2,8 @@ package io.clipguard.clip.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.clipguard.clip.ModelException;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,12 +48,12 @@ public final class ClipTokenizer {
         try {
             root = new ObjectMapper().readTree(tokenizerJson.toFile());
         } catch (IOException e) {
-            throw ModelException.invalid(tokenizerJson + ": cannot read tokenizer JSON: " + e.getMessage());
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, tokenizerJson + ": cannot read tokenizer JSON: " + e.getMessage());
         }
         try {
             return fromJson(root);
-        } catch (ModelException e) {
-            throw ModelException.invalid(tokenizerJson + ": " + e.getMessage());
+        } catch (ClipGuardException e) {
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, tokenizerJson + ": " + e.getMessage());
         }
     }
 
@@ -94,7 +95,7 @@ public final class ClipTokenizer {
             case "TemplateProcessing" -> {
                 JsonNode single = post.path("single");
                 if (single.size() != 3 || !single.get(0).has("SpecialToken") || !single.get(2).has("SpecialToken")) {
-                    throw ModelException.invalid("TemplateProcessing must be [SpecialToken, Sequence, SpecialToken], found " + single);
+                    throw new ClipGuardException(ErrorCode.MODEL_INVALID, "TemplateProcessing must be [SpecialToken, Sequence, SpecialToken], found " + single);
                 }
                 return new int[] {idOf(vocab, single.get(0).get("SpecialToken").path("id").asText()),
                         idOf(vocab, single.get(2).get("SpecialToken").path("id").asText())};
@@ -106,7 +107,7 @@ public final class ClipTokenizer {
     private static int idOf(Map<String, Integer> vocab, String token) {
         Integer id = vocab.get(token);
         if (id == null) {
-            throw ModelException.invalid("special token '" + token + "' is not in the vocabulary");
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, "special token '" + token + "' is not in the vocabulary");
         }
         return id;
     }

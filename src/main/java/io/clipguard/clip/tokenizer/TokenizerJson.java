@@ -1,7 +1,8 @@
 package io.clipguard.clip.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.clipguard.clip.ModelException;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import java.util.regex.Pattern;
 
 /** Shared helpers for reading the sections of a Hugging Face {@code tokenizer.json}. */
@@ -17,11 +18,11 @@ final class TokenizerJson {
         if (node.has("String")) {
             return Pattern.compile(Pattern.quote(node.get("String").asText()));
         }
-        throw ModelException.invalid("tokenizer.json: " + where + " pattern must be {\"Regex\":...} or {\"String\":...}, found " + node);
+        throw new ClipGuardException(ErrorCode.MODEL_INVALID, "tokenizer.json: " + where + " pattern must be {\"Regex\":...} or {\"String\":...}, found " + node);
     }
 
-    static ModelException unsupported(String component, String type) {
-        return ModelException.invalid("tokenizer.json: unsupported " + component + " '" + type
+    static ClipGuardException unsupported(String component, String type) {
+        return new ClipGuardException(ErrorCode.MODEL_INVALID, "tokenizer.json: unsupported " + component + " '" + type
                 + "' (supported: CLIP's NFC/Lowercase/Replace normalizers, Split/ByteLevel pre-tokenizers, "
                 + "BPE model, RobertaProcessing/TemplateProcessing post-processors)");
     }

@@ -1,6 +1,7 @@
 package io.clipguard.policy.catalog;
 
-import io.clipguard.policy.PolicyException;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.clipguard.policy.PolicyFiles;
 import io.clipguard.schema.PolicyHead;
 import java.io.IOException;
@@ -45,7 +46,7 @@ public final class PolicyFileSync implements AutoCloseable {
             try (Stream<Path> s = Files.list(dir)) {
                 s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().forEach(out::add);
             } catch (IOException e) {
-                throw new PolicyException(dir + ": cannot list: " + e.getMessage());
+                throw new ClipGuardException(ErrorCode.POLICY_INVALID, dir + ": cannot list: " + e.getMessage());
             }
         }
         for (Path p : extra) {
@@ -92,7 +93,7 @@ public final class PolicyFileSync implements AutoCloseable {
                 Applied a = apply(writer, f, text);
                 LOG.info(a.newVersion().map(v -> f + " changed: " + a.policyId() + " v" + v + " published")
                         .orElse(f + " changed: " + (a.skipped() != null ? "skipped, " + a.skipped() : "content already active")));
-            } catch (PolicyException | PolicyCommandException e) {
+            } catch (ClipGuardException e) {
                 LOG.warning(f + " changed but was not applied: " + e.getMessage());
             } catch (RuntimeException e) {
                 LOG.warning(f + " changed but could not be applied: " + e);
@@ -105,8 +106,8 @@ public final class PolicyFileSync implements AutoCloseable {
         try {
             Optional<PolicyHead> head = writer.applyFile(text, file.toString(), "file:" + file);
             return new Applied(file, id, head.map(PolicyHead::getActiveVersion), null);
-        } catch (PolicyCommandException e) {
-            if (PolicyException.MODEL_MISMATCH.equals(e.code())) {
+        } catch (ClipGuardException e) {
+            if (ErrorCode.POLICY_MODEL_MISMATCH.equals(e.code())) {
                 return new Applied(file, id, Optional.empty(), e.getMessage());
             }
             throw e;
@@ -117,7 +118,7 @@ public final class PolicyFileSync implements AutoCloseable {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new PolicyException(file + ": cannot read: " + e.getMessage());
+            throw new ClipGuardException(ErrorCode.POLICY_INVALID, file + ": cannot read: " + e.getMessage());
         }
     }
 

@@ -1,7 +1,8 @@
 package io.clipguard.policy.catalog;
 
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.clipguard.policy.Policy;
-import io.clipguard.policy.PolicyException;
 import io.clipguard.policy.PolicyFiles;
 import io.clipguard.schema.PolicyChange;
 import io.clipguard.schema.PolicyChangeKind;
@@ -40,7 +41,7 @@ public final class PolicyWriter {
     private final Duration visibility;
 
     /**
-     * @param activationCheck throws {@link PolicyException} when this deployment cannot enforce the policy (model mismatch)
+     * @param activationCheck throws {@link ClipGuardException} when this deployment cannot enforce the policy (model mismatch)
      * @param twoPersonRule   when true, nobody publishes a draft they created
      * @param visibility      how long to wait for the catalog to show a write; zero to not wait
      */
@@ -61,7 +62,7 @@ public final class PolicyWriter {
     public synchronized PolicyVersion createDraft(String policyId, String yaml, Integer basedOn, String author, String reason) {
         PolicyCatalog now = catalog.get();
         int version = now.nextVersion(policyId);
-        Policy policy = invalidAs400(() -> PolicyFiles.parseVersion(policyId, yaml, version));
+        Policy policy = PolicyFiles.parseVersion(policyId, yaml, version);
         if (basedOn != null && now.version(policyId, basedOn).isEmpty()) {
             throw notFound(policyId, basedOn);
         }
@@ -84,11 +85,11 @@ public final class PolicyWriter {
         PolicyVersion target = now.version(policyId, version).orElseThrow(() -> notFound(policyId, version));
         Optional<PolicyHead> head = now.head(policyId);
         if (target.getState() != PolicyState.DRAFT) {
-            throw new PolicyCommandException(409, "NOT_A_DRAFT", policyId + " v" + version
+            throw new ClipGuardException(ErrorCode.NOT_A_DRAFT, policyId + " v" + version
                     + " is already published; use rollback to enforce an earlier version again");
         }
         if (twoPersonRule && target.getAuthor().equals(author)) {
-            throw new PolicyCommandException(403, "TWO_PERSON_RULE", "two-person rule: " + author + " wrote " + policyId + " v" + version
+            throw new ClipGuardException(ErrorCode.TWO_PERSON_RULE, "two-person rule: " + author + " wrote " + policyId + " v" + version
                     + " and cannot also publish it");
         }
         checkActivation(target);
@@ -110,10 +111,10 @@ public final class PolicyWriter {
     public synchronized PolicyHead shadow(String policyId, int version, String author, String reason) {
         PolicyCatalog now = catalog.get();
         PolicyVersion target = now.version(policyId, version).orElseThrow(() -> notFound(policyId, version));
-        PolicyHead head = now.head(policyId).orElseThrow(() -> new PolicyCommandException(409, "NO_ACTIVE_VERSION",
+        PolicyHead head = now.head(policyId).orElseThrow(() -> new ClipGuardException(ErrorCode.NO_ACTIVE_VERSION,
                 policyId + " has no active version to compare a shadow with; publish one first"));
         if (head.getActiveVersion() == version) {
-            throw new PolicyCommandException(409, "ALREADY_ACTIVE", policyId + " v" + version + " is the active version");
+            throw new ClipGuardException(ErrorCode.ALREADY_ACTIVE, policyId + " v" + version + " is the active version");
         }
         checkActivation(target);
         Instant at = now();
@@ -126,7 +127,7 @@ public final class PolicyWriter {
 
     public synchronized PolicyHead stopShadow(String policyId, String author, String reason) {
         PolicyHead head = catalog.get().head(policyId).filter(h -> h.getShadowVersion() != null)
-                .orElseThrow(() -> new PolicyCommandException(409, "NO_SHADOW", policyId + " has no shadow version"));
+                .orElseThrow(() -> new ClipGuardException(ErrorCode.NO_SHADOW, policyId + " has no shadow version"));
         Instant at = now();
         PolicyHead next = new PolicyHead(policyId, head.getActiveVersion(), null, author, at, reason);
         write(Map.of(PolicyCatalog.headKey(policyId), new PolicyEntry(next)), change(policyId, PolicyChangeKind.SHADOW_STOPPED,
@@ -138,13 +139,13 @@ public final class PolicyWriter {
     public synchronized PolicyHead rollback(String policyId, int version, String author, String reason) {
         PolicyCatalog now = catalog.get();
         PolicyVersion target = now.version(policyId, version).orElseThrow(() -> notFound(policyId, version));
-        PolicyHead head = now.head(policyId).orElseThrow(() -> new PolicyCommandException(404, "POLICY_NOT_FOUND",
+        PolicyHead head = now.head(policyId).orElseThrow(() -> new ClipGuardException(ErrorCode.POLICY_NOT_FOUND,
                 "policy " + policyId + " has never been published"));
         if (target.getState() != PolicyState.PUBLISHED) {
-            throw new PolicyCommandException(409, "NOT_PUBLISHED", policyId + " v" + version + " was never published; publish it instead");
+            throw new ClipGuardException(ErrorCode.NOT_PUBLISHED, policyId + " v" + version + " was never published; publish it instead");
         }
         if (head.getActiveVersion() == version) {
-            throw new PolicyCommandException(409, "ALREADY_ACTIVE", policyId + " v" + version + " is already the active version");
+            throw new ClipGuardException(ErrorCode.ALREADY_ACTIVE, policyId + " v" + version + " is already the active version");
         }
         checkActivation(target);
         Instant at = now();
@@ -195,22 +196,11 @@ public final class PolicyWriter {
     }
 
     private void checkActivation(PolicyVersion version) {
-        checkActivation(invalidAs400(() -> PolicyFiles.parseVersion(version.getPolicyId(), version.getYaml(), version.getVersion())));
+        checkActivation(PolicyFiles.parseVersion(version.getPolicyId(), version.getYaml(), version.getVersion()));
     }
 
     private void checkActivation(Policy policy) {
-        invalidAs400(() -> {
-            activationCheck.accept(policy);
-            return policy;
-        });
-    }
-
-    private static Policy invalidAs400(Supplier<Policy> parse) {
-        try {
-            return parse.get();
-        } catch (PolicyException e) {
-            throw new PolicyCommandException(400, e.code(), e.getMessage(), e.errors());
-        }
+        activationCheck.accept(policy);
     }
 
     private static boolean headIs(PolicyCatalog c, String policyId, PolicyHead expected) {
@@ -224,8 +214,8 @@ public final class PolicyWriter {
         return new PolicyChange(UUID.randomUUID().toString(), policyId, kind, from, to, author, at, reason, diff);
     }
 
-    private static PolicyCommandException notFound(String policyId, int version) {
-        return new PolicyCommandException(404, "VERSION_NOT_FOUND", "policy " + policyId + " has no version " + version);
+    private static ClipGuardException notFound(String policyId, int version) {
+        return new ClipGuardException(ErrorCode.VERSION_NOT_FOUND, "policy " + policyId + " has no version " + version);
     }
 
     private void write(Map<String, PolicyEntry> entries, PolicyChange change, Predicate<PolicyCatalog> visible) {
@@ -233,7 +223,7 @@ public final class PolicyWriter {
         long deadline = System.nanoTime() + visibility.toNanos();
         while (!visibility.isZero() && !visible.test(catalog.get())) {
             if (System.nanoTime() > deadline) {
-                throw new PolicyCommandException(504, "NOT_YET_VISIBLE", "the change was written but this instance has not seen it within "
+                throw new ClipGuardException(ErrorCode.NOT_YET_VISIBLE, "the change was written but this instance has not seen it within "
                         + visibility.toMillis() + " ms");
             }
             try {

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.clipguard.clip.ModelException;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.clipguard.clip.demo.DemoVocabulary;
 import io.clipguard.clip.demo.TokenizerJsonWriter;
 import java.nio.charset.StandardCharsets;
@@ -124,13 +125,13 @@ class ClipTokenizerTest {
         Map<String, Object> json = new LinkedHashMap<>(TokenizerJsonWriter.clipTokenizer(demo));
         json.put("normalizer", Map.of("type", "BertNormalizer"));
         assertThatThrownBy(() -> write(dir, json))
-                .isInstanceOf(ModelException.class)
+                .isInstanceOf(ClipGuardException.class)
                 .hasMessageContaining("unsupported normalizer 'BertNormalizer'")
-                .extracting(e -> ((ModelException) e).code()).isEqualTo("MODEL_INVALID");
+                .extracting(e -> ((ClipGuardException) e).code()).isEqualTo(ErrorCode.MODEL_INVALID);
 
         Map<String, Object> wordPiece = new LinkedHashMap<>(TokenizerJsonWriter.clipTokenizer(demo));
         wordPiece.put("model", Map.of("type", "WordPiece", "vocab", Map.of()));
-        assertThatThrownBy(() -> write(dir, wordPiece)).isInstanceOf(ModelException.class).hasMessageContaining("WordPiece");
+        assertThatThrownBy(() -> write(dir, wordPiece)).isInstanceOf(ClipGuardException.class).hasMessageContaining("WordPiece");
     }
 
     /** Inverse of the tokenizer for tests: ids to words joined by spaces. */

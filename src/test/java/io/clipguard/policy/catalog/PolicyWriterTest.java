@@ -3,14 +3,15 @@ package io.clipguard.policy.catalog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.clipguard.policy.PolicyException;
-import io.clipguard.testing.DemoPolicy;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.clipguard.schema.PolicyChange;
 import io.clipguard.schema.PolicyChangeKind;
 import io.clipguard.schema.PolicyEntry;
 import io.clipguard.schema.PolicyHead;
 import io.clipguard.schema.PolicyState;
 import io.clipguard.schema.PolicyVersion;
+import io.clipguard.testing.DemoPolicy;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ class PolicyWriterTest {
     private PolicyWriter writer(boolean twoPerson) {
         return new PolicyWriter(publisher, () -> PolicyCatalog.of(log), p -> {
             if ("other/model".equals(p.model())) {
-                throw new PolicyException(PolicyException.MODEL_MISMATCH, "calibrated for other/model", List.of("model mismatch"));
+                throw new ClipGuardException(ErrorCode.POLICY_MODEL_MISMATCH, "calibrated for other/model", List.of("model mismatch"));
             }
         }, twoPerson, Clock.systemUTC(), Duration.ofSeconds(1));
     }
@@ -70,10 +71,10 @@ class PolicyWriterTest {
         assertThat(published.getAuthor()).isEqualTo("erin");
         assertThat(published.getPublishedBy()).isEqualTo("pat");
 
-        assertThatThrownBy(() -> w.publish("demo-shapes", 2, "pat", "again")).isInstanceOfSatisfying(PolicyCommandException.class,
-                e -> assertThat(e.code()).isEqualTo("NOT_A_DRAFT"));
-        assertThatThrownBy(() -> w.rollback("demo-shapes", 2, "pat", "no-op")).isInstanceOfSatisfying(PolicyCommandException.class,
-                e -> assertThat(e.code()).isEqualTo("ALREADY_ACTIVE"));
+        assertThatThrownBy(() -> w.publish("demo-shapes", 2, "pat", "again")).isInstanceOfSatisfying(ClipGuardException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_A_DRAFT));
+        assertThatThrownBy(() -> w.rollback("demo-shapes", 2, "pat", "no-op")).isInstanceOfSatisfying(ClipGuardException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.ALREADY_ACTIVE));
         assertThat(w.rollback("demo-shapes", 1, "pat", "too many misses").getActiveVersion()).isEqualTo(1);
 
         PolicyChange rollback = changes.get(changes.size() - 1);
@@ -93,10 +94,10 @@ class PolicyWriterTest {
         PolicyWriter w = writer(true);
         w.applyFile(DEMO, "policies/demo-shapes.yaml", "file:x");
         w.createDraft("demo-shapes", DEMO.replace("threshold: 0.5", "threshold: 0.7"), 1, "erin", "tune");
-        assertThatThrownBy(() -> w.publish("demo-shapes", 2, "erin", "mine")).isInstanceOfSatisfying(PolicyCommandException.class,
+        assertThatThrownBy(() -> w.publish("demo-shapes", 2, "erin", "mine")).isInstanceOfSatisfying(ClipGuardException.class,
                 e -> {
-                    assertThat(e.status()).isEqualTo(403);
-                    assertThat(e.code()).isEqualTo("TWO_PERSON_RULE");
+                    assertThat(e.code().httpStatus()).isEqualTo(403);
+                    assertThat(e.code()).isEqualTo(ErrorCode.TWO_PERSON_RULE);
                 });
         assertThat(w.publish("demo-shapes", 2, "pat", "second pair of eyes").getActiveVersion()).isEqualTo(2);
     }
@@ -106,16 +107,16 @@ class PolicyWriterTest {
         PolicyWriter w = writer(false);
         w.applyFile(DEMO, "policies/demo-shapes.yaml", "file:x");
         assertThatThrownBy(() -> w.createDraft("demo-shapes", DEMO.replace("threshold: 0.5", "threshold: 1.5"), null, "erin", "x"))
-                .isInstanceOfSatisfying(PolicyCommandException.class, e -> {
-                    assertThat(e.status()).isEqualTo(400);
-                    assertThat(e.code()).isEqualTo("POLICY_INVALID");
+                .isInstanceOfSatisfying(ClipGuardException.class, e -> {
+                    assertThat(e.code().httpStatus()).isEqualTo(400);
+                    assertThat(e.code()).isEqualTo(ErrorCode.POLICY_INVALID);
                     assertThat(e.errors()).anySatisfy(m -> assertThat(m).startsWith("$.categories[0].threshold"));
                 });
         assertThatThrownBy(() -> w.createDraft("other-id", DEMO, null, "erin", "x"))
-                .isInstanceOfSatisfying(PolicyCommandException.class, e -> assertThat(e.errors()).anySatisfy(m -> assertThat(m).startsWith("$.id")));
+                .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.errors()).anySatisfy(m -> assertThat(m).startsWith("$.id")));
         w.createDraft("demo-shapes", DEMO.replace("model: clipguard/demo-shapes", "model: other/model"), null, "erin", "other model");
-        assertThatThrownBy(() -> w.publish("demo-shapes", 2, "pat", "x")).isInstanceOfSatisfying(PolicyCommandException.class,
-                e -> assertThat(e.code()).isEqualTo("POLICY_MODEL_MISMATCH"));
+        assertThatThrownBy(() -> w.publish("demo-shapes", 2, "pat", "x")).isInstanceOfSatisfying(ClipGuardException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.POLICY_MODEL_MISMATCH));
         assertThat(PolicyCatalog.of(log).head("demo-shapes").orElseThrow().getActiveVersion()).isEqualTo(1);
     }
 

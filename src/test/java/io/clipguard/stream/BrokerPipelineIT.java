@@ -3,14 +3,14 @@ package io.clipguard.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clipguard.demo.ShapeScenes;
-import io.clipguard.fetch.FetchSettings;
 import io.clipguard.kafka.EmbeddedKafka;
-import io.clipguard.moderation.ModerationRuntime;
+import io.clipguard.node.ClipGuardNode;
 import io.clipguard.schema.Action;
 import io.clipguard.schema.DeadLetter;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.testing.BadUploads;
 import io.clipguard.testing.KafkaIO;
+import io.clipguard.testing.TestNode;
 import io.clipguard.testing.Uploads;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -31,35 +31,29 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The service on a real (embedded KRaft) broker: every input yields exactly one output. */
-class BrokerPipelineTest {
+class BrokerPipelineIT {
     @TempDir
     static Path dir;
     static EmbeddedKafka kafka;
-    static ModerationRuntime runtime;
 
     @BeforeAll
-    static void start() throws Exception {
+    static void start() {
         kafka = EmbeddedKafka.start();
-        runtime = Uploads.demoRuntime(dir, "broker-test", FetchSettings.inlineOnly());
     }
 
     @AfterAll
     static void stop() {
-        runtime.close();
         kafka.close();
     }
 
-    static ServiceSettings settings(String app, TopicRegistry topics, String instance) {
-        return new ServiceSettings(kafka.bootstrapServers(), app, instance, dir.resolve("state-" + app + "-" + instance), 4, null, topics);
-    }
-
-    static TopicRegistry topics(String prefix) {
-        return TopicRegistry.prefixed(prefix, 6);
+    static Map<String, String> settings(String app) {
+        return TestNode.settings(kafka.bootstrapServers(), app, "a", dir);
     }
 
     @Test
     void fiveHundredMixedEventsYieldExactlyFiveHundredOutputs() throws Exception {
-        TopicRegistry topics = topics("mixed");
+        Map<String, String> settings = settings("mixed");
+        TopicRegistry topics = TestNode.registry(settings);
         ShapeScenes scenes = new ShapeScenes(500);
         List<byte[][]> records = new ArrayList<>();
         List<String> keys = new ArrayList<>();
@@ -85,7 +79,7 @@ class BrokerPipelineTest {
         assertThat(expectedDeadLetter.values()).as("kinds of bad input").hasSizeGreaterThanOrEqualTo(10);
         assertThat(new java.util.HashSet<>(expectedDeadLetter.values())).hasSizeGreaterThanOrEqualTo(10);
 
-        try (ModerationService service = new ModerationService(settings("mixed", topics, "a"), runtime).start()) {
+        try (ClipGuardNode node = TestNode.start(settings)) {
             // Step 1: produce.
             KafkaIO.produce(kafka.bootstrapServers(), topics.uploaded().name(), records);
             // Step 2: process and read what a read_committed consumer sees.
@@ -109,7 +103,7 @@ class BrokerPipelineTest {
                 }
             });
             System.out.printf("decisions %d, correct %d, dead letters %d, mean batch %.2f%n", expectedAction.size(), correct,
-                    expectedDeadLetter.size(), runtime.batcher().meanBatchSize());
+                    expectedDeadLetter.size(), node.runtime().batcher().meanBatchSize());
             assertThat(correct).isGreaterThanOrEqualTo(Math.round(expectedAction.size() * 0.99));
             assertThat(expectedAction.entrySet().stream().filter(e -> e.getValue() == Action.BLOCK)
                     .allMatch(e -> out.decisions().get(e.getKey()).get(0).getAction() == Action.BLOCK)).as("every red triangle blocked").isTrue();
@@ -118,7 +112,8 @@ class BrokerPipelineTest {
 
     @Test
     void recordWrittenByPlainAvroAndAPlainProducerIsDecided() throws Exception {
-        TopicRegistry topics = topics("interop");
+        Map<String, String> settings = settings("interop");
+        TopicRegistry topics = TestNode.registry(settings);
         // No ClipGuard code: the schema file, Avro's generic API and its single-object encoder.
         Schema schema = new Schema.Parser().parse(Files.readString(Path.of("schemas/ImageUploaded.avsc")));
         Schema inline = schema.getField("image").schema().getTypes().get(0);
@@ -139,7 +134,7 @@ class BrokerPipelineTest {
         assertThat(value[0]).isEqualTo((byte) 0xC3);
         assertThat(value[1]).isEqualTo((byte) 0x01);
 
-        try (ModerationService service = new ModerationService(settings("interop", topics, "a"), runtime).start()) {
+        try (ClipGuardNode node = TestNode.start(settings)) {
             KafkaIO.produce(kafka.bootstrapServers(), topics.uploaded().name(), List.<byte[][]>of(KafkaIO.record("interop-content", value)));
             KafkaIO.Outputs out = KafkaIO.readOutputs(kafka.bootstrapServers(), topics, 1, Duration.ofSeconds(60));
             ModerationDecision d = out.decisions().get("interop-content").get(0);

@@ -3,20 +3,19 @@ package io.clipguard.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clipguard.demo.ShapeScenes;
-import io.clipguard.fetch.FetchSettings;
 import io.clipguard.kafka.EmbeddedKafka;
-import io.clipguard.kafka.TopicCreator;
 import io.clipguard.moderation.ModerationRuntime;
+import io.clipguard.node.ClipGuardNode;
 import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.ShadowComparison;
 import io.clipguard.policy.StoredBacktest;
 import io.clipguard.policy.catalog.PolicyCatalog;
-import io.clipguard.policy.catalog.PolicyFileSync;
 import io.clipguard.policy.catalog.PolicyWriter;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.schema.PolicyVersion;
 import io.clipguard.testing.DemoPolicy;
 import io.clipguard.testing.KafkaIO;
+import io.clipguard.testing.TestNode;
 import io.clipguard.testing.Uploads;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * shadow decisions and their report, a backtest over the stored embeddings, refusal of a
  * policy for another model, and the dev-mode file watch.
  */
-class PolicyHotReloadTest {
+class PolicyHotReloadIT {
     static final String ID = "demo-shapes";
 
     @TempDir
@@ -49,29 +49,27 @@ class PolicyHotReloadTest {
 
     @Test
     void policiesReachTheRunningInstanceAndEveryChangeIsAccountedFor() throws Exception {
-        TopicRegistry topics = TopicRegistry.prefixed("live", 3);
         Path file = dir.resolve("demo-shapes.yaml");
         String original = DemoPolicy.yaml();
         Files.writeString(file, original);
-        try (EmbeddedKafka kafka = EmbeddedKafka.start();
-             ModerationRuntime runtime = Uploads.demoRuntime(dir, "live", FetchSettings.inlineOnly());
-             ModerationRuntime second = Uploads.demoRuntime(dir, "second", FetchSettings.inlineOnly())) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             String bootstrap = kafka.bootstrapServers();
-            TopicCreator.ensure(bootstrap, topics.all());
-            try (PolicyControl control = new PolicyControl(bootstrap, topics, runtime.policies(), runtime.engine().identity().digest(),
-                    "live", false);
-                 ModerationService service = new ModerationService(new ServiceSettings(bootstrap, "live", "live", dir.resolve("state"), 2,
-                         null, topics), runtime);
-                 ModerationService secondService = new ModerationService(new ServiceSettings(bootstrap, "live", "second",
-                         dir.resolve("state-2"), 1, null, topics), second)) {
-                // Apply on start: the file becomes v1; applying it again changes nothing.
-                List<PolicyFileSync.Applied> applied = control.applyFiles(List.of(file));
-                assertThat(applied).singleElement().satisfies(a -> assertThat(a.newVersion()).contains(1));
+            Map<String, String> first = TestNode.settings(bootstrap, "live", "live", dir);
+            first.put("clipguard.topics.partitions", "3");
+            first.put("clipguard.stream.threads", "2");
+            first.put("clipguard.policies.file", file.toString());
+            Map<String, String> other = new HashMap<>(first);
+            other.put("clipguard.stream.instance-id", "second");
+            other.put("clipguard.stream.state-dir", dir.resolve("state-2").toString());
+            other.put("clipguard.stream.threads", "1");
+            TopicRegistry topics = TestNode.registry(first);
+            try (ClipGuardNode node = TestNode.start(first); ClipGuardNode secondNode = TestNode.start(other)) {
+                PolicyControl control = node.policies();
+                ModerationRuntime runtime = node.runtime();
+                ModerationRuntime second = secondNode.runtime();
+                // Applied on start: the file became v1; applying it again changes nothing.
+                assertThat(control.catalog().head(ID).orElseThrow().getActiveVersion()).isEqualTo(1);
                 assertThat(control.applyFiles(List.of(file))).singleElement().satisfies(a -> assertThat(a.newVersion()).isEmpty());
-                service.start();
-                secondService.start();
-                service.awaitRunning(Duration.ofSeconds(60));
-                secondService.awaitRunning(Duration.ofSeconds(60));
                 PolicyWriter writer = control.writer();
 
                 produce(bootstrap, topics, 30);
@@ -92,7 +90,7 @@ class PolicyHotReloadTest {
                 writer.createDraft(ID, original, 2, "erin", "back to blocking");
                 Thread load = new Thread(() -> produce(bootstrap, topics, 60));
                 load.start();
-                Thread.sleep(300);
+                Thread.sleep(300); // publish mid-load, not before it starts
                 writer.publish(ID, 3, "pat", "confirmed");
                 load.join();
                 decided = latest(KafkaIO.readOutputs(bootstrap, topics, uploaded, Duration.ofSeconds(90)));
@@ -141,7 +139,7 @@ class PolicyHotReloadTest {
                 assertThat(control.backtest(v4, 10, n -> { }, n -> { }).images()).isEqualTo(10);
 
                 // A version calibrated for another model is refused by the instance, which keeps v3.
-                try (PolicyLog cli = new PolicyLog(bootstrap, topics, "test")) {
+                try (PolicyLog cli = new PolicyLog(node.clients(), topics, "test")) {
                     PolicyWriter unchecked = new PolicyWriter(cli, control::catalog, p -> { }, false, Clock.systemUTC(), Duration.ofSeconds(10));
                     unchecked.applyFile(original.replace("model: clipguard/demo-shapes", "model: openai/clip-vit-base-patch32"), "cli", "cli:x");
                 }
@@ -193,11 +191,7 @@ class PolicyHotReloadTest {
         KafkaIO.produce(bootstrap, topics.uploaded().name(), records);
     }
 
-    private static void await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition within " + timeout).isLessThan(deadline);
-            Thread.sleep(50);
-        }
+    private static void await(BooleanSupplier condition, Duration timeout) {
+        Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
     }
 }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Our preprocessing against Hugging Face's CLIPImageProcessor steps run by Pillow, on real
  * photographs; and the reduced-resolution JPEG path against the full one.
  */
-class PreprocessParityTest {
+class PreprocessParityIT {
     @TempDir
     static Path work;
     static final ImageDecoder DECODER = new ImageDecoder(DecodeLimits.defaults());
@@ -138,5 +138,20 @@ class PreprocessParityTest {
             }
         }
         return err / count;
+    }
+
+    @Test
+    void preprocessCommandWritesNpyThatNumPyReads() throws Exception {
+        Path model = work.resolve("npy-model");
+        new io.clipguard.clip.demo.DemoModelGenerator().write(model, io.clipguard.clip.demo.DemoModelGenerator.Layout.HUGGING_FACE);
+        Path image = java.nio.file.Files.write(work.resolve("npy.png"), new io.clipguard.demo.ShapeScenes(2).draw("blue", "circle", 300, 500, false).bytes());
+        Path npy = work.resolve("t.npy");
+        var r = io.clipguard.testing.Cli.run("preprocess", "--model", model.toString(), "--image", image.toString(), "--out", npy.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        Path check = work.resolve("check.py");
+        java.nio.file.Files.writeString(check, "import numpy, sys\na = numpy.load(sys.argv[1])\nassert a.shape == (1, 3, 224, 224), a.shape\n"
+                + "assert a.dtype == numpy.float32\n");
+        Process p = new ProcessBuilder("/usr/bin/python3", check.toString(), npy.toString()).redirectErrorStream(true).start();
+        assertThat(p.waitFor()).as(new String(p.getInputStream().readAllBytes())).isZero();
     }
 }

@@ -1,19 +1,23 @@
-package io.clipguard.policy;
+package io.clipguard.moderation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.clipguard.clip.BulkZeroShot;
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EngineOptions;
 import io.clipguard.clip.demo.DemoModelGenerator;
 import io.clipguard.clip.demo.DemoWorld;
+import io.clipguard.policy.Policy;
+import io.clipguard.policy.PolicyFiles;
+import io.clipguard.policy.ScoringPolicy;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The matrix re-scorer agrees with the per-image scorer the pipeline uses. */
-class BacktestScorerTest {
+/** The bulk (matrix) scorer agrees with the per-image scorer the pipeline uses. */
+class BulkScoringTest {
     @TempDir
     Path dir;
 
@@ -31,14 +35,15 @@ class BacktestScorerTest {
                       - {id: yellow, action: review, threshold: 0.3, prompts: [yellow circle, yellow square, yellow triangle]}
                       - {id: squares, action: review, threshold: 0.2, prompts: [square, red square]}
                     """, "inline");
-            ScoringPolicy scoring = new ScoringPolicy(policy, engine);
+            ScoringPolicy scoring = new ScoringPolicy(policy, ClipScoring.prompts(engine));
             List<String> captions = DemoWorld.captions();
             float[][] stored = engine.embedTexts(captions);
             float[] packed = new float[stored.length * stored[0].length];
             for (int r = 0; r < stored.length; r++) {
                 System.arraycopy(stored[r], 0, packed, r * stored[0].length, stored[0].length);
             }
-            try (BacktestScorer scorer = BacktestScorer.of(scoring)) {
+            ScoringPolicy.Columns columns = scoring.columns();
+            try (BulkZeroShot scorer = new BulkZeroShot(columns.vectors(), columns.categoryOf(), columns.thresholds(), scoring.logitScale())) {
                 float[] p = scorer.probabilities(packed, stored.length);
                 java.nio.FloatBuffer direct = java.nio.ByteBuffer.allocateDirect(packed.length * 4).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
                 direct.put(packed).flip();

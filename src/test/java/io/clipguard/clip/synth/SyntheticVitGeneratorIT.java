@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The benchmark model has ViT-B/32's size and cost, and runs through the engine. */
-class SyntheticVitGeneratorTest {
+class SyntheticVitGeneratorIT {
     @TempDir
     static Path dir;
     static SyntheticVitGenerator generator;

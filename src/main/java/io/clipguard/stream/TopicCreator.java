@@ -1,6 +1,9 @@
-package io.clipguard.kafka;
+package io.clipguard.stream;
 
-import io.clipguard.stream.Topic;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.kafka.KafkaClients;
+import io.clipguard.kafka.KafkaErrors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,7 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
@@ -31,13 +33,16 @@ public final class TopicCreator {
     private TopicCreator() {
     }
 
-    public static void ensure(String bootstrapServers, List<Topic<?, ?>> topics) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+    /** Creates the missing topics and waits for their leaders; Kafka failures are ClipGuard errors (auth refusals included). */
+    public static void ensure(KafkaClients clients, List<Topic<?, ?>> topics) {
+        try (Admin admin = clients.newAdmin()) {
             create(admin, topics);
             awaitLeaders(admin, topics);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topics", e);
+            throw new ClipGuardException(ErrorCode.INTERRUPTED, "interrupted while creating topics");
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw KafkaErrors.translate(e);
         }
     }
 
@@ -47,7 +52,7 @@ public final class TopicCreator {
             List<NewTopic> missing = new ArrayList<>();
             for (Topic<?, ?> t : topics) {
                 if (!existing.contains(t.name())) {
-                    missing.add(new NewTopic(t.name(), t.partitions(), (short) -1).configs(t.configs()));
+                    missing.add(new NewTopic(t.name(), t.partitions(), t.replicationFactor()).configs(t.configs()));
                 }
             }
             if (!missing.isEmpty()) {
@@ -55,7 +60,7 @@ public final class TopicCreator {
             }
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create topics: " + e.getCause().getMessage(), e.getCause());
+                throw KafkaErrors.translate(e);
             }
         }
     }
@@ -66,7 +71,7 @@ public final class TopicCreator {
             admin.describeTopics(topics.stream().map(Topic::name).toList()).allTopicNames().get().forEach((name, description) ->
                     description.partitions().forEach(p -> partitions.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot describe topics: " + e.getCause().getMessage(), e.getCause());
+            throw KafkaErrors.translate(e);
         }
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (true) {
@@ -74,8 +79,9 @@ public final class TopicCreator {
                 admin.listOffsets(partitions).all().get();
                 return;
             } catch (ExecutionException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("topic partitions not ready after " + READY_TIMEOUT + ": " + e.getCause().getMessage());
+                if (KafkaErrors.isAuthFailure(e) || System.nanoTime() > deadline) {
+                    throw KafkaErrors.isAuthFailure(e) ? KafkaErrors.translate(e) : new ClipGuardException(ErrorCode.KAFKA_ERROR,
+                            "topic partitions not ready after " + READY_TIMEOUT + ": " + e.getCause().getMessage());
                 }
                 Thread.sleep(100);
             }

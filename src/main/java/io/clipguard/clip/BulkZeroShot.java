@@ -1,4 +1,4 @@
-package io.clipguard.policy;
+package io.clipguard.clip;
 
 import static io.clipguard.clip.onnx.OnnxGraph.Attribute.i;
 
@@ -7,6 +7,8 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.clipguard.clip.onnx.OnnxGraph;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -14,18 +16,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Re-scores stored embeddings against a scoring policy without touching the model: the
- * policy's scoring (cosines, softmax at the logit scale, thresholds) as one small ONNX
- * graph run by ONNX Runtime over chunks of embeddings, because a million rows times 50
- * categories is about 51 GFLOP of matrix work plus 50 million exponentials: a job for a
- * tuned kernel, not a Java loop.
+ * Zero-shot classification of many stored embeddings at once, without the model: cosines
+ * against prompt columns, softmax at the logit scale and thresholds as one small ONNX graph
+ * run by ONNX Runtime over chunks of embeddings, because a million rows times 50 categories
+ * is about 51 GFLOP of matrix work plus 50 million exponentials: a job for a tuned kernel,
+ * not a Java loop. Backtests re-score stored embeddings with it.
  *
- * <p>Columns are every prompt vector of the policy (category prompts, exclusions, benign);
- * a category's cosine is the max over its prompt columns. The graph returns, per row, each
- * category's probability; thresholds and actions are applied by {@link #triggered}.
- * Embeddings must be L2-normalised, as stored.
+ * <p>Columns are prompt vectors (category prompts, and competitors such as exclusions and
+ * benign prompts); a category's cosine is the max over its columns. The graph returns, per
+ * row, each category's probability; {@link #triggered} applies the thresholds. Embeddings
+ * must be L2-normalised, as stored. ONNX Runtime failures are {@code MODEL_ERROR}.
  */
-public final class BacktestScorer implements AutoCloseable {
+public final class BulkZeroShot implements AutoCloseable {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final OrtSession session;
     private final int dimension;
@@ -38,21 +40,19 @@ public final class BacktestScorer implements AutoCloseable {
      * @param thresholds     per category
      * @param logitScale     the model's logit scale
      */
-    public BacktestScorer(float[][] columns, int[] categoryOf, double[] thresholds, double logitScale) throws OrtException {
+    public BulkZeroShot(float[][] columns, int[] categoryOf, double[] thresholds, double logitScale) {
         this.dimension = columns[0].length;
         this.categories = thresholds.length;
         this.thresholds = thresholds.clone();
-        this.session = env.createSession(graph(columns, categoryOf, thresholds, (float) logitScale), new OrtSession.SessionOptions());
-    }
-
-    /** The scorer for a prepared policy (its prompt vectors, thresholds and logit scale). */
-    public static BacktestScorer of(ScoringPolicy policy) throws OrtException {
-        ScoringPolicy.Columns c = policy.columns();
-        return new BacktestScorer(c.vectors(), c.categoryOf(), c.thresholds(), policy.logitScale());
+        try {
+            this.session = env.createSession(graph(columns, categoryOf, thresholds, (float) logitScale), new OrtSession.SessionOptions());
+        } catch (OrtException e) {
+            throw new ClipGuardException(ErrorCode.MODEL_ERROR, "cannot build the bulk scoring graph: " + e.getMessage(), e);
+        }
     }
 
     /** Probabilities [rows][categories] for {@code rows} embeddings packed in {@code embeddings} (copied to native memory). */
-    public float[] probabilities(float[] embeddings, int rows) throws OrtException {
+    public float[] probabilities(float[] embeddings, int rows) {
         FloatBuffer direct = ByteBuffer.allocateDirect(rows * dimension * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
         direct.put(embeddings, 0, rows * dimension).flip();
         return probabilities(direct, rows);
@@ -63,18 +63,20 @@ public final class BacktestScorer implements AutoCloseable {
      * backtest window in direct memory: ONNX Runtime's Java binding copies a heap buffer value by
      * value, which measured 5-8 times slower than the matrix product itself.
      */
-    public float[] probabilities(FloatBuffer embeddings, int rows) throws OrtException {
+    public float[] probabilities(FloatBuffer embeddings, int rows) {
         try (OnnxTensor in = OnnxTensor.createTensor(env, embeddings, new long[] {rows, dimension});
              OrtSession.Result r = session.run(Map.of("embeddings", in), java.util.Set.of("probabilities"))) {
             FloatBuffer out = ((OnnxTensor) r.get("probabilities").orElseThrow()).getFloatBuffer();
             float[] p = new float[rows * categories];
             out.get(p);
             return p;
+        } catch (OrtException e) {
+            throw new ClipGuardException(ErrorCode.MODEL_ERROR, "bulk scoring failed: " + e.getMessage(), e);
         }
     }
 
     /** How many of the rows trigger each category, counted inside the graph (probabilities stay native). */
-    public long[] triggeredCounts(FloatBuffer embeddings, int rows) throws OrtException {
+    public long[] triggeredCounts(FloatBuffer embeddings, int rows) {
         try (OnnxTensor in = OnnxTensor.createTensor(env, embeddings, new long[] {rows, dimension});
              OrtSession.Result r = session.run(Map.of("embeddings", in), java.util.Set.of("triggered_counts"))) {
             FloatBuffer counts = ((OnnxTensor) r.get("triggered_counts").orElseThrow()).getFloatBuffer();
@@ -83,6 +85,8 @@ public final class BacktestScorer implements AutoCloseable {
                 out[c] = Math.round(counts.get(c));
             }
             return out;
+        } catch (OrtException e) {
+            throw new ClipGuardException(ErrorCode.MODEL_ERROR, "bulk scoring failed: " + e.getMessage(), e);
         }
     }
 
@@ -99,8 +103,12 @@ public final class BacktestScorer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws OrtException {
-        session.close();
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            throw new ClipGuardException(ErrorCode.MODEL_ERROR, "closing the bulk scoring session: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -142,7 +150,7 @@ public final class BacktestScorer implements AutoCloseable {
                 p[d * k + col] = ordered.get(col)[d];
             }
         }
-        OnnxGraph g = new OnnxGraph("backtest");
+        OnnxGraph g = new OnnxGraph("bulk-zero-shot");
         String e = g.input("embeddings", OnnxGraph.FLOAT, "rows", dim);
         String logits = g.op("Mul", List.of(g.op("MatMul", List.of(e, g.floatConstant("prompts", p, dim, k))), g.scalar(scale)));
         String own = g.op("Slice", List.of(logits, g.int64Constant("s", 0), g.int64Constant("e", (long) categories * m), g.int64Constant("a", 1)));
@@ -165,6 +173,6 @@ public final class BacktestScorer implements AutoCloseable {
                 i("to", OnnxGraph.FLOAT));
         g.output("triggered_counts", g.op("ReduceSum", List.of(hits, g.int64Constant("axes", 0)), i("keepdims", 0)),
                 OnnxGraph.FLOAT, categories);
-        return g.toModelBytes("clipguard-backtest");
+        return g.toModelBytes("clipguard-bulk-zero-shot");
     }
 }

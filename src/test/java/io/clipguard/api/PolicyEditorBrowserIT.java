@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clipguard.api.security.UserFile;
 import io.clipguard.demo.ShapeScenes;
-import io.clipguard.testing.LiveService;
+import io.clipguard.node.LocalNode;
+import io.clipguard.testing.LiveNode;
 import io.clipguard.testing.Uploads;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
@@ -42,21 +44,21 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @QuarkusTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PolicyEditorBrowserTest {
+class PolicyEditorBrowserIT {
     static final String CHROMIUM = "/usr/bin/chromium";
     static final String CHROMEDRIVER = "/usr/bin/chromedriver";
     static final String PASSWORD = "editor page password";
 
     @Inject
-    RunningService running;
+    LocalNode local;
 
-    @ConfigProperty(name = "clipguard.users-file")
+    @ConfigProperty(name = "clipguard.users.file")
     Path usersFile;
 
     @TestHTTPResource("/editor/")
     URL editor;
 
-    LiveService live;
+    LiveNode live;
     WebDriver browser;
     Path profile;
 
@@ -65,7 +67,7 @@ class PolicyEditorBrowserTest {
         Files.deleteIfExists(usersFile);
         UserFile.put(usersFile, "vic", PASSWORD.toCharArray(), Set.of("viewer"));
         UserFile.put(usersFile, "ada", PASSWORD.toCharArray(), Set.of("viewer", "editor", "publisher"));
-        live = new LiveService(Files.createTempDirectory("editor"), "editor", false, running);
+        live = new LiveNode(Files.createTempDirectory("editor"), "editor", Map.of("clipguard.policies.two-person-rule", "false"), local);
         profile = Files.createTempDirectory("chromium-profile");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);

@@ -9,8 +9,9 @@ import static org.hamcrest.Matchers.startsWith;
 
 import io.clipguard.api.security.UserFile;
 import io.clipguard.demo.ShapeScenes;
+import io.clipguard.node.LocalNode;
 import io.clipguard.testing.DemoPolicy;
-import io.clipguard.testing.LiveService;
+import io.clipguard.testing.LiveNode;
 import io.clipguard.testing.Uploads;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -40,18 +41,18 @@ import org.junit.jupiter.api.TestMethodOrder;
 @QuarkusTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class PolicyApiTest {
+class PolicyApiIT {
     static final String PASSWORD = "correct horse battery";
     static final String ID = "demo-shapes";
     static final String DEMO = DemoPolicy.yaml();
 
     @Inject
-    RunningService running;
+    LocalNode local;
 
-    @ConfigProperty(name = "clipguard.users-file")
+    @ConfigProperty(name = "clipguard.users.file")
     Path usersFile;
 
-    LiveService live;
+    LiveNode live;
 
     /** One endpoint: how to call it, who may, and what the right role gets with this request. */
     record Endpoint(String method, String path, Object body, Set<String> roles, int expected) {
@@ -65,7 +66,7 @@ class PolicyApiTest {
         UserFile.put(usersFile, "pat", PASSWORD.toCharArray(), Set.of("viewer", "publisher"));
         UserFile.put(usersFile, "ed", PASSWORD.toCharArray(), Set.of("editor", "publisher"));
         UserFile.put(usersFile, "nora", PASSWORD.toCharArray(), Set.of());
-        live = new LiveService(Files.createTempDirectory("api"), "api", true, running);
+        live = new LiveNode(Files.createTempDirectory("api"), "api", Map.of("clipguard.policies.two-person-rule", "true"), local);
     }
 
     @AfterAll

@@ -3,8 +3,10 @@ package io.clipguard.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.clipguard.testing.Python;
 import io.clipguard.demo.ShapeScenes;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.testing.Python;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ImageDecoderTest {
+class ImageDecoderIT {
     @TempDir
     static Path fixtures;
     private final ImageDecoder decoder = new ImageDecoder(DecodeLimits.defaults());
@@ -39,9 +41,9 @@ class ImageDecoderTest {
         assertThat(Math.abs(actual[2] - b)).as("blue of %s", Arrays.toString(actual)).isLessThanOrEqualTo(tolerance);
     }
 
-    private static void assertError(ThrowingDecode call, ImageError error) {
-        assertThatThrownBy(call::run).isInstanceOf(ImageException.class)
-                .extracting(e -> ((ImageException) e).error()).isEqualTo(error);
+    private static void assertError(ThrowingDecode call, ErrorCode error) {
+        assertThatThrownBy(call::run).isInstanceOf(ClipGuardException.class)
+                .extracting(e -> ((ClipGuardException) e).code()).isEqualTo(error);
     }
 
     interface ThrowingDecode {
@@ -111,19 +113,19 @@ class ImageDecoderTest {
 
     @Test
     void emptyRandomAndTruncatedInputsGetTheirCodes() throws Exception {
-        assertError(() -> decoder.decode(new byte[0]), ImageError.IMAGE_EMPTY);
-        assertError(() -> decoder.decode(null), ImageError.IMAGE_EMPTY);
+        assertError(() -> decoder.decode(new byte[0]), ErrorCode.IMAGE_EMPTY);
+        assertError(() -> decoder.decode(null), ErrorCode.IMAGE_EMPTY);
         byte[] random = new byte[4096];
         new Random(1).nextBytes(random);
-        assertError(() -> decoder.decode(random), ImageError.IMAGE_UNSUPPORTED_FORMAT);
+        assertError(() -> decoder.decode(random), ErrorCode.IMAGE_UNSUPPORTED_FORMAT);
 
         byte[] jpeg = new ShapeScenes(3).draw("red", "circle", 400, 300, true).bytes();
         byte[] truncated = Arrays.copyOf(jpeg, jpeg.length / 2);
-        assertError(() -> decoder.decode(truncated), ImageError.IMAGE_CORRUPT);
-        assertError(() -> decoder.decode(truncated, 32), ImageError.IMAGE_CORRUPT);
+        assertError(() -> decoder.decode(truncated), ErrorCode.IMAGE_CORRUPT);
+        assertError(() -> decoder.decode(truncated, 32), ErrorCode.IMAGE_CORRUPT);
         byte[] png = new ShapeScenes(3).draw("red", "circle", 400, 300, false).bytes();
-        assertError(() -> decoder.decode(Arrays.copyOf(png, png.length / 2)), ImageError.IMAGE_CORRUPT);
-        assertError(() -> decoder.decode(Arrays.copyOf(jpeg, 40)), ImageError.IMAGE_CORRUPT);
+        assertError(() -> decoder.decode(Arrays.copyOf(png, png.length / 2)), ErrorCode.IMAGE_CORRUPT);
+        assertError(() -> decoder.decode(Arrays.copyOf(jpeg, 40)), ErrorCode.IMAGE_CORRUPT);
     }
 
     @Test
@@ -131,9 +133,9 @@ class ImageDecoderTest {
         byte[] bomb = io.clipguard.testing.PngBomb.declaring(30_000, 30_000);
         assertThat(bomb.length).isLessThan(4096);
         long before = allocated();
-        assertThatThrownBy(() -> decoder.decode(bomb)).isInstanceOf(ImageException.class)
+        assertThatThrownBy(() -> decoder.decode(bomb)).isInstanceOf(ClipGuardException.class)
                 .hasMessageContaining("30000x30000")
-                .extracting(e -> ((ImageException) e).error()).isEqualTo(ImageError.IMAGE_TOO_LARGE);
+                .extracting(e -> ((ClipGuardException) e).code()).isEqualTo(ErrorCode.IMAGE_TOO_LARGE);
         // 30000 x 30000 RGB would be 2.7 GB; the refusal must cost almost nothing.
         assertThat(allocated() - before).as("bytes allocated").isLessThan(4L << 20);
     }
@@ -141,10 +143,10 @@ class ImageDecoderTest {
     @Test
     void byteAndDimensionLimitsAreConfigurable() throws Exception {
         byte[] png = new ShapeScenes(4).draw("blue", "square", 300, 200, false).bytes();
-        assertError(() -> new ImageDecoder(new DecodeLimits(png.length - 1, 10_000, 10_000, 1_000_000)).decode(png), ImageError.IMAGE_TOO_LARGE);
-        assertError(() -> new ImageDecoder(new DecodeLimits(1 << 20, 299, 10_000, 1_000_000)).decode(png), ImageError.IMAGE_TOO_LARGE);
-        assertError(() -> new ImageDecoder(new DecodeLimits(1 << 20, 10_000, 199, 1_000_000)).decode(png), ImageError.IMAGE_TOO_LARGE);
-        assertError(() -> new ImageDecoder(new DecodeLimits(1 << 20, 10_000, 10_000, 59_999)).decode(png), ImageError.IMAGE_TOO_LARGE);
+        assertError(() -> new ImageDecoder(new DecodeLimits(png.length - 1, 10_000, 10_000, 1_000_000)).decode(png), ErrorCode.IMAGE_TOO_LARGE);
+        assertError(() -> new ImageDecoder(new DecodeLimits(1 << 20, 299, 10_000, 1_000_000)).decode(png), ErrorCode.IMAGE_TOO_LARGE);
+        assertError(() -> new ImageDecoder(new DecodeLimits(1 << 20, 10_000, 199, 1_000_000)).decode(png), ErrorCode.IMAGE_TOO_LARGE);
+        assertError(() -> new ImageDecoder(new DecodeLimits(1 << 20, 10_000, 10_000, 59_999)).decode(png), ErrorCode.IMAGE_TOO_LARGE);
         assertThat(new ImageDecoder(new DecodeLimits(png.length, 300, 200, 60_000)).decode(png).width()).isEqualTo(300);
     }
 

@@ -1,0 +1,168 @@
+package io.clipguard.config;
+
+import io.smallrye.config.ConfigMapping;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every ClipGuard setting, typed. Defaults live in {@code application.properties}; each
+ * setting is also read from its environment form ({@code clipguard.stream.threads} ->
+ * {@code CLIPGUARD_STREAM_THREADS}) and from system properties, and command-line options
+ * override all of them ({@link Settings#load}). Kafka client settings are not here: they
+ * pass through untouched under {@code kafka.*} and {@code kafka-streams.*}
+ * ({@link io.clipguard.kafka.KafkaClients}).
+ */
+@ConfigMapping(prefix = "clipguard")
+public interface ClipGuardConfig {
+    Topics topics();
+
+    Stream stream();
+
+    Batching batching();
+
+    Fetch fetch();
+
+    Decode decode();
+
+    Model model();
+
+    Policies policies();
+
+    Users users();
+
+    Http http();
+
+    /** Topic names (shared clusters have naming rules) and how missing topics are created. */
+    interface Topics {
+        String uploaded();
+
+        String decisions();
+
+        String audit();
+
+        String embeddings();
+
+        String deadLetters();
+
+        String policies();
+
+        String policyChanges();
+
+        String shadow();
+
+        /** Partitions of topics created on start (the policy topics always have one). */
+        int partitions();
+
+        /** Replication factor of topics created on start; -1 takes the broker's default. */
+        short replicationFactor();
+    }
+
+    /** The Kafka Streams application. */
+    interface Stream {
+        /** Shared by every instance of one deployment. */
+        String applicationId();
+
+        /** This instance's id; default: the host name. Also names the state directory, so keep it stable across restarts. */
+        Optional<String> instanceId();
+
+        /** Kafka Streams state; default: the temporary directory, by application and instance id. */
+        Optional<Path> stateDir();
+
+        int threads();
+
+        Duration commitInterval();
+
+        int maxPollRecords();
+    }
+
+    /** Cross-record inference batches. */
+    interface Batching {
+        int maxBatch();
+
+        Duration maxWait();
+    }
+
+    /** Images by reference. */
+    interface Fetch {
+        /** Hosts image URIs may be fetched from; none: inline images only. */
+        Optional<List<String>> allowedHosts();
+
+        boolean allowPrivate();
+
+        /** Enables {@code file://} references inside this directory. */
+        Optional<Path> fileRoot();
+
+        Duration connectTimeout();
+
+        Duration readTimeout();
+
+        long maxBytes();
+
+        int maxRedirects();
+    }
+
+    /** Limits checked before pixels are decoded. */
+    interface Decode {
+        long maxBytes();
+
+        int maxWidth();
+
+        int maxHeight();
+
+        long maxPixels();
+
+        /** Decode large JPEGs at 1/4 or 1/8 scale in the DCT domain. */
+        boolean reduced();
+    }
+
+    /** The CLIP model and how ONNX Runtime runs it. */
+    interface Model {
+        /** Model folder; default: the demo model, generated into the cache. */
+        Optional<Path> dir();
+
+        /** Where generated models (demo, benchmark) are written. */
+        Path cacheDir();
+
+        /** auto | cpu | cuda[:N] | tensorrt[:N] */
+        String provider();
+
+        /** ONNX Runtime intra-op threads; 0 lets it choose. */
+        int threads();
+
+        int batchSize();
+
+        /** NO_OPT, BASIC_OPT, EXTENDED_OPT or ALL_OPT. */
+        String optimization();
+
+        boolean fp16();
+    }
+
+    /** Policy files and governance. */
+    interface Policies {
+        /** The policy this instance enforces (its id); default: the bundled demo-shapes. */
+        Optional<Path> file();
+
+        /** Files applied on start when their content changed. */
+        Path dir();
+
+        /** Dev mode: publish each saved edit of the policy files. */
+        boolean watch();
+
+        Duration watchInterval();
+
+        boolean twoPersonRule();
+    }
+
+    /** The local users of the HTTP API (embedded default; production uses OIDC). */
+    interface Users {
+        Path file();
+    }
+
+    /** How other instances reach this one's HTTP API. */
+    interface Http {
+        /** host:port advertised for decision lookups; default: localhost and quarkus.http.port. */
+        Optional<String> advertised();
+    }
+}

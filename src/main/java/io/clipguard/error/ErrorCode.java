@@ -1,0 +1,134 @@
+package io.clipguard.error;
+
+/**
+ * Every error ClipGuard reports across a boundary, with one meaning wherever it appears: the
+ * reason code of a dead letter, the {@code code} of an HTTP problem response, and the
+ * {@code CODE: message} line and exit status of the command line. The README lists them all
+ * (a test keeps the list and this enum equal).
+ *
+ * <p>{@link #retryable()} says whether a record that failed with the code may succeed when
+ * sent again unchanged (a timeout, a model outage), as {@code dlq replay} uses it.
+ */
+public enum ErrorCode {
+    // Usage and configuration (exit 2)
+    INVALID_ARGUMENT("a command-line argument or request parameter is invalid", Exit.USAGE, 400, false),
+    CONFIG_INVALID("a setting has a value that cannot be used", Exit.USAGE, 500, false),
+    KAFKA_NOT_CONFIGURED("no Kafka bootstrap servers were given (KAFKA_BOOTSTRAP_SERVERS or --bootstrap-servers)", Exit.USAGE, 500, false),
+    PASSWORD_MISSING("a command needs a password and none was given", Exit.USAGE, 400, false),
+
+    // The model (exit 3)
+    MODEL_INVALID("the model folder cannot be used (files missing, graphs that do not fit CLIP)", Exit.MODEL, 500, false),
+    PROVIDER_UNAVAILABLE("the requested execution provider (CUDA, TensorRT) is not available", Exit.MODEL, 500, false),
+    MODEL_ERROR("inference failed for this record", Exit.MODEL, 503, true),
+
+    // Input records and images (exit 4)
+    VALUE_MISSING("the upload record has no value", Exit.INPUT, 400, false),
+    AVRO_UNDECODABLE("the record is not readable Avro single-object encoding", Exit.INPUT, 400, false),
+    SCHEMA_UNKNOWN("the record's writer schema fingerprint is not a known release", Exit.INPUT, 400, false),
+    FIELD_MISSING("a required field of the event is empty", Exit.INPUT, 400, false),
+    FIELD_TOO_LARGE("a string field of the event is longer than its documented cap", Exit.INPUT, 400, false),
+    RECORD_TOO_LARGE("an output record would exceed the broker's size limit", Exit.INPUT, 400, false),
+    IMAGE_EMPTY("the image has no bytes", Exit.INPUT, 422, false),
+    IMAGE_CORRUPT("the image data is malformed or truncated", Exit.INPUT, 422, false),
+    IMAGE_UNSUPPORTED_FORMAT("not JPEG, PNG, GIF, BMP or WebP", Exit.INPUT, 422, false),
+    IMAGE_TOO_LARGE("the image exceeds the byte, side or pixel limits", Exit.INPUT, 422, false),
+    IMAGE_TOO_COMPLEX("decoding the image exceeded the per-record CPU deadline", Exit.INPUT, 422, false),
+
+    // Images by reference (dead letters; exit 4)
+    FETCH_URI_INVALID("the image reference is not a URI", Exit.INPUT, 400, false),
+    FETCH_SCHEME_NOT_ALLOWED("the URI scheme is not allowed (http, https; file only when enabled)", Exit.INPUT, 400, false),
+    FETCH_HOST_NOT_ALLOWED("the host is not on the fetch allow-list", Exit.INPUT, 400, false),
+    FETCH_ADDRESS_NOT_ALLOWED("the host resolves to a refused address (loopback, private, metadata, ...)", Exit.INPUT, 400, false),
+    FETCH_REDIRECT_NOT_ALLOWED("a redirect leads to a refused scheme or host", Exit.INPUT, 400, false),
+    FETCH_TOO_MANY_REDIRECTS("more redirects than allowed", Exit.INPUT, 400, false),
+    FETCH_FILE_NOT_ALLOWED("a file:// reference outside the file root, or file references are disabled", Exit.INPUT, 400, false),
+    FETCH_TOO_LARGE("the fetched image exceeds the byte limit", Exit.INPUT, 400, false),
+    FETCH_TIMEOUT("the fetch did not finish within its deadline", Exit.INPUT, 504, true),
+    FETCH_TOO_SLOW("the server sent the image slower than the minimum rate", Exit.INPUT, 504, true),
+    FETCH_HTTP_STATUS("the server answered with a status other than 200", Exit.INPUT, 502, true),
+    FETCH_FAILED("the fetch failed (connection, DNS, I/O)", Exit.INPUT, 502, true),
+
+    // Files and policies (exit 5)
+    FILE_NOT_FOUND("a file named on the command line does not exist", Exit.FILE, 404, false),
+    FILE_UNREADABLE("a file cannot be read", Exit.FILE, 400, false),
+    POLICY_INVALID("the policy document fails parsing, its schema or its limits", Exit.FILE, 400, false),
+    POLICY_MODEL_MISMATCH("the policy was calibrated for another model or embedding dimension", Exit.FILE, 400, false),
+    POLICY_NOT_FOUND("no policy with this id", Exit.FILE, 404, false),
+    VERSION_NOT_FOUND("the policy has no such version", Exit.FILE, 404, false),
+    NOT_A_DRAFT("only a draft can be published; use rollback for an earlier version", Exit.FILE, 409, false),
+    NOT_PUBLISHED("only a version that was published can be rolled back to", Exit.FILE, 409, false),
+    ALREADY_ACTIVE("the version is already the active one", Exit.FILE, 409, false),
+    NO_ACTIVE_VERSION("the policy has no active version yet", Exit.FILE, 409, false),
+    NO_SHADOW("the policy has no shadow version", Exit.FILE, 409, false),
+    TWO_PERSON_RULE("the two-person rule forbids publishing a draft one wrote", Exit.FILE, 403, false),
+    NOT_YET_VISIBLE("a change was written but this instance has not seen it yet", Exit.FILE, 504, true),
+
+    // Kafka (exit 6)
+    KAFKA_ERROR("a Kafka operation failed", Exit.KAFKA, 503, true),
+    KAFKA_UNREACHABLE("no Kafka broker answered at the bootstrap servers", Exit.KAFKA, 503, true),
+    KAFKA_AUTH_FAILED("Kafka refused the credentials (authentication) or the operation (authorization)", Exit.KAFKA, 503, false),
+    SEND_FAILED("the broker refused a record", Exit.KAFKA, 503, true),
+
+    // HTTP API requests (exit 2: a request mistake)
+    UNAUTHENTICATED("the request needs a login", Exit.USAGE, 401, false),
+    FORBIDDEN("the user's roles do not allow this", Exit.USAGE, 403, false),
+    BODY_MISSING("the request needs a JSON body", Exit.USAGE, 400, false),
+    PARAMETER_MISSING("a required query parameter is missing", Exit.USAGE, 400, false),
+    REASON_REQUIRED("every policy change needs a reason", Exit.USAGE, 400, false),
+    REASON_TOO_LONG("a reason has at most 2000 characters", Exit.USAGE, 400, false),
+    LIMIT_OUT_OF_RANGE("a limit parameter is outside its range", Exit.USAGE, 400, false),
+    JOB_NOT_FOUND("no backtest job with this id", Exit.USAGE, 404, false),
+    DECISION_NOT_FOUND("no decision for this contentId", Exit.USAGE, 404, false),
+
+    // The running service (exit 7)
+    SERVICE_NOT_RUNNING("this process runs no moderation service", Exit.SERVICE, 503, true),
+    STORE_NOT_READY("the decision store cannot answer now (rebalancing, restoring)", Exit.SERVICE, 503, true),
+    OWNER_UNREACHABLE("the instance owning the key did not answer", Exit.SERVICE, 502, true),
+    NOT_OWNER("a forwarded lookup reached an instance that does not own the key", Exit.SERVICE, 421, true),
+
+    // Anything else (exit 1)
+    INTERRUPTED("processing was interrupted (shutdown)", Exit.INTERNAL, 503, true),
+    INTERNAL_ERROR("an unexpected failure; the log has the details", Exit.INTERNAL, 500, true);
+
+    /** Exit statuses of the command line, by family. */
+    public static final class Exit {
+        public static final int INTERNAL = 1;
+        public static final int USAGE = 2;
+        public static final int MODEL = 3;
+        public static final int INPUT = 4;
+        public static final int FILE = 5;
+        public static final int KAFKA = 6;
+        public static final int SERVICE = 7;
+
+        private Exit() {
+        }
+    }
+
+    private final String meaning;
+    private final int exitStatus;
+    private final int httpStatus;
+    private final boolean retryable;
+
+    ErrorCode(String meaning, int exitStatus, int httpStatus, boolean retryable) {
+        this.meaning = meaning;
+        this.exitStatus = exitStatus;
+        this.httpStatus = httpStatus;
+        this.retryable = retryable;
+    }
+
+    public String meaning() {
+        return meaning;
+    }
+
+    public int exitStatus() {
+        return exitStatus;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    public boolean retryable() {
+        return retryable;
+    }
+}

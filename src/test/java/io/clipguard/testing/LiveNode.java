@@ -1,0 +1,45 @@
+package io.clipguard.testing;
+
+import io.clipguard.config.Settings;
+import io.clipguard.kafka.EmbeddedKafka;
+import io.clipguard.node.ClipGuardNode;
+import io.clipguard.node.LocalNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/**
+ * A running instance inside a {@code @QuarkusTest}: an embedded broker and this process's
+ * node, started through the injected {@link LocalNode} exactly as {@code serve} starts it,
+ * so that the HTTP API sees it.
+ */
+public final class LiveNode implements AutoCloseable {
+    public final EmbeddedKafka kafka;
+    public final ClipGuardNode node;
+    private final LocalNode local;
+
+    public LiveNode(Path dir, String name, Map<String, String> more, LocalNode local) throws Exception {
+        this.local = local;
+        this.kafka = EmbeddedKafka.start();
+        Map<String, String> s = TestNode.settings(kafka.bootstrapServers(), name, name, dir);
+        s.put("clipguard.topics.partitions", "2");
+        s.put("clipguard.stream.threads", "2");
+        int port = ConfigProvider.getConfig().getOptionalValue("quarkus.http.test-port", Integer.class).orElse(8081);
+        s.put("clipguard.http.advertised", "localhost:" + port);
+        s.putAll(more);
+        this.node = local.start(Settings.load(s), false);
+    }
+
+    /** Uploads one inline image under {@code key}. */
+    public void upload(String key, byte[] image) {
+        KafkaIO.produce(kafka.bootstrapServers(), node.topics().uploaded().name(),
+                List.<byte[][]>of(KafkaIO.record(key, Uploads.bytes(Uploads.inline(key, image)))));
+    }
+
+    @Override
+    public void close() {
+        local.stop();
+        kafka.close();
+    }
+}
