@@ -80,7 +80,7 @@ class DemoCommand implements Callable<Integer> {
                     runtime.policy().policy().id(), runtime.policy().policy().version());
             DemoUsers.ensure(settings.app().users().file(), out);
             out.printf("Policy editor: http://localhost:%s/editor/  (API: /policies, OpenAPI: /q/openapi); saving a file in %s publishes it%n",
-                    settings.raw("quarkus.http.port").orElse("8080"), settings.app().policies().dir());
+                    settings.raw("quarkus.http.port").orElse("8080"), DemoUsers.shown(settings.app().policies().dir()));
             out.flush();
             new Run(out, node.service().settings(), runtime).go(node.clients());
         } finally {

@@ -26,8 +26,8 @@ final class DemoUsers {
     static void ensure(Path usersFile, PrintWriter out) throws IOException {
         Path credentials = usersFile.toAbsolutePath().resolveSibling("demo-credentials.txt");
         if (Files.exists(usersFile)) {
-            out.printf("Policy editor users: %s%s%n", usersFile,
-                    Files.exists(credentials) ? " (demo passwords in " + credentials + ")" : "");
+            out.printf("Policy editor users: %s%s%n", shown(usersFile),
+                    Files.exists(credentials) ? " (demo passwords in " + shown(credentials) + ")" : "");
             return;
         }
         SecureRandom random = new SecureRandom();
@@ -48,7 +48,14 @@ final class DemoUsers {
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system
         }
-        out.printf("Created policy editor users in %s (user password roles):%n", usersFile);
+        out.printf("Created policy editor users in %s (user password roles):%n", shown(usersFile));
         lines.forEach(l -> out.println("  " + l));
+    }
+
+    /** The path relative to the working directory when it lies inside it (what a reader can use), else as given. */
+    static Path shown(Path file) {
+        Path cwd = Path.of("").toAbsolutePath();
+        Path abs = file.toAbsolutePath().normalize();
+        return abs.startsWith(cwd) ? cwd.relativize(abs) : file;
     }
 }

@@ -80,7 +80,7 @@ public final class Settings {
             // Quarkus's duration syntax ("5ms", "2s") also where Quarkus does not run (plain picocli, unit tests).
             SmallRyeConfig config = new SmallRyeConfigBuilder().withSources(sources).withProfiles(base.getProfiles())
                     .withConverter(Duration.class, 200, new DurationConverter())
-                    .withMapping(ClipGuardConfig.class).withValidateUnknown(false).build();
+                    .withMapping(ClipGuardConfig.class).withValidateUnknown(true).build();
             return new Settings(config);
         } catch (RuntimeException e) {
             throw new ClipGuardException(ErrorCode.CONFIG_INVALID, "invalid settings: " + e.getMessage(), e);

@@ -20,9 +20,11 @@ import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -154,16 +156,8 @@ class PolicyApiIT {
         // Backtest: progress, then a report in which the six red triangles change from BLOCK to REVIEW.
         String job = as("erin").post("/policies/demo-shapes/versions/2/backtest?limit=1000").then().statusCode(202)
                 .extract().path("jobId");
-        Response done = null;
-        for (int i = 0; i < 200 && done == null; i++) {
-            Response r = as("erin").get("/policies/backtests/" + job);
-            if (List.of("DONE", "FAILED").contains(r.jsonPath().getString("state"))) {
-                done = r;
-            } else {
-                Thread.sleep(100);
-            }
-        }
-        assertThat(done).isNotNull();
+        Response done = Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .until(() -> as("erin").get("/policies/backtests/" + job), r -> List.of("DONE", "FAILED").contains(r.jsonPath().getString("state")));
         assertThat(done.jsonPath().getString("state")).as(done.asString()).isEqualTo("DONE");
         assertThat(done.jsonPath().getInt("report.images")).isEqualTo(12);
         assertThat(done.jsonPath().getInt("report.changed")).isEqualTo(6);
@@ -205,15 +199,11 @@ class PolicyApiIT {
                 .body("paths", org.hamcrest.Matchers.hasKey("/decisions/{contentId}"));
     }
 
-    private String awaitDecision(String key, int version) throws InterruptedException {
-        for (int i = 0; i < 300; i++) {
-            Response r = given().get("/decisions/" + key);
-            if (r.statusCode() == 200 && r.jsonPath().getInt("decision.policyVersion") == version) {
-                return r.jsonPath().getString("decision.action");
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no decision for " + key + " under v" + version + ": " + given().get("/decisions/" + key).asString());
+    private String awaitDecision(String key, int version) {
+        return Awaitility.await("decision for " + key + " under v" + version).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> given().get("/decisions/" + key),
+                        r -> r.statusCode() == 200 && r.jsonPath().getInt("decision.policyVersion") == version)
+                .jsonPath().getString("decision.action");
     }
 
     private static RequestSpecification as(String user) {

@@ -19,6 +19,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -174,10 +175,8 @@ class PolicyEditorBrowserIT {
         }
     }
 
-    private static void awaitDecision(String key) throws InterruptedException {
-        for (int i = 0; i < 300 && given().get("/decisions/" + key).statusCode() != 200; i++) {
-            Thread.sleep(100);
-        }
-        assertThat(given().get("/decisions/" + key).statusCode()).isEqualTo(200);
+    private static void awaitDecision(String key) {
+        Awaitility.await("decision for " + key).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> given().get("/decisions/" + key).statusCode() == 200);
     }
 }

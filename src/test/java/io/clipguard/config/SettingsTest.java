@@ -76,6 +76,9 @@ class SettingsTest {
         assertThatThrownBy(() -> Settings.load(Map.of("clipguard.stream.threads", "many")))
                 .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID))
                 .hasMessageContaining("clipguard.stream.threads");
+        assertThatThrownBy(() -> Settings.load(Map.of("clipguard.stream.thread", "2")))
+                .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID))
+                .as("a misspelt setting is an error, not a silent default").hasMessageContaining("clipguard.stream.thread");
         assertThatThrownBy(() -> Settings.load(Map.of(), dir.resolve("missing.properties")))
                 .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FILE_NOT_FOUND));
     }

@@ -6,9 +6,9 @@ import io.clipguard.demo.ShapeScenes;
 import io.clipguard.kafka.EmbeddedKafka;
 import io.clipguard.kafka.KafkaClients;
 import io.clipguard.testing.KafkaIO;
+import io.clipguard.testing.Serve;
 import io.clipguard.testing.TestNode;
 import io.clipguard.testing.Uploads;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,23 +39,12 @@ class CrashRecoveryIT {
     }
 
     private Process serve(String bootstrap, int httpPort, String name, String instance) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("./clipguard", "serve", "--stream-threads", "2");
-        Map<String, String> env = pb.environment();
-        env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
-        env.put("CLIPGUARD_STREAM_INSTANCE_ID", instance);
-        env.put("CLIPGUARD_STREAM_STATE_DIR", dir.resolve("state-" + instance).toString());
-        env.put("CLIPGUARD_MODEL_CACHE_DIR", dir.resolve("cache").toString());
-        env.put("CLIPGUARD_HTTP_ADVERTISED", "localhost:" + httpPort);
-        env.put("CLIPGUARD_JAVA_OPTS", "-Xmx1g -Dquarkus.http.port=" + httpPort);
-        pb.redirectOutput(dir.resolve(name + ".out").toFile());
-        pb.redirectError(dir.resolve(name + ".err").toFile());
-        return pb.start();
+        return Serve.start(dir, name, httpPort, Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "CLIPGUARD_STREAM_INSTANCE_ID", instance,
+                "CLIPGUARD_STREAM_STATE_DIR", dir.resolve("state-" + instance).toString()), "--stream-threads", "2");
     }
 
     private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return Serve.freePort();
     }
 
     @Test
@@ -106,31 +96,22 @@ class CrashRecoveryIT {
                 Process peer = serve(kafka.bootstrapServers(), peerPort, "peer", "peer");
                 try {
                     // Ownership moves while the peer joins: retry whole passes until the group has settled.
-                    java.util.Set<String> servedBy = new java.util.HashSet<>();
-                    String disagreement = "no pass completed";
-                    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-                    while (System.nanoTime() < deadline) {
-                        servedBy.clear();
-                        disagreement = null;
-                        for (int i = 0; i < 30 && disagreement == null; i++) {
-                            HttpResponse<String> viaFirst = getWhenReady(http, "http://localhost:" + port + "/decisions/crash-" + i);
-                            HttpResponse<String> viaPeer = getWhenReady(http, "http://localhost:" + peerPort + "/decisions/crash-" + i);
-                            String owner = viaFirst.headers().firstValue("X-ClipGuard-Served-By").orElse("none");
-                            if (viaFirst.statusCode() != 200 || viaPeer.statusCode() != 200
-                                    || !viaPeer.body().contains("\"contentId\":\"crash-" + i + "\"")
-                                    || !viaPeer.headers().firstValue("X-ClipGuard-Served-By").orElse("").equals(owner)) {
-                                disagreement = "crash-" + i + ": " + viaFirst.statusCode() + " by " + owner + " vs " + viaPeer.statusCode()
-                                        + " by " + viaPeer.headers().firstValue("X-ClipGuard-Served-By").orElse("none");
-                            }
-                            servedBy.add(owner);
-                        }
-                        if (disagreement == null && servedBy.size() == 2) {
-                            break;
-                        }
-                        Thread.sleep(1000);
-                    }
-                    assertThat(disagreement).as("both instances answer every key alike").isNull();
-                    assertThat(servedBy).as("both instances own keys, so some answers were forwarded").containsExactlyInAnyOrder("crash-test", "peer");
+                    Awaitility.await("both instances answer every key alike").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                            .ignoreExceptions().untilAsserted(() -> {
+                                java.util.Set<String> servedBy = new java.util.HashSet<>();
+                                for (int i = 0; i < 30; i++) {
+                                    HttpResponse<String> viaFirst = getWhenReady(http, "http://localhost:" + port + "/decisions/crash-" + i);
+                                    HttpResponse<String> viaPeer = getWhenReady(http, "http://localhost:" + peerPort + "/decisions/crash-" + i);
+                                    String owner = viaFirst.headers().firstValue("X-ClipGuard-Served-By").orElse("none");
+                                    assertThat(viaFirst.statusCode()).isEqualTo(200);
+                                    assertThat(viaPeer.statusCode()).isEqualTo(200);
+                                    assertThat(viaPeer.body()).contains("\"contentId\":\"crash-" + i + "\"");
+                                    assertThat(viaPeer.headers().firstValue("X-ClipGuard-Served-By")).hasValue(owner);
+                                    servedBy.add(owner);
+                                }
+                                assertThat(servedBy).as("both instances own keys, so some answers were forwarded")
+                                        .containsExactlyInAnyOrder("crash-test", "peer");
+                            });
                 } finally {
                     peer.destroy();
                     assertThat(peer.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -142,20 +123,11 @@ class CrashRecoveryIT {
         }
     }
 
-    private static HttpResponse<String> getWhenReady(HttpClient http, String url) throws Exception {
-        HttpResponse<String> r = null;
-        for (int i = 0; i < 60; i++) {
-            try {
-                r = http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() != 503 && r.statusCode() != 502 && r.statusCode() != 421) {
-                    return r;
-                }
-            } catch (java.io.IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(500);
-        }
-        return r;
+    /** The answer once the instance listens and its store can answer (not 503, 502 or 421, which rebalancing gives). */
+    private static HttpResponse<String> getWhenReady(HttpClient http, String url) {
+        return Awaitility.await(url).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).ignoreException(java.io.IOException.class)
+                .until(() -> http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString()),
+                        r -> r.statusCode() != 503 && r.statusCode() != 502 && r.statusCode() != 421);
     }
 
     /** Polls (read_committed) until at least {@code min} outputs are visible; returns how many were. */
