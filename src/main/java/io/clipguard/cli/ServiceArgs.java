@@ -46,8 +46,9 @@ final class ServiceArgs {
     @Option(names = "--fetch-allowed-hosts", split = ",", description = "Hosts image URIs may be fetched from (clipguard.fetch.allowed-hosts).")
     String[] fetchAllowedHosts;
 
-    @Option(names = "--fetch-allow-private", description = "Allow fetches to loopback/private/link-local addresses (clipguard.fetch.allow-private).")
-    Boolean fetchAllowPrivate;
+    @Option(names = "--fetch-allowed-networks", split = ",", paramLabel = "CIDR",
+            description = "Networks exempt from the refusal of private addresses, e.g. an on-premises store (clipguard.fetch.allowed-networks).")
+    String[] fetchAllowedNetworks;
 
     @Option(names = "--fetch-file-root", paramLabel = "DIR", description = "Enable file:// references inside this directory (clipguard.fetch.file-root).")
     Path fetchFileRoot;
@@ -68,7 +69,7 @@ final class ServiceArgs {
         Options.put(overrides, "clipguard.batching.max-wait", maxWaitMs == null ? null : maxWaitMs + "ms");
         Options.put(overrides, "clipguard.topics.partitions", partitions);
         Options.put(overrides, "clipguard.fetch.allowed-hosts", fetchAllowedHosts == null ? null : String.join(",", fetchAllowedHosts));
-        Options.put(overrides, "clipguard.fetch.allow-private", fetchAllowPrivate);
+        Options.put(overrides, "clipguard.fetch.allowed-networks", fetchAllowedNetworks == null ? null : String.join(",", fetchAllowedNetworks));
         Options.put(overrides, "clipguard.fetch.file-root", fetchFileRoot);
         Options.put(overrides, "clipguard.http.advertised", advertisedHttp);
     }

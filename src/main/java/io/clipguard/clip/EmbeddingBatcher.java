@@ -10,63 +10,113 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.logging.Logger;
 
 /**
- * Cross-record batching for the image tower: callers (one per stream thread) block in
- * {@link #embed} while one inference thread runs whatever arrived within {@code maxWait},
- * up to {@code maxBatch} images. Nothing is held past the caller's return, so a caller
- * that crashes loses nothing that its input position has not already accounted for: the
- * exactly-once guarantee stays with Kafka Streams.
+ * Cross-record batching for the image tower: callers {@link #submit} preprocessed images and
+ * get a future; one inference thread runs whatever arrived within {@code maxWait}, up to
+ * {@code maxBatch} images. Callers with many images in flight (the stream processor keeps a
+ * window of them) fill whole batches, whatever the number of threads or partitions.
+ *
+ * <p>Faults: the inference thread survives any {@link Throwable}. A batch that fails is
+ * retried image by image; an image that fails alone while a probe image succeeds is that
+ * image's fault ({@code MODEL_ERROR}); when the probe fails too, the model is down: the image
+ * fails with {@link ModelUnavailable} (its caller keeps it for later, it is not a dead letter),
+ * {@link ModelHealth} turns unavailable, queued work fails the same way, and a probe runs every
+ * {@code probeInterval} until the model answers again.
  */
 public final class EmbeddingBatcher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EmbeddingBatcher.class.getName());
+
+    /** What runs a batch: the engine's image tower (tests put a stand-in in front that fails on demand). */
+    @FunctionalInterface
+    public interface ImageModel {
+        float[][] embed(List<float[]> tensors);
+    }
 
     /** One image's embedding and the batch it ran in. */
     public record Result(float[] vector, long batchId, int batchSize, int position) {
     }
 
+    /** The model is down for everything, not for this image: keep the work and retry when {@link ModelHealth} says it is back. */
+    public static final class ModelUnavailable extends ClipGuardException {
+        public ModelUnavailable(String message) {
+            super(ErrorCode.MODEL_ERROR, message);
+        }
+    }
+
     private record Pending(float[] tensor, CompletableFuture<Result> result) {
     }
 
-    private final ClipEngine engine;
+    private final ImageModel model;
     private final int maxBatch;
     private final long maxWaitNanos;
+    private final Duration probeInterval;
+    private final ModelHealth health = new ModelHealth();
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final AtomicLongArray sizeCounts;
+    private final AtomicLong failures = new AtomicLong();
     private final Thread worker;
     private volatile boolean running = true;
+    private final float[] probe;
     private long batches;
 
-    public EmbeddingBatcher(ClipEngine engine, int maxBatch, Duration maxWait) {
+    /**
+     * @param probe an image the model is known to embed (zeros of the input size): it tells a bad
+     *              image from a broken model, and a recovered model from a broken one
+     */
+    public EmbeddingBatcher(ImageModel model, float[] probe, int maxBatch, Duration maxWait, Duration probeInterval) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("max batch must be >= 1, found " + maxBatch);
         }
-        this.engine = engine;
+        this.model = model;
+        this.probe = probe.clone();
         this.maxBatch = maxBatch;
         this.maxWaitNanos = maxWait.toNanos();
+        this.probeInterval = probeInterval;
         this.sizeCounts = new AtomicLongArray(maxBatch + 1);
         this.worker = new Thread(this::loop, "clipguard-inference");
         this.worker.setDaemon(true);
         this.worker.start();
     }
 
-    /** Embeds one preprocessed image, waiting for its batch; {@link ClipGuardException} when inference fails. */
-    public Result embed(float[] tensor) throws InterruptedException {
-        if (!running) {
-            throw new ClipGuardException(ErrorCode.MODEL_ERROR, "batcher is closed");
-        }
+    /** The engine's image tower, probed every two seconds while it is down. */
+    public EmbeddingBatcher(ClipEngine engine, int maxBatch, Duration maxWait) {
+        this(engine::embedImages, new float[engine.preprocess().tensorSize()], maxBatch, maxWait, Duration.ofSeconds(2));
+    }
+
+    /** Queues one preprocessed image for the next batch. */
+    public CompletableFuture<Result> submit(float[] tensor) {
         CompletableFuture<Result> result = new CompletableFuture<>();
-        queue.put(new Pending(tensor, result));
-        try {
-            return result.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof ClipGuardException m) {
-                throw m;
-            }
-            throw new ClipGuardException(ErrorCode.MODEL_ERROR, "inference failed: " + e.getCause(), e.getCause());
+        if (!running) {
+            result.completeExceptionally(new ModelUnavailable("batcher is closed"));
+        } else {
+            queue.add(new Pending(tensor, result));
         }
+        return result;
+    }
+
+    /** Embeds one image and waits, at most {@code timeout}, for its batch (tools and tests). */
+    public Result embed(float[] tensor, Duration timeout) throws InterruptedException {
+        try {
+            return submit(tensor).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof ClipGuardException c ? c
+                    : new ClipGuardException(ErrorCode.MODEL_ERROR, "inference failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new ClipGuardException(ErrorCode.MODEL_ERROR, "inference did not answer within " + timeout.toMillis() + " ms");
+        }
+    }
+
+    public Result embed(float[] tensor) throws InterruptedException {
+        return embed(tensor, Duration.ofMinutes(1));
+    }
+
+    public ModelHealth health() {
+        return health;
     }
 
     /** How many batches had each size (index = size). */
@@ -89,14 +139,27 @@ public final class EmbeddingBatcher implements AutoCloseable {
         return batchesRun == 0 ? 0 : (double) images / batchesRun;
     }
 
+    /** Inference runs that failed (whole batches and single images). */
+    public long failures() {
+        return failures.get();
+    }
+
     public int maxBatch() {
         return maxBatch;
+    }
+
+    public int queued() {
+        return queue.size();
     }
 
     private void loop() {
         List<Pending> batch = new ArrayList<>(maxBatch);
         while (running) {
             try {
+                if (!health.available()) {
+                    awaitRecovery();
+                    continue;
+                }
                 Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
@@ -114,11 +177,15 @@ public final class EmbeddingBatcher implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
+            } catch (Throwable t) {
+                // Nothing may kill this thread: every caller waits on it.
+                LOG.severe("inference loop failed: " + t);
+                batch.forEach(p -> p.result().completeExceptionally(new ClipGuardException(ErrorCode.MODEL_ERROR, "inference failed: " + t)));
             } finally {
                 batch.clear();
             }
         }
-        ClipGuardException closed = new ClipGuardException(ErrorCode.MODEL_ERROR, "batcher closed");
+        ModelUnavailable closed = new ModelUnavailable("batcher closed");
         for (Pending p; (p = queue.poll()) != null; ) {
             p.result().completeExceptionally(closed);
         }
@@ -126,15 +193,67 @@ public final class EmbeddingBatcher implements AutoCloseable {
 
     private void run(List<Pending> batch) {
         long id = ++batches;
-        sizeCounts.incrementAndGet(batch.size());
+        float[][] vectors;
         try {
-            float[][] vectors = engine.embedImages(batch.stream().map(Pending::tensor).toList());
-            for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).result().complete(new Result(vectors[i], id, batch.size(), i));
+            vectors = model.embed(batch.stream().map(Pending::tensor).toList());
+        } catch (Throwable t) {
+            failures.incrementAndGet();
+            LOG.warning("batch " + id + " of " + batch.size() + " failed (" + t + "); retrying image by image");
+            batch.forEach(p -> alone(p, t));
+            return;
+        }
+        sizeCounts.incrementAndGet(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).result().complete(new Result(vectors[i], id, batch.size(), i));
+        }
+    }
+
+    /** One image on its own; if it fails, a probe tells whether the image or the model is at fault. */
+    private void alone(Pending p, Throwable batchFailure) {
+        if (!health.available()) {
+            p.result().completeExceptionally(new ModelUnavailable("model unavailable: " + health.lastFailure()));
+            return;
+        }
+        long id = ++batches;
+        try {
+            float[][] v = model.embed(List.of(p.tensor()));
+            sizeCounts.incrementAndGet(1);
+            p.result().complete(new Result(v[0], id, 1, 0));
+        } catch (Throwable t) {
+            failures.incrementAndGet();
+            String probeFailure = probeFailure();
+            if (probeFailure == null) {
+                p.result().completeExceptionally(new ClipGuardException(ErrorCode.MODEL_ERROR,
+                        "inference failed for this image (the model answers others): " + t.getMessage(), t));
+            } else {
+                LOG.severe("the model fails for every image (" + probeFailure + "); pausing until it answers again");
+                health.down(probeFailure);
+                p.result().completeExceptionally(new ModelUnavailable("model unavailable: " + probeFailure));
             }
-        } catch (RuntimeException e) {
-            LOG.warning("batch " + id + " of " + batch.size() + " failed: " + e.getMessage());
-            batch.forEach(p -> p.result().completeExceptionally(e));
+        }
+    }
+
+    /** Null when a probe image embeds, else why it did not. */
+    private String probeFailure() {
+        try {
+            model.embed(List.of(probe));
+            return null;
+        } catch (Throwable t) {
+            return String.valueOf(t.getMessage() == null ? t : t.getMessage());
+        }
+    }
+
+    /** While the model is down: fail queued work as unavailable, probe, and come back when it answers. */
+    private void awaitRecovery() throws InterruptedException {
+        ModelUnavailable down = new ModelUnavailable("model unavailable: " + health.lastFailure());
+        for (Pending p; (p = queue.poll()) != null; ) {
+            p.result().completeExceptionally(down);
+        }
+        Thread.sleep(probeInterval.toMillis());
+        String failure = probeFailure();
+        if (failure == null) {
+            LOG.info("the model answers again; resuming");
+            health.up();
         }
     }
 

@@ -52,6 +52,9 @@ public interface ClipGuardConfig {
 
         String shadow();
 
+        /** The ledger of dead letters sent back to the uploads topic ({@code dlq replay}). */
+        String dlqReplays();
+
         /** Partitions of topics created on start (the policy topics always have one). */
         int partitions();
 
@@ -75,13 +78,28 @@ public interface ClipGuardConfig {
         Duration commitInterval();
 
         int maxPollRecords();
+
+        /** How often finished uploads are forwarded; also the longest an idle stream thread waits in poll. */
+        Duration completionInterval();
     }
 
-    /** Cross-record inference batches. */
+    /** Cross-record inference batches and the uploads each partition keeps in flight to fill them. */
     interface Batching {
         int maxBatch();
 
         Duration maxWait();
+
+        /** Uploads in flight per partition (task). */
+        int inFlightRecords();
+
+        /** Upload bytes in flight per partition (task). */
+        long inFlightBytes();
+
+        /** Threads that fetch, decode, preprocess and score; 0: one per core. */
+        int prepareThreads();
+
+        /** An upload not finished by then (a hung model) is parked and retried when the model answers. */
+        Duration recordDeadline();
     }
 
     /** Images by reference. */
@@ -89,14 +107,22 @@ public interface ClipGuardConfig {
         /** Hosts image URIs may be fetched from; none: inline images only. */
         Optional<List<String>> allowedHosts();
 
-        boolean allowPrivate();
+        /** Networks exempt from the refusal of private and special addresses (CIDR, e.g. an on-premises store). */
+        Optional<List<String>> allowedNetworks();
 
         /** Enables {@code file://} references inside this directory. */
         Optional<Path> fileRoot();
 
         Duration connectTimeout();
 
+        /** The longest silence while waiting for the response or its body. */
         Duration readTimeout();
+
+        /** The whole fetch, connection to last byte. */
+        Duration deadline();
+
+        /** After the first second, a body arriving slower than this is refused. */
+        long minBytesPerSecond();
 
         long maxBytes();
 
@@ -112,6 +138,12 @@ public interface ClipGuardConfig {
         int maxHeight();
 
         long maxPixels();
+
+        /** Animations with more frames are refused. */
+        int maxFrames();
+
+        /** CPU time one image's decode and preprocessing may take. */
+        Duration cpuDeadline();
 
         /** Decode large JPEGs at 1/4 or 1/8 scale in the DCT domain. */
         boolean reduced();

@@ -28,6 +28,7 @@ public enum ErrorCode {
     FIELD_MISSING("a required field of the event is empty", Exit.INPUT, 400, false),
     FIELD_TOO_LARGE("a string field of the event is longer than its documented cap", Exit.INPUT, 400, false),
     RECORD_TOO_LARGE("an output record would exceed the broker's size limit", Exit.INPUT, 400, false),
+    SOURCE_GONE("an upload in flight at a restart was no longer on its topic when read again (retention)", Exit.INPUT, 410, false),
     IMAGE_EMPTY("the image has no bytes", Exit.INPUT, 422, false),
     IMAGE_CORRUPT("the image data is malformed or truncated", Exit.INPUT, 422, false),
     IMAGE_UNSUPPORTED_FORMAT("not JPEG, PNG, GIF, BMP or WebP", Exit.INPUT, 422, false),

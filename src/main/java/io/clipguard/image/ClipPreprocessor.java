@@ -19,6 +19,11 @@ public final class ClipPreprocessor {
 
     /** The CHW float32 tensor for one image, {@code 3 * cropHeight * cropWidth} values. */
     public float[] toTensor(DecodedImage image) {
+        return toTensor(image, CpuBudget.unlimited());
+    }
+
+    /** The same, within a CPU budget ({@code IMAGE_TOO_COMPLEX} when it is spent). */
+    public float[] toTensor(DecodedImage image, CpuBudget budget) {
         int w = image.width();
         int h = image.height();
         int edge = spec.shortestEdge();
@@ -34,7 +39,7 @@ public final class ClipPreprocessor {
         int top = Math.floorDiv(outH - spec.cropHeight(), 2);
         int left = Math.floorDiv(outW - spec.cropWidth(), 2);
         int[] planes = PilResampler.resizeWindow(image.rgb(), w, h, outW, outH, left, top,
-                spec.cropWidth(), spec.cropHeight(), spec.resample());
+                spec.cropWidth(), spec.cropHeight(), spec.resample(), budget);
         int plane = spec.cropWidth() * spec.cropHeight();
         float[] out = new float[3 * plane];
         for (int c = 0; c < 3; c++) {

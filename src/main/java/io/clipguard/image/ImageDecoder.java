@@ -39,11 +39,20 @@ public final class ImageDecoder {
 
     /** Full-resolution decode. */
     public DecodedImage decode(byte[] bytes) {
-        return decode(bytes, 0);
+        return decode(bytes, 0, CpuBudget.unlimited());
     }
 
     /** Decode, reduced for JPEGs when the short side stays at or above {@code minShortSide} (0: never). */
     public DecodedImage decode(byte[] bytes, int minShortSide) {
+        return decode(bytes, minShortSide, CpuBudget.unlimited());
+    }
+
+    /**
+     * Decode within a CPU budget ({@code IMAGE_TOO_COMPLEX} when it is spent): JPEG and GIF
+     * structure is checked first ({@link JpegStructure}, {@link GifStructure}), then the
+     * header's dimensions against the limits, then the pixels are read.
+     */
+    public DecodedImage decode(byte[] bytes, int minShortSide, CpuBudget budget) {
         if (bytes == null || bytes.length == 0) {
             throw new ClipGuardException(ErrorCode.IMAGE_EMPTY, "image has no bytes");
         }
@@ -51,10 +60,22 @@ public final class ImageDecoder {
             throw new ClipGuardException(ErrorCode.IMAGE_TOO_LARGE,
                     "image has " + bytes.length + " bytes, limit " + limits.maxBytes());
         }
+        JpegStructure.Frame jpegFrame = isJpeg(bytes) ? JpegStructure.check(bytes, limits) : null;
+        if (isGif(bytes)) {
+            int frames = GifStructure.frames(bytes);
+            if (frames > limits.maxFrames()) {
+                throw new ClipGuardException(ErrorCode.IMAGE_TOO_COMPLEX, "gif has " + frames + " frames, limit " + limits.maxFrames());
+            }
+        }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             ImageReader reader = readerFor(in);
             try {
-                return read(reader, in, bytes, minShortSide);
+                DecodedImage image = read(reader, in, bytes, minShortSide, budget);
+                if (jpegFrame != null && (image.sourceWidth() != jpegFrame.width() || image.sourceHeight() != jpegFrame.height())) {
+                    throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "jpeg reader saw " + image.sourceWidth() + "x" + image.sourceHeight()
+                            + " but the frame header declares " + jpegFrame.width() + "x" + jpegFrame.height());
+                }
+                return image;
             } finally {
                 reader.dispose();
             }
@@ -72,7 +93,7 @@ public final class ImageDecoder {
         return readers.next();
     }
 
-    private DecodedImage read(ImageReader reader, ImageInputStream in, byte[] bytes, int minShortSide) throws IOException {
+    private DecodedImage read(ImageReader reader, ImageInputStream in, byte[] bytes, int minShortSide, CpuBudget budget) throws IOException {
         String format = reader.getFormatName().toLowerCase(Locale.ROOT);
         reader.setInput(in, true, true);
         int w;
@@ -89,18 +110,26 @@ public final class ImageDecoder {
         int orientation = jpeg ? ExifOrientation.read(bytes) : 1;
         int scale = jpeg ? reducedScale(w, h, minShortSide) : 1;
         if (scale > 1) {
-            ReducedJpegDecoder.Result reduced = ReducedJpegDecoder.decode(bytes, scale);
+            ReducedJpegDecoder.Result reduced = ReducedJpegDecoder.decode(bytes, scale, budget);
             if (reduced != null) {
                 return upright(reduced.rgb(), reduced.width(), reduced.height(), orientation, w, h, scale);
             }
         }
         AtomicReference<String> warning = new AtomicReference<>();
         reader.addIIOReadWarningListener((source, message) -> warning.compareAndSet(null, message));
+        // Readers report progress as they go; past the budget the read is aborted.
+        reader.addIIOReadProgressListener(new AbortOnBudget(budget));
         BufferedImage image;
         try {
             image = reader.read(0, reader.getDefaultReadParam());
         } catch (IOException | RuntimeException e) {
+            budget.check();
             throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, format + " data unreadable: " + e.getMessage(), e);
+        }
+        budget.check();
+        if (image == null || image.getWidth() != w || image.getHeight() != h) {
+            throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, format + " decoded to " + (image == null ? "nothing"
+                    : image.getWidth() + "x" + image.getHeight()) + " but its header declares " + w + "x" + h);
         }
         if (warning.get() != null && isTruncation(warning.get())) {
             throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, format + " data is truncated: " + warning.get());
@@ -141,6 +170,62 @@ public final class ImageDecoder {
             }
         }
         return 1;
+    }
+
+    private static boolean isJpeg(byte[] b) {
+        return b.length > 2 && (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xD8;
+    }
+
+    private static boolean isGif(byte[] b) {
+        return b.length > 6 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F' && b[3] == '8';
+    }
+
+    /** Aborts a read once the CPU budget is spent (checked at each progress report, many per image). */
+    private static final class AbortOnBudget implements javax.imageio.event.IIOReadProgressListener {
+        private final CpuBudget budget;
+
+        AbortOnBudget(CpuBudget budget) {
+            this.budget = budget;
+        }
+
+        @Override
+        public void imageProgress(ImageReader source, float percentageDone) {
+            if (budget.exceeded()) {
+                source.abort();
+            }
+        }
+
+        @Override
+        public void sequenceStarted(ImageReader source, int minIndex) {
+        }
+
+        @Override
+        public void sequenceComplete(ImageReader source) {
+        }
+
+        @Override
+        public void imageStarted(ImageReader source, int imageIndex) {
+        }
+
+        @Override
+        public void imageComplete(ImageReader source) {
+        }
+
+        @Override
+        public void thumbnailStarted(ImageReader source, int imageIndex, int thumbnailIndex) {
+        }
+
+        @Override
+        public void thumbnailProgress(ImageReader source, float percentageDone) {
+        }
+
+        @Override
+        public void thumbnailComplete(ImageReader source) {
+        }
+
+        @Override
+        public void readAborted(ImageReader source) {
+        }
     }
 
     private static boolean isTruncation(String warning) {

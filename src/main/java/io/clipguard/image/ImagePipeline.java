@@ -16,14 +16,19 @@ public final class ImagePipeline {
     public record Prepared(float[] tensor, int width, int height, String format, String decodePath) {
     }
 
+    private final DecodeLimits limits;
+
     public ImagePipeline(DecodeLimits limits, PreprocessSpec spec, boolean reducedDecode) {
+        this.limits = limits;
         this.decoder = new ImageDecoder(limits);
         this.preprocessor = new ClipPreprocessor(spec);
         this.reducedDecode = reducedDecode;
     }
 
+    /** Decode + preprocess within the limits' CPU deadline, counted on this thread from now. */
     public Prepared prepare(byte[] bytes) {
-        DecodedImage image = decoder.decode(bytes, reducedDecode ? preprocessor.spec().shortestEdge() : 0);
-        return new Prepared(preprocessor.toTensor(image), image.width(), image.height(), image.format(), image.decodePath());
+        CpuBudget budget = CpuBudget.start(limits.cpuDeadline());
+        DecodedImage image = decoder.decode(bytes, reducedDecode ? preprocessor.spec().shortestEdge() : 0, budget);
+        return new Prepared(preprocessor.toTensor(image, budget), image.width(), image.height(), image.format(), image.decodePath());
     }
 }

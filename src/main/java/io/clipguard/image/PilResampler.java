@@ -55,7 +55,7 @@ final class PilResampler {
      * array of {@code 3 * cropW * cropH}. Positions outside the resized image are 0.
      */
     static int[] resizeWindow(int[] rgb, int w, int h, int outW, int outH, int left, int top,
-                              int cropW, int cropH, int filter) {
+                              int cropW, int cropH, int filter, CpuBudget budget) {
         int colFrom = Math.max(left, 0);
         int colTo = Math.min(left + cropW, outW);
         int rowFrom = Math.max(top, 0);
@@ -78,6 +78,9 @@ final class PilResampler {
         int[] b = new int[inRows * cols];
         Coefficients horizontal = outW == w ? null : coefficients(w, outW, colFrom, cols, filter);
         for (int y = 0; y < inRows; y++) {
+            if ((y & 15) == 0) {
+                budget.check();
+            }
             int rowBase = (inRowFrom + y) * w;
             for (int x = 0; x < cols; x++) {
                 int o = y * cols + x;

@@ -60,19 +60,22 @@ final class ReducedJpegDecoder {
     private int restartInterval;
     private boolean progressive;
     private int adobeTransform = -1;
-    private ReducedJpegDecoder(byte[] data, int scale) {
+    private final CpuBudget budget;
+
+    private ReducedJpegDecoder(byte[] data, int scale, CpuBudget budget) {
         this.data = data;
         this.n = 8 / scale;
+        this.budget = budget;
     }
 
     /**
      * Decodes at {@code 1/scale} (scale 2, 4 or 8); {@code null} when this file needs the
      * full decoder (unsupported coding, or progressive at a scale other than 8).
      */
-    static Result decode(byte[] jpeg, int scale) {
+    static Result decode(byte[] jpeg, int scale, CpuBudget budget) {
         try {
-            return new ReducedJpegDecoder(jpeg, scale).run();
-        } catch (ArrayIndexOutOfBoundsException | IllegalStateException e) {
+            return new ReducedJpegDecoder(jpeg, scale, budget).run();
+        } catch (ArrayIndexOutOfBoundsException | IllegalStateException | ArithmeticException e) {
             throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "jpeg data is truncated or malformed: " + e.getMessage(), e);
         }
     }
@@ -243,6 +246,7 @@ final class ReducedJpegDecoder {
         int unitsHigh = single ? ceilDiv(ceilDiv(height * first.v, vMax), 8) : mcusHigh;
         int unit = 0;
         for (int my = 0; my < unitsHigh; my++) {
+            budget.check();
             for (int mx = 0; mx < unitsWide; mx++) {
                 if (restartInterval > 0 && unit > 0 && unit % restartInterval == 0) {
                     bits.restart();
@@ -359,6 +363,9 @@ final class ReducedJpegDecoder {
         int[] rgb = new int[outW * outH];
         boolean ycc = components.length == 3 && adobeTransform != 0;
         for (int y = 0; y < outH; y++) {
+            if ((y & 63) == 0) {
+                budget.check();
+            }
             for (int x = 0; x < outW; x++) {
                 float a = sample(components[0], x, y);
                 if (components.length == 1) {

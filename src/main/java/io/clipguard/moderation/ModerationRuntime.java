@@ -12,9 +12,15 @@ import io.clipguard.policy.ScoringPolicy;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 /**
- * Everything one instance needs to moderate: the engine, the shared batcher, the scoring
+ * Everything one instance needs to moderate: the engine, the shared batcher, the prepare
+ * pool (fetch, decode, preprocess and scoring run there, off the stream threads), the scoring
  * policy and the {@link Moderator} over them. Opened once per process; closed on shutdown.
  */
 public final class ModerationRuntime implements AutoCloseable {
@@ -22,23 +28,40 @@ public final class ModerationRuntime implements AutoCloseable {
     private final EmbeddingBatcher batcher;
     private final PolicySwitch policies;
     private final Moderator moderator;
+    private final ImageFetcher fetcher;
+    private final ExecutorService prepare;
 
-    /** How to build a runtime. */
-    public record Settings(Path modelDir, EngineOptions engine, Policy policy, int maxBatch, Duration maxWait,
-                           DecodeLimits limits, boolean reducedDecode, FetchSettings fetch, String instanceId) {
+    /**
+     * How to build a runtime.
+     *
+     * @param prepareThreads threads that fetch, decode, preprocess and score (0: one per core)
+     * @param model          wraps the model the batcher runs (identity in service; tests make it fail on demand)
+     */
+    public record Settings(Path modelDir, EngineOptions engine, Policy policy, int maxBatch, Duration maxWait, int prepareThreads,
+                           DecodeLimits limits, boolean reducedDecode, FetchSettings fetch, String instanceId,
+                           UnaryOperator<EmbeddingBatcher.ImageModel> model) {
     }
 
     private ModerationRuntime(Settings s) {
         this.engine = ClipEngine.open(s.modelDir(), s.engine());
         try {
             this.policies = new PolicySwitch(ClipScoring.prompts(engine), s.policy());
-            this.batcher = new EmbeddingBatcher(engine, s.maxBatch(), s.maxWait());
+            this.batcher = new EmbeddingBatcher(s.model().apply(engine::embedImages), new float[engine.preprocess().tensorSize()],
+                    s.maxBatch(), s.maxWait(), Duration.ofSeconds(2));
         } catch (RuntimeException e) {
             engine.close();
             throw e;
         }
+        int threads = s.prepareThreads() > 0 ? s.prepareThreads() : Runtime.getRuntime().availableProcessors();
+        AtomicInteger n = new AtomicInteger();
+        this.prepare = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "clipguard-prepare-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.fetcher = new ImageFetcher(s.fetch());
         this.moderator = new Moderator(engine, batcher, new ImagePipeline(s.limits(), engine.preprocess(), s.reducedDecode()),
-                new ImageFetcher(s.fetch()), policies, s.instanceId(), Clock.systemUTC());
+                fetcher, policies, s.instanceId(), Clock.systemUTC(), prepare);
     }
 
     public static ModerationRuntime open(Settings settings) {
@@ -69,6 +92,13 @@ public final class ModerationRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        prepare.shutdownNow();
+        try {
+            prepare.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        fetcher.close();
         batcher.close();
         engine.close();
     }

@@ -11,7 +11,6 @@ import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.schema.Action;
 import io.clipguard.schema.AuditRecord;
 import io.clipguard.schema.BatchInfo;
-import io.clipguard.schema.CategoryPrompts;
 import io.clipguard.schema.CategoryScore;
 import io.clipguard.schema.EmbeddingRecord;
 import io.clipguard.schema.ImageFacts;
@@ -23,9 +22,6 @@ import io.clipguard.schema.Preprocessing;
 import io.clipguard.schema.ShadowDecision;
 import io.clipguard.schema.SourcePosition;
 import io.clipguard.schema.StageTimings;
-import io.opentelemetry.api.GlobalOpenTelemetry;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.Tracer;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -34,13 +30,18 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
  * One upload from event to outcome: read the image (inline or fetched), decode and
- * preprocess, embed in a shared batch, score against the active policy, and build the
- * decision, audit and embedding records. Knows nothing of Kafka; every failure becomes a
- * {@link Outcome.Rejected} with a stable code, never an exception.
+ * preprocess (on the prepare pool, within the image's CPU deadline), embed in a shared batch,
+ * score against the active policy, and build the decision, audit and embedding records.
+ * Knows nothing of Kafka; every failure becomes an {@link Outcome.Rejected} with a stable
+ * code, except a model that is down for everything: then the future fails with
+ * {@link EmbeddingBatcher.ModelUnavailable} and the caller keeps the upload for later.
  */
 public final class Moderator {
     private final ClipEngine engine;
@@ -50,10 +51,10 @@ public final class Moderator {
     private final Supplier<PolicySet> policies;
     private final String instanceId;
     private final Clock clock;
-    private final Tracer tracer = GlobalOpenTelemetry.getTracer("io.clipguard");
+    private final Executor prepare;
 
     public Moderator(ClipEngine engine, EmbeddingBatcher batcher, ImagePipeline pipeline, ImageFetcher fetcher,
-                     Supplier<PolicySet> policies, String instanceId, Clock clock) {
+                     Supplier<PolicySet> policies, String instanceId, Clock clock, Executor prepare) {
         this.engine = engine;
         this.batcher = batcher;
         this.pipeline = pipeline;
@@ -61,29 +62,53 @@ public final class Moderator {
         this.policies = policies;
         this.instanceId = instanceId;
         this.clock = clock;
+        this.prepare = prepare;
     }
 
     public String instanceId() {
         return instanceId;
     }
 
-    public Outcome moderate(ImageUploaded event, SourcePosition source) {
-        Span span = tracer.spanBuilder("moderate").setAttribute("clipguard.content_id", String.valueOf(event.getContentId())).startSpan();
-        try {
-            return decide(event, source, span);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Outcome.Rejected(ErrorCode.INTERRUPTED, "processing was interrupted");
-        } finally {
-            span.end();
-        }
-    }
-
-    private Outcome decide(ImageUploaded event, SourcePosition source, Span span) throws InterruptedException {
+    /** The immediate answer for an event with a field missing or over its cap; null when it can be moderated. */
+    public Outcome.Rejected check(ImageUploaded event) {
         String missing = missingField(event);
         if (missing != null) {
             return new Outcome.Rejected(ErrorCode.FIELD_MISSING, "required field '" + missing + "' is empty");
         }
+        String over = EventLimits.overCap(event);
+        return over == null ? null : new Outcome.Rejected(ErrorCode.FIELD_TOO_LARGE, over);
+    }
+
+    /** Moderates a checked event asynchronously: never blocks the caller. */
+    public CompletableFuture<Outcome> moderate(ImageUploaded event, SourcePosition source) {
+        Outcome.Rejected rejected = check(event);
+        if (rejected != null) {
+            return CompletableFuture.completedFuture(rejected);
+        }
+        long received = System.nanoTime();
+        return CompletableFuture.supplyAsync(() -> prepare(event, received), prepare).thenCompose(p -> {
+            if (p.rejected() != null) {
+                return CompletableFuture.completedFuture((Outcome) p.rejected());
+            }
+            return batcher.submit(p.image().tensor()).handleAsync((embedded, failure) -> {
+                if (failure != null) {
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                    if (cause instanceof EmbeddingBatcher.ModelUnavailable down) {
+                        throw down;
+                    }
+                    return (Outcome) new Outcome.Rejected(ErrorCode.MODEL_ERROR, String.valueOf(cause.getMessage()));
+                }
+                return decide(event, source, p, embedded);
+            }, prepare);
+        });
+    }
+
+    /** The image read and prepared, or why not; with stage times in nanoseconds. */
+    private record Prepared(ImagePipeline.Prepared image, String sha256, long bytes, String from, long fetchNanos, long decodeNanos,
+                            long startNanos, Outcome.Rejected rejected) {
+    }
+
+    private Prepared prepare(ImageUploaded event, long received) {
         long t0 = System.nanoTime();
         byte[] bytes;
         String from;
@@ -96,50 +121,53 @@ public final class Moderator {
                 bytes = fetcher.fetch(from);
             }
         } catch (ClipGuardException e) {
-            return new Outcome.Rejected(e.code(), e.getMessage());
+            return rejected(e);
         }
         long t1 = System.nanoTime();
-        ImagePipeline.Prepared prepared;
+        ImagePipeline.Prepared image;
         try {
-            prepared = pipeline.prepare(bytes);
+            image = pipeline.prepare(bytes);
         } catch (ClipGuardException e) {
-            return new Outcome.Rejected(e.code(), e.getMessage());
+            return rejected(e);
+        } catch (RuntimeException e) {
+            return new Prepared(null, null, 0, null, 0, 0, 0, new Outcome.Rejected(ErrorCode.INTERNAL_ERROR, "image pipeline failed: " + e));
         }
         long t2 = System.nanoTime();
-        EmbeddingBatcher.Result embedded;
-        try {
-            embedded = batcher.embed(prepared.tensor());
-        } catch (ClipGuardException e) {
-            return new Outcome.Rejected(ErrorCode.MODEL_ERROR, e.getMessage());
-        }
+        return new Prepared(image, sha256(bytes), bytes.length, from, t1 - t0, t2 - t1, received, null);
+    }
+
+    private static Prepared rejected(ClipGuardException e) {
+        return new Prepared(null, null, 0, null, 0, 0, 0, new Outcome.Rejected(e.code(), e.getMessage()));
+    }
+
+    private Outcome decide(ImageUploaded event, SourcePosition source, Prepared p, EmbeddingBatcher.Result embedded) {
         long t3 = System.nanoTime();
         PolicySet set = policies.get();
         ScoringPolicy active = set.active();
         ScoringPolicy.Verdict verdict = active.score(embedded.vector(), event.getContentId());
         long t4 = System.nanoTime();
+        long embedNanos = t3 - p.startNanos() - p.fetchNanos() - p.decodeNanos();
 
         Instant now = clock.instant();
         List<CategoryScore> scores = scores(verdict);
         Action action = Action.valueOf(verdict.action().name());
-        String traceId = span.getSpanContext().isValid() ? span.getSpanContext().getTraceId() : null;
         ModerationDecision decision = ModerationDecision.newBuilder()
                 .setEventId(event.getEventId()).setContentId(event.getContentId()).setTenant(event.getTenant())
                 .setAction(action).setTriggeringCategory(verdict.triggeringCategory()).setScores(scores)
                 .setPolicyId(active.policy().id()).setPolicyVersion(active.policy().version()).setPolicyHash(active.policyHash())
                 .setModelId(engine.identity().id()).setModelDigest(engine.identity().digest())
-                .setTimings(new StageTimings(ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3),
+                .setTimings(new StageTimings(ms(p.fetchNanos()), ms(p.decodeNanos()), ms(embedNanos), ms(t4 - t3),
                         Math.max(0, now.toEpochMilli() - event.getUploadedAt().toEpochMilli())))
-                .setInstanceId(instanceId).setTraceId(traceId).setDecidedAt(now).build();
-        String sha = sha256(bytes);
+                .setInstanceId(instanceId).setTraceId(null).setDecidedAt(now).build();
         AuditRecord audit = AuditRecord.newBuilder()
                 .setEventId(event.getEventId()).setContentId(event.getContentId()).setAction(action).setRule(verdict.rule())
-                .setImage(new ImageFacts(sha, (long) bytes.length, prepared.width(), prepared.height(), prepared.format(),
-                        prepared.decodePath(), from))
+                .setImage(new ImageFacts(p.sha256(), p.bytes(), p.image().width(), p.image().height(), p.image().format(),
+                        p.image().decodePath(), p.from()))
                 .setPreprocessing(preprocessing(engine.preprocess()))
                 .setModelId(engine.identity().id()).setModelDigest(engine.identity().digest())
                 .setExecutionProvider(engine.provider()).setLogitScale(active.logitScale())
                 .setPolicyId(active.policy().id()).setPolicyVersion(active.policy().version()).setPolicyHash(active.policyHash())
-                .setPromptsHash(active.promptsHash()).setPrompts(prompts(active)).setScores(scores)
+                .setPromptsHash(active.promptsHash()).setPrompts(List.of()).setScores(scores)
                 .setBatch(new BatchInfo(embedded.batchId(), embedded.batchSize(), embedded.position()))
                 .setSource(source).setInstanceId(instanceId).setDecidedAt(now).build();
         List<Float> vector = new ArrayList<>(embedded.vector().length);
@@ -147,7 +175,7 @@ public final class Moderator {
             vector.add(v);
         }
         EmbeddingRecord embedding = new EmbeddingRecord(event.getContentId(), vector, engine.identity().id(),
-                engine.identity().digest(), sha, now);
+                engine.identity().digest(), p.sha256(), now);
         return new Outcome.Decided(decision, audit, embedding, shadow(set, event, verdict, embedded.vector(), now));
     }
 
@@ -183,16 +211,6 @@ public final class Moderator {
             return "image";
         }
         return e.getImage() instanceof ImageReference r && (r.getUri() == null || r.getUri().isBlank()) ? "image.uri" : null;
-    }
-
-    private static List<CategoryPrompts> prompts(ScoringPolicy active) {
-        List<CategoryPrompts> out = new ArrayList<>();
-        List<List<String>> embedded = active.embeddedPrompts();
-        for (int i = 0; i < active.policy().categories().size(); i++) {
-            out.add(new CategoryPrompts(active.policy().categories().get(i).id(), embedded.get(i)));
-        }
-        out.add(new CategoryPrompts("benign", embedded.get(embedded.size() - 1)));
-        return out;
     }
 
     private static Preprocessing preprocessing(PreprocessSpec s) {

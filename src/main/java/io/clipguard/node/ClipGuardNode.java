@@ -1,7 +1,11 @@
 package io.clipguard.node;
 
+import io.clipguard.clip.EmbeddingBatcher;
 import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.config.Settings;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.fetch.AddressPolicy;
 import io.clipguard.fetch.FetchSettings;
 import io.clipguard.image.DecodeLimits;
 import io.clipguard.kafka.EmbeddedKafka;
@@ -10,6 +14,7 @@ import io.clipguard.moderation.ModerationRuntime;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.catalog.PolicyFileSync;
+import io.clipguard.stream.InFlightWindow;
 import io.clipguard.stream.ModerationService;
 import io.clipguard.stream.PolicyControl;
 import io.clipguard.stream.ServiceSettings;
@@ -25,6 +30,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
@@ -47,6 +56,12 @@ public final class ClipGuardNode implements AutoCloseable {
     private final PolicyControl control;
     private final ModerationService service;
 
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "clipguard-node");
+        t.setDaemon(true);
+        return t;
+    });
+
     private ClipGuardNode(Settings settings, EmbeddedKafka embedded, KafkaClients clients, TopicRegistry topics,
                           ModerationRuntime runtime, PolicyControl control, ModerationService service) {
         this.settings = settings;
@@ -56,6 +71,17 @@ public final class ClipGuardNode implements AutoCloseable {
         this.runtime = runtime;
         this.control = control;
         this.service = service;
+        // A model down for everything pauses processing (nothing turns into dead letters) until it answers again.
+        runtime.batcher().health().onChange(available -> {
+            if (available) {
+                LOG.info("model answers again: resuming processing");
+                service.streams().resume();
+            } else {
+                LOG.severe("model unavailable: pausing processing");
+                service.streams().pause();
+            }
+        });
+        housekeeping.scheduleWithFixedDelay(() -> service.refreshLimits(clients), 1, 1, TimeUnit.MINUTES);
     }
 
     /**
@@ -64,6 +90,12 @@ public final class ClipGuardNode implements AutoCloseable {
      * broker); Kafka refusing the credentials is {@code KAFKA_AUTH_FAILED} before anything else starts.
      */
     public static ClipGuardNode start(Settings settings, boolean embeddedKafka) throws InterruptedException {
+        return start(settings, embeddedKafka, UnaryOperator.identity());
+    }
+
+    /** The same, with the model the batcher runs wrapped by {@code model} (tests make it fail on demand). */
+    public static ClipGuardNode start(Settings settings, boolean embeddedKafka, UnaryOperator<EmbeddingBatcher.ImageModel> model)
+            throws InterruptedException {
         ClipGuardConfig c = settings.app();
         EmbeddedKafka embedded = null;
         ModerationRuntime runtime = null;
@@ -81,13 +113,15 @@ public final class ClipGuardNode implements AutoCloseable {
             LOG.info("Kafka client settings: " + clients.describe());
             clients.check();
             TopicRegistry topics = TopicRegistry.from(c.topics());
-            TopicCreator.ensure(clients, topics.all());
+            TopicCreator.ensure(clients, topics.service());
             String instance = instanceId(c);
-            runtime = openRuntime(settings);
+            runtime = ModerationRuntime.open(runtimeSettings(c, instance, model));
             control = new PolicyControl(clients, topics, runtime.policies(), runtime.engine().identity().digest(), instance,
                     c.policies().twoPersonRule());
             applyPolicyFiles(c, control, runtime);
-            service = new ModerationService(clients, serviceSettings(settings, instance, topics), runtime).start();
+            service = new ModerationService(clients, serviceSettings(settings, instance, topics), runtime);
+            service.refreshLimits(clients);
+            service.start();
             service.awaitRunning(STARTUP);
             if (c.policies().watch()) {
                 control.watchFiles(c.policies().watchInterval().toMillis());
@@ -130,6 +164,7 @@ public final class ClipGuardNode implements AutoCloseable {
 
     @Override
     public void close() {
+        housekeeping.shutdownNow();
         closeAll(service, control, runtime, embedded);
     }
 
@@ -149,25 +184,33 @@ public final class ClipGuardNode implements AutoCloseable {
         Path state = s.stateDir().orElse(Path.of(System.getProperty("java.io.tmpdir"), "clipguard-state", instance));
         String advertised = settings.app().http().advertised()
                 .orElse("localhost:" + settings.raw("quarkus.http.port").orElse("8080"));
+        ClipGuardConfig.Batching b = settings.app().batching();
         return new ServiceSettings(s.applicationId(), instance, state, s.threads(), s.commitInterval(), s.maxPollRecords(), advertised,
-                topics);
+                topics, new InFlightWindow(b.inFlightRecords(), b.inFlightBytes(), s.completionInterval(), b.recordDeadline()));
     }
 
     /** The model runtime alone (model, batcher, policy switch, moderator), as an instance opens it: for tools and topology tests. */
     public static ModerationRuntime openRuntime(Settings settings) {
-        return ModerationRuntime.open(runtimeSettings(settings.app(), instanceId(settings.app())));
+        return ModerationRuntime.open(runtimeSettings(settings.app(), instanceId(settings.app()), UnaryOperator.identity()));
     }
 
-    static ModerationRuntime.Settings runtimeSettings(ClipGuardConfig c, String instance) {
+    static ModerationRuntime.Settings runtimeSettings(ClipGuardConfig c, String instance, UnaryOperator<EmbeddingBatcher.ImageModel> model) {
         ClipGuardConfig.Decode d = c.decode();
         ClipGuardConfig.Fetch f = c.fetch();
         Set<String> hosts = f.allowedHosts().orElse(List.of()).stream().map(String::trim).filter(h -> !h.isEmpty())
                 .map(h -> h.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
-        FetchSettings fetch = new FetchSettings(hosts, f.allowPrivate(), f.connectTimeout(), f.readTimeout(), f.maxBytes(),
-                f.maxRedirects(), f.fileRoot().orElse(null));
+        List<AddressPolicy.Network> networks;
+        try {
+            networks = f.allowedNetworks().orElse(List.of()).stream().filter(n -> !n.isBlank()).map(AddressPolicy.Network::parse).toList();
+        } catch (IllegalArgumentException e) {
+            throw new ClipGuardException(ErrorCode.CONFIG_INVALID, "clipguard.fetch.allowed-networks: " + e.getMessage());
+        }
+        FetchSettings fetch = new FetchSettings(hosts, networks, f.connectTimeout(), f.readTimeout(), f.deadline(), f.minBytesPerSecond(),
+                f.maxBytes(), f.maxRedirects(), f.fileRoot().orElse(null));
         return new ModerationRuntime.Settings(Models.dir(c.model()), Models.options(c.model()), enforcedPolicy(c),
-                c.batching().maxBatch(), c.batching().maxWait(),
-                new DecodeLimits(d.maxBytes(), d.maxWidth(), d.maxHeight(), d.maxPixels()), d.reduced(), fetch, instance);
+                c.batching().maxBatch(), c.batching().maxWait(), c.batching().prepareThreads(),
+                new DecodeLimits(d.maxBytes(), d.maxWidth(), d.maxHeight(), d.maxPixels(), d.maxFrames(), d.cpuDeadline()), d.reduced(), fetch,
+                instance, model);
     }
 
     /** The policy whose id this instance enforces: {@code clipguard.policies.file}, else the bundled demo policy. */

@@ -24,7 +24,9 @@ public final class AclPlan {
         /** An upload service: writes upload events and nothing else. */
         UPLOADER,
         /** {@code clipguard policy apply} from CI or an operator's shell: writes policy versions and change records. */
-        POLICY_WRITER
+        POLICY_WRITER,
+        /** {@code clipguard dlq replay}: reads dead letters, writes uploads and the replay ledger. */
+        REPLAYER
     }
 
     private AclPlan() {
@@ -44,6 +46,10 @@ public final class AclPlan {
                     allow(out, principal, topic(t.name()), AclOperation.READ);
                     allow(out, principal, topic(t.name()), AclOperation.WRITE);
                 }
+                // Output limits are read from the topics' configurations (OutputLimits).
+                for (Topic<?, ?> t : List.of(topics.decisions(), topics.audit(), topics.embeddings(), topics.deadLetters(), topics.shadow())) {
+                    allow(out, principal, topic(t.name()), AclOperation.DESCRIBE_CONFIGS);
+                }
                 // Kafka Streams: its internal topics (changelogs), its consumer group, its transactions.
                 allow(out, principal, new ResourcePattern(ResourceType.TOPIC, applicationId + "-", PatternType.PREFIXED), AclOperation.ALL);
                 allow(out, principal, new ResourcePattern(ResourceType.GROUP, applicationId, PatternType.LITERAL), AclOperation.READ);
@@ -58,6 +64,14 @@ public final class AclPlan {
                     allow(out, principal, topic(t.name()), AclOperation.WRITE);
                 }
                 allow(out, principal, policyWriterTransactions(), AclOperation.WRITE);
+            }
+            case REPLAYER -> {
+                allow(out, principal, topic(topics.deadLetters().name()), AclOperation.READ);
+                allow(out, principal, topic(topics.uploaded().name()), AclOperation.WRITE);
+                allow(out, principal, topic(topics.dlqReplays().name()), AclOperation.READ);
+                allow(out, principal, topic(topics.dlqReplays().name()), AclOperation.WRITE);
+                allow(out, principal, new ResourcePattern(ResourceType.TRANSACTIONAL_ID, DeadLetterReplay.TRANSACTIONAL_ID_PREFIX,
+                        PatternType.PREFIXED), AclOperation.WRITE);
             }
         }
         return List.copyOf(out);

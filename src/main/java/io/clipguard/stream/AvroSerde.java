@@ -23,6 +23,10 @@ import org.apache.kafka.common.serialization.Serializer;
  * writer's schema from {@link KnownSchemas}.
  */
 public final class AvroSerde<T> implements Serde<T> {
+    static {
+        AvroLimits.install();
+    }
+
     public static final AvroSerde<ImageUploaded> IMAGE_UPLOADED =
             new AvroSerde<>(ImageUploaded::toByteBuffer, ImageUploaded.createDecoder(KnownSchemas.store()));
     public static final AvroSerde<ModerationDecision> DECISION =

@@ -1,49 +1,124 @@
 package io.clipguard.stream;
 
+import io.clipguard.clip.EmbeddingBatcher;
+import io.clipguard.clip.ModelHealth;
 import io.clipguard.error.ErrorCode;
 import io.clipguard.moderation.Moderator;
 import io.clipguard.moderation.Outcome;
-import io.clipguard.schema.DeadLetter;
 import io.clipguard.schema.ImageUploaded;
 import io.clipguard.schema.SourcePosition;
 import io.clipguard.schema.StoredDecision;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.MissingSchemaException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Turns each upload record into exactly one decision (with its audit and embedding, and
- * the latest-decision store entry) or exactly one dead letter. Bad bytes are caught here,
- * where they are decoded, and become data; nothing thrown by bad input reaches the stream
- * thread. {@code process()} blocks until the record is decided, so nothing is in flight
- * past it and exactly-once is Kafka Streams' own.
+ * Turns each upload record into exactly one decision (with its audit and embedding, and the
+ * latest-decision store entry) or exactly one dead letter, with many uploads of a partition in
+ * flight at once so that inference batches fill whatever the number of threads.
+ *
+ * <p>How exactly-once holds with work in flight: {@code process()} decodes the record, puts its
+ * offset in the changelogged {@code pending} store and starts moderating it; a wall-clock
+ * punctuator forwards each finished upload's outputs and deletes its pending entry, in the same
+ * transaction. A transaction that commits therefore carries, for every upload, either its
+ * outputs or its pending entry (or neither, when its input offset is not committed yet). After
+ * a crash or a rebalance the pending store is restored, the uploads it names are read again
+ * from the uploads topic ({@link SourceReader}) and finished. The window of uploads in flight
+ * is bounded (records and bytes); when it is full, {@code process()} finishes work before it
+ * takes more.
+ *
+ * <p>Bad bytes are caught here, where they are decoded, and become dead letters; every output
+ * is encoded and measured before it is forwarded ({@link OutputLimits}), so nothing this
+ * processor sends is refused by the broker. A model that is down for everything parks uploads
+ * (they stay pending) until it answers again.
  */
-final class ModerationProcessor implements Processor<byte[], byte[], String, Object> {
+final class ModerationProcessor implements Processor<byte[], byte[], String, byte[]> {
     private static final Logger LOG = Logger.getLogger(ModerationProcessor.class.getName());
+
+    /** One upload being moderated. */
+    private static final class InFlight {
+        final long offset;
+        final byte[] key;
+        final byte[] value;
+        final long timestamp;
+        final Headers headers;
+        final String contentId;
+        final ImageUploaded event;
+        CompletableFuture<Outcome> outcome;
+        long startedNanos;
+        boolean parked;
+
+        InFlight(long offset, byte[] key, byte[] value, long timestamp, Headers headers, ImageUploaded event) {
+            this.offset = offset;
+            this.key = key;
+            this.value = value;
+            this.timestamp = timestamp;
+            this.headers = headers;
+            this.event = event;
+            this.contentId = event.getContentId();
+        }
+    }
 
     private final Moderator moderator;
     private final Clock clock;
-    private ProcessorContext<String, Object> context;
-    private KeyValueStore<String, StoredDecision> store;
+    private final TopicRegistry topics;
+    private final OutputLimits limits;
+    private final SourceReader sources;
+    private final ModelHealth health;
+    private final InFlightWindow window;
+    private final TreeMap<Long, InFlight> inFlight = new TreeMap<>();
+    private long inFlightBytes;
+    private ProcessorContext<String, byte[]> context;
+    private KeyValueStore<String, StoredDecision> decisions;
+    private KeyValueStore<Long, String> pending;
+    private Cancellable punctuator;
+    private String sourceTopic;
+    private int partition;
 
-    ModerationProcessor(Moderator moderator, Clock clock) {
+    ModerationProcessor(Moderator moderator, Clock clock, TopicRegistry topics, OutputLimits limits, SourceReader sources,
+                        ModelHealth health, InFlightWindow window) {
         this.moderator = moderator;
         this.clock = clock;
+        this.topics = topics;
+        this.limits = limits;
+        this.sources = sources;
+        this.health = health;
+        this.window = window;
     }
 
     @Override
-    public void init(ProcessorContext<String, Object> context) {
+    public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
-        this.store = context.getStateStore(ModerationTopology.DECISION_STORE);
+        this.decisions = context.getStateStore(ModerationTopology.DECISION_STORE);
+        this.pending = context.getStateStore(ModerationTopology.PENDING_STORE);
+        this.sourceTopic = topics.uploaded().name();
+        this.partition = context.taskId().partition();
+        this.punctuator = context.schedule(window.completionInterval(), PunctuationType.WALL_CLOCK_TIME, now -> completeFinished());
+        resumePending();
     }
 
     @Override
@@ -52,58 +127,197 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, Obj
         ImageUploaded event;
         try {
             if (record.value() == null || record.value().length == 0) {
-                deadLetter(record, source, null, ErrorCode.VALUE_MISSING, "record has no value");
+                deadLetter(record.key(), record.value(), source, null, ErrorCode.VALUE_MISSING, "record has no value", record.timestamp(),
+                        record.headers());
                 return;
             }
             event = AvroSerde.IMAGE_UPLOADED.decode(record.value());
         } catch (MissingSchemaException e) {
-            deadLetter(record, source, null, ErrorCode.SCHEMA_UNKNOWN, "writer schema fingerprint is not a known ImageUploaded version: " + e.getMessage());
+            deadLetter(record.key(), record.value(), source, null, ErrorCode.SCHEMA_UNKNOWN,
+                    "writer schema fingerprint is not a known ImageUploaded version: " + e.getMessage(), record.timestamp(), record.headers());
             return;
         } catch (BadHeaderException e) {
-            deadLetter(record, source, null, ErrorCode.AVRO_UNDECODABLE, "not Avro single-object encoding: " + e.getMessage());
+            deadLetter(record.key(), record.value(), source, null, ErrorCode.AVRO_UNDECODABLE, "not Avro single-object encoding: "
+                    + e.getMessage(), record.timestamp(), record.headers());
             return;
         } catch (IOException | RuntimeException e) {
-            deadLetter(record, source, null, ErrorCode.AVRO_UNDECODABLE, "Avro body unreadable: " + e);
+            deadLetter(record.key(), record.value(), source, null, ErrorCode.AVRO_UNDECODABLE, "Avro body unreadable: " + e,
+                    record.timestamp(), record.headers());
             return;
         }
-        Outcome outcome;
-        try {
-            outcome = moderator.moderate(event, source);
-        } catch (RuntimeException e) {
-            LOG.warning("unexpected failure on " + event.getContentId() + ": " + e);
-            outcome = new Outcome.Rejected(ErrorCode.INTERNAL_ERROR, e.toString());
+        Outcome.Rejected refused = moderator.check(event);
+        if (refused != null) {
+            deadLetter(record.key(), record.value(), source, event, refused.code(), refused.message(), record.timestamp(), record.headers());
+            return;
         }
-        if (outcome instanceof Outcome.Decided d) {
-            String key = event.getContentId();
-            long ts = record.timestamp();
-            context.forward(new Record<>(key, (Object) d.decision(), ts), ModerationTopology.DECISIONS_SINK);
-            context.forward(new Record<>(key, (Object) d.audit(), ts), ModerationTopology.AUDIT_SINK);
-            context.forward(new Record<>(key, (Object) d.embedding(), ts), ModerationTopology.EMBEDDINGS_SINK);
-            if (d.shadow() != null) {
-                context.forward(new Record<>(key, (Object) d.shadow(), ts), ModerationTopology.SHADOW_SINK);
+        admit(record.value().length);
+        InFlight work = new InFlight(source.getOffset(), record.key(), record.value(), record.timestamp(), record.headers(), event);
+        pending.put(work.offset, work.contentId);
+        start(work);
+    }
+
+    /** Waits, finishing work, until the window has room for {@code bytes} more (or everything in flight waits for the model). */
+    private void admit(long bytes) {
+        while (!inFlight.isEmpty() && (inFlight.size() >= window.maxRecords() || inFlightBytes + bytes > window.maxBytes())) {
+            if (inFlight.values().stream().allMatch(w -> w.parked)) {
+                return;
             }
-            store.put(key, new StoredDecision(d.decision(), d.audit()));
-        } else {
-            Outcome.Rejected r = (Outcome.Rejected) outcome;
-            deadLetter(record, source, event, r.code(), r.message());
+            CompletableFuture<?>[] running = inFlight.values().stream().filter(w -> !w.parked).map(w -> w.outcome)
+                    .toArray(CompletableFuture[]::new);
+            try {
+                CompletableFuture.anyOf(running).get(100, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                // finished with a failure, or still running: either way, look again
+            }
+            completeFinished();
         }
     }
 
-    private void deadLetter(Record<byte[], byte[]> record, SourcePosition source, ImageUploaded event, ErrorCode code, String message) {
-        String key = event != null && event.getContentId() != null && !event.getContentId().isBlank() ? event.getContentId()
-                : record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-        DeadLetter letter = DeadLetter.newBuilder()
-                .setReasonCode(code.name()).setMessage(message)
-                .setOriginalKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
-                .setOriginalValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
-                .setSourceTopic(source.getTopic()).setSourcePartition(source.getPartition()).setSourceOffset(source.getOffset())
-                .setEventId(event == null ? null : event.getEventId()).setContentId(event == null ? null : event.getContentId())
-                .setInstanceId(moderator.instanceId()).setFailedAt(clock.instant()).build();
-        context.forward(new Record<>(key, (Object) letter, record.timestamp()), ModerationTopology.DLQ_SINK);
+    private void start(InFlight work) {
+        work.parked = false;
+        work.startedNanos = System.nanoTime();
+        work.outcome = moderator.moderate(work.event, new SourcePosition(sourceTopic, partition, work.offset));
+        if (inFlight.put(work.offset, work) == null) {
+            inFlightBytes += work.value.length;
+        }
+    }
+
+    /** Forwards what finished; parks what waits for the model; restarts parked work once the model answers. */
+    private void completeFinished() {
+        List<InFlight> restart = new ArrayList<>();
+        for (Iterator<InFlight> it = inFlight.values().iterator(); it.hasNext(); ) {
+            InFlight work = it.next();
+            if (work.parked) {
+                if (health.available()) {
+                    restart.add(work);
+                }
+                continue;
+            }
+            if (!work.outcome.isDone()) {
+                if (System.nanoTime() - work.startedNanos > window.recordDeadline().toNanos()) {
+                    LOG.warning("upload at offset " + work.offset + " not finished within " + window.recordDeadline() + "; parked");
+                    work.parked = true;
+                }
+                continue;
+            }
+            Outcome outcome;
+            try {
+                outcome = work.outcome.join();
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                if (cause instanceof EmbeddingBatcher.ModelUnavailable) {
+                    work.parked = true;
+                    continue;
+                }
+                LOG.warning("unexpected failure on " + work.contentId + ": " + cause);
+                outcome = new Outcome.Rejected(ErrorCode.INTERNAL_ERROR, cause.toString());
+            }
+            emit(work, outcome);
+            pending.delete(work.offset);
+            inFlightBytes -= work.value.length;
+            it.remove();
+        }
+        restart.forEach(this::start);
+    }
+
+    private void emit(InFlight work, Outcome outcome) {
+        SourcePosition source = new SourcePosition(sourceTopic, partition, work.offset);
+        if (outcome instanceof Outcome.Rejected r) {
+            deadLetter(work.key, work.value, source, work.event, r.code(), r.message(), work.timestamp, work.headers);
+            return;
+        }
+        Outcome.Decided d = (Outcome.Decided) outcome;
+        String key = work.contentId;
+        int keyBytes = key.getBytes(StandardCharsets.UTF_8).length;
+        List<KeyValue<String, byte[]>> out = new ArrayList<>();
+        out.add(KeyValue.pair(ModerationTopology.DECISIONS_SINK, AvroSerde.DECISION.encode(d.decision())));
+        out.add(KeyValue.pair(ModerationTopology.AUDIT_SINK, AvroSerde.AUDIT.encode(d.audit())));
+        out.add(KeyValue.pair(ModerationTopology.EMBEDDINGS_SINK, AvroSerde.EMBEDDING.encode(d.embedding())));
+        if (d.shadow() != null) {
+            out.add(KeyValue.pair(ModerationTopology.SHADOW_SINK, AvroSerde.SHADOW_DECISION.encode(d.shadow())));
+        }
+        StoredDecision stored = new StoredDecision(d.decision(), d.audit());
+        int storedBytes = AvroSerde.STORED_DECISION.encode(stored).length;
+        for (KeyValue<String, byte[]> o : out) {
+            String topic = ModerationTopology.topicOf(topics, o.key);
+            if (!limits.fits(topic, keyBytes + o.value.length)) {
+                deadLetter(work.key, work.value, source, work.event, ErrorCode.RECORD_TOO_LARGE, "the " + o.key + " record would be "
+                        + o.value.length + " bytes; " + topic + " takes " + limits.room(topic), work.timestamp, work.headers);
+                return;
+            }
+        }
+        String changelog = ModerationTopology.decisionChangelog(context.applicationId());
+        if (!limits.fits(changelog, keyBytes + storedBytes)) {
+            deadLetter(work.key, work.value, source, work.event, ErrorCode.RECORD_TOO_LARGE, "the stored decision would be " + storedBytes
+                    + " bytes; " + changelog + " takes " + limits.room(changelog), work.timestamp, work.headers);
+            return;
+        }
+        for (KeyValue<String, byte[]> o : out) {
+            context.forward(new Record<>(key, o.value, work.timestamp, new RecordHeaders(work.headers.toArray())), o.key);
+        }
+        StoredDecision previous = decisions.get(key);
+        if (previous == null || previous.getAudit().getSource().getOffset() <= work.offset
+                || previous.getAudit().getSource().getPartition() != partition) {
+            decisions.put(key, stored);
+        }
+    }
+
+    private void deadLetter(byte[] key, byte[] value, SourcePosition source, ImageUploaded event, ErrorCode code, String message,
+                            long timestamp, Headers headers) {
+        DeadLetters.Letter letter = DeadLetters.build(code, message, key, value, source, event == null ? null : event.getEventId(),
+                event == null ? null : event.getContentId(), moderator.instanceId(), clock.instant());
+        byte[] bytes = DeadLetters.encodeToFit(letter, limits.room(topics.deadLetters().name()));
+        context.forward(new Record<>(letter.key(), bytes, timestamp, new RecordHeaders(headers.toArray())), ModerationTopology.DLQ_SINK);
+    }
+
+    /** After a restart or a rebalance: the uploads this task had in flight, read again and started. */
+    private void resumePending() {
+        TreeSet<Long> offsets = new TreeSet<>();
+        try (KeyValueIterator<Long, String> it = pending.all()) {
+            it.forEachRemaining(kv -> offsets.add(kv.key));
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        Map<Long, ConsumerRecord<byte[], byte[]>> records = sources.read(sourceTopic, partition, offsets);
+        LOG.info("partition " + partition + ": resuming " + offsets.size() + " uploads that were in flight (" + records.size() + " read back)");
+        for (long offset : offsets) {
+            ConsumerRecord<byte[], byte[]> r = records.get(offset);
+            SourcePosition source = new SourcePosition(sourceTopic, partition, offset);
+            ImageUploaded event = null;
+            try {
+                event = r == null ? null : AvroSerde.IMAGE_UPLOADED.decode(r.value());
+            } catch (IOException | RuntimeException e) {
+                // it was readable when it was taken in; treated as gone below
+            }
+            if (event == null) {
+                deadLetter(null, null, source, null, ErrorCode.SOURCE_GONE, "upload at offset " + offset + " (contentId "
+                        + pending.get(offset) + ") is no longer on " + sourceTopic, clock.millis(), new RecordHeaders());
+                pending.delete(offset);
+                continue;
+            }
+            InFlight work = new InFlight(offset, r.key(), r.value(), r.timestamp(), r.headers(), event);
+            start(work);
+        }
     }
 
     private SourcePosition source() {
         RecordMetadata m = context.recordMetadata().orElse(null);
         return m == null ? new SourcePosition("", -1, -1L) : new SourcePosition(m.topic(), m.partition(), m.offset());
+    }
+
+    @Override
+    public void close() {
+        if (punctuator != null) {
+            punctuator.cancel();
+        }
+        // Unfinished work stays in the pending store: whoever owns the partition next finishes it.
+        inFlight.values().forEach(w -> {
+            if (w.outcome != null) {
+                w.outcome.cancel(false);
+            }
+        });
+        inFlight.clear();
+        inFlightBytes = 0;
     }
 }

@@ -29,11 +29,20 @@ public final class ModerationService implements AutoCloseable {
     private final KafkaStreams streams;
     private volatile Throwable fatal;
 
+    private final OutputLimits limits;
+    private final DeadLetterChannel deadLetters;
+
     /** The service over {@code runtime}; topics must exist (the node creates them once). */
     public ModerationService(KafkaClients clients, ServiceSettings settings, ModerationRuntime runtime) {
         this.settings = settings;
-        this.streams = new KafkaStreams(ModerationTopology.build(settings.topics(), runtime.moderator(), runtime.policies(),
-                Clock.systemUTC()), properties(clients, settings));
+        this.limits = OutputLimits.assumed(settings.topics().service(),
+                Map.of(ModerationTopology.decisionChangelog(settings.applicationId()), ModerationTopology.DECISION_CHANGELOG_MAX_BYTES));
+        this.deadLetters = new DeadLetterChannel(clients, settings.topics().deadLetters().name(), limits);
+        ModerationTopology.Parts parts = new ModerationTopology.Parts(runtime.moderator(), runtime.policies(), Clock.systemUTC(), limits,
+                SourceReader.kafka(clients), runtime.batcher().health(), settings.window());
+        Properties props = properties(clients, settings);
+        props.put(OversizeHandler.CHANNEL, deadLetters);
+        this.streams = new KafkaStreams(ModerationTopology.build(settings.topics(), parts), props);
         // Bad data never reaches here (it becomes dead letters). A refused login or a denied
         // operation will not heal by retrying: stop and say so. Anything else replaces the
         // thread, not the instance.
@@ -55,6 +64,10 @@ public final class ModerationService implements AutoCloseable {
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, s.streamThreads());
         p.put(StreamsConfig.STATE_DIR_CONFIG, s.stateDir().toString());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, s.commitInterval().toMillis());
+        // Finished uploads are forwarded by a punctuator: an idle thread must not sleep 100 ms in poll().
+        p.put(StreamsConfig.POLL_MS_CONFIG, s.window().completionInterval().toMillis());
+        p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OversizeHandler.class.getName());
+        p.put(OversizeHandler.INSTANCE, s.instanceId());
         p.put(StreamsConfig.CLIENT_ID_CONFIG, s.applicationId() + "-" + s.instanceId());
         if (s.advertisedHttp() != null) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, s.advertisedHttp());
@@ -71,6 +84,17 @@ public final class ModerationService implements AutoCloseable {
     public ModerationService start() {
         streams.start();
         return this;
+    }
+
+    /** Reads the output topics' size limits from the cluster again (at start and every minute; see {@link OutputLimits}). */
+    public void refreshLimits(KafkaClients clients) {
+        java.util.List<String> names = new java.util.ArrayList<>(settings.topics().service().stream().map(Topic::name).toList());
+        names.add(ModerationTopology.decisionChangelog(settings.applicationId()));
+        limits.refresh(clients, names);
+    }
+
+    public OutputLimits limits() {
+        return limits;
     }
 
     /**
@@ -108,5 +132,6 @@ public final class ModerationService implements AutoCloseable {
     @Override
     public void close() {
         streams.close(Duration.ofSeconds(30));
+        deadLetters.close();
     }
 }

@@ -1,23 +1,30 @@
 package io.clipguard.stream;
 
+import io.clipguard.clip.ModelHealth;
 import io.clipguard.moderation.Moderator;
 import io.clipguard.policy.catalog.PolicyListener;
 import java.time.Clock;
+import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
 /**
  * The moderation topology: uploads -> moderate -> decisions, audit, embeddings, dead
- * letters and shadow decisions, plus a changelogged store of the latest decision per
- * contentId for lookups, and the policy catalog as a global store feeding hot reload.
- * A plain function of its inputs, so tests drive it with {@code TopologyTestDriver}.
+ * letters and shadow decisions (values forwarded already encoded, so that each was measured
+ * against its topic's limit), a changelogged store of the latest decision per contentId for
+ * lookups, a changelogged store of the uploads in flight, and the policy catalog as a global
+ * store feeding hot reload. A plain function of its inputs, so tests drive it with
+ * {@code TopologyTestDriver}.
  */
 public final class ModerationTopology {
     public static final String DECISION_STORE = "latest-decisions";
+    /** Offsets (and contentIds) of the uploads a task has in flight; restored and finished after a restart. */
+    public static final String PENDING_STORE = "pending-uploads";
     /** The policy catalog, a global store: every instance holds every version. */
     public static final String POLICY_STORE = "policies";
+    /** The decision store's changelog accepts stored decisions up to this size (decision and audit together). */
+    static final int DECISION_CHANGELOG_MAX_BYTES = 8 << 20;
     static final String SOURCE = "uploads";
     static final String PROCESSOR = "moderate";
     static final String DECISIONS_SINK = "decisions";
@@ -29,27 +36,45 @@ public final class ModerationTopology {
     private ModerationTopology() {
     }
 
-    public static Topology build(TopicRegistry topics, Moderator moderator, PolicyListener policies, Clock clock) {
+    /** Everything the processor needs besides the topics: the moderator, limits, re-reads of uploads, model health, the window. */
+    record Parts(Moderator moderator, PolicyListener policies, Clock clock, OutputLimits limits, SourceReader sources, ModelHealth health,
+                 InFlightWindow window) {
+    }
+
+    static Topology build(TopicRegistry topics, Parts parts) {
         Topology t = new Topology();
         // The changelog of a global store is its source topic, so logging stays off.
         t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(POLICY_STORE), Serdes.String(),
                 AvroSerde.POLICY_ENTRY).withLoggingDisabled(), "policies-source", Serdes.String().deserializer(),
-                Serdes.ByteArray().deserializer(), topics.policies().name(), "policies-update", () -> new PolicyStoreUpdater(policies));
+                Serdes.ByteArray().deserializer(), topics.policies().name(), "policies-update", () -> new PolicyStoreUpdater(parts.policies()));
         t.addSource(SOURCE, topics.uploaded().keySerde().deserializer(), topics.uploaded().valueSerde().deserializer(),
                 topics.uploaded().name());
-        t.addProcessor(PROCESSOR, () -> new ModerationProcessor(moderator, clock), SOURCE);
+        t.addProcessor(PROCESSOR, () -> new ModerationProcessor(parts.moderator(), parts.clock(), topics, parts.limits(), parts.sources(),
+                parts.health(), parts.window()), SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DECISION_STORE), Serdes.String(),
-                AvroSerde.STORED_DECISION), PROCESSOR);
-        sink(t, DECISIONS_SINK, topics.decisions());
-        sink(t, AUDIT_SINK, topics.audit());
-        sink(t, EMBEDDINGS_SINK, topics.embeddings());
-        sink(t, DLQ_SINK, topics.deadLetters());
-        sink(t, SHADOW_SINK, topics.shadow());
+                AvroSerde.STORED_DECISION).withLoggingEnabled(Map.of("max.message.bytes", String.valueOf(DECISION_CHANGELOG_MAX_BYTES))),
+                PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.Long(), Serdes.String()),
+                PROCESSOR);
+        for (String sink : new String[] {DECISIONS_SINK, AUDIT_SINK, EMBEDDINGS_SINK, DLQ_SINK, SHADOW_SINK}) {
+            t.addSink(sink, topicOf(topics, sink), Serdes.String().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
+        }
         return t;
     }
 
-    @SuppressWarnings("unchecked")
-    private static <V> void sink(Topology t, String name, Topic<String, V> topic) {
-        t.addSink(name, topic.name(), topic.keySerde().serializer(), (Serializer<Object>) topic.valueSerde().serializer(), PROCESSOR);
+    static String topicOf(TopicRegistry topics, String sink) {
+        return switch (sink) {
+            case DECISIONS_SINK -> topics.decisions().name();
+            case AUDIT_SINK -> topics.audit().name();
+            case EMBEDDINGS_SINK -> topics.embeddings().name();
+            case DLQ_SINK -> topics.deadLetters().name();
+            case SHADOW_SINK -> topics.shadow().name();
+            default -> throw new IllegalArgumentException("no sink " + sink);
+        };
+    }
+
+    /** The decision store's changelog topic, as Kafka Streams names it. */
+    static String decisionChangelog(String applicationId) {
+        return applicationId + "-" + DECISION_STORE + "-changelog";
     }
 }

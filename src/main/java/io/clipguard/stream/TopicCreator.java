@@ -66,16 +66,13 @@ public final class TopicCreator {
     }
 
     private static void awaitLeaders(Admin admin, List<Topic<?, ?>> topics) throws InterruptedException {
-        Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
-        try {
-            admin.describeTopics(topics.stream().map(Topic::name).toList()).allTopicNames().get().forEach((name, description) ->
-                    description.partitions().forEach(p -> partitions.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
-        } catch (ExecutionException e) {
-            throw KafkaErrors.translate(e);
-        }
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (true) {
             try {
+                // Described again on every try: a topic created a moment ago may not be in every broker's metadata yet.
+                Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+                admin.describeTopics(topics.stream().map(Topic::name).toList()).allTopicNames().get().forEach((name, description) ->
+                        description.partitions().forEach(p -> partitions.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
                 admin.listOffsets(partitions).all().get();
                 return;
             } catch (ExecutionException e) {

@@ -21,7 +21,8 @@ import org.apache.kafka.common.serialization.Serdes;
 public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, ModerationDecision> decisions,
                             Topic<String, AuditRecord> audit, Topic<String, EmbeddingRecord> embeddings,
                             Topic<String, DeadLetter> deadLetters, Topic<String, PolicyEntry> policies,
-                            Topic<String, PolicyChange> policyChanges, Topic<String, ShadowDecision> shadow) {
+                            Topic<String, PolicyChange> policyChanges, Topic<String, ShadowDecision> shadow,
+                            Topic<String, String> dlqReplays) {
 
     /** Largest upload record (inline image plus event); larger images must come by URI. */
     public static final int MAX_UPLOAD_BYTES = 16 << 20;
@@ -31,7 +32,7 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
     /** The topics these settings name, created with their partitions and replication factor. */
     public static TopicRegistry from(ClipGuardConfig.Topics t) {
         return named(t.uploaded(), t.decisions(), t.audit(), t.embeddings(), t.deadLetters(), t.policies(), t.policyChanges(),
-                t.shadow(), t.partitions(), t.replicationFactor());
+                t.shadow(), t.dlqReplays(), t.partitions(), t.replicationFactor());
     }
 
     /**
@@ -39,7 +40,7 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
      * written in one transaction and must be read in that order.
      */
     static TopicRegistry named(String uploaded, String decisions, String audit, String embeddings, String dlq, String policies,
-                               String policyChanges, String shadow, int partitions, short replication) {
+                               String policyChanges, String shadow, String dlqReplays, int partitions, short replication) {
         return new TopicRegistry(
                 new Topic<>(uploaded, Serdes.ByteArray(), Serdes.ByteArray(), partitions, replication,
                         Map.of("max.message.bytes", String.valueOf(MAX_UPLOAD_BYTES))),
@@ -50,10 +51,18 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
                         Map.of("max.message.bytes", String.valueOf(MAX_RECORD_BYTES))),
                 new Topic<>(policies, Serdes.String(), AvroSerde.POLICY_ENTRY, 1, replication, Map.of("cleanup.policy", "compact")),
                 new Topic<>(policyChanges, Serdes.String(), AvroSerde.POLICY_CHANGE, 1, replication, Map.of()),
-                new Topic<>(shadow, Serdes.String(), AvroSerde.SHADOW_DECISION, partitions, replication, Map.of()));
+                new Topic<>(shadow, Serdes.String(), AvroSerde.SHADOW_DECISION, partitions, replication, Map.of()),
+                // The replay ledger: one entry per dead letter sent back (DeadLetterReplay).
+                new Topic<>(dlqReplays, Serdes.String(), Serdes.String(), 1, replication, Map.of("cleanup.policy", "compact")));
     }
 
+    /** Every topic, the replay ledger included. */
     public List<Topic<?, ?>> all() {
+        return List.of(uploaded, decisions, audit, embeddings, deadLetters, policies, policyChanges, shadow, dlqReplays);
+    }
+
+    /** The topics an instance uses (created on start when missing): all but the replay ledger, which only {@code dlq replay} uses. */
+    public List<Topic<?, ?>> service() {
         return List.of(uploaded, decisions, audit, embeddings, deadLetters, policies, policyChanges, shadow);
     }
 }

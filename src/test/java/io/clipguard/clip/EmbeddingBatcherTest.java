@@ -79,4 +79,78 @@ class EmbeddingBatcherTest {
             assertThatThrownBy(() -> batcher.embed(randomTensor())).isInstanceOf(ClipGuardException.class).hasMessageContaining("closed");
         }
     }
+
+    @Test
+    void anImageThatFailsAloneIsItsOwnErrorAndTheRestOfItsBatchIsEmbedded() throws Exception {
+        try (ClipEngine engine = engine()) {
+            float[] poison = randomTensor();
+            EmbeddingBatcher.ImageModel model = tensors -> {
+                if (tensors.stream().anyMatch(t -> t == poison)) {
+                    throw new IllegalStateException("cannot embed this one");
+                }
+                return engine.embedImages(tensors);
+            };
+            try (EmbeddingBatcher batcher = new EmbeddingBatcher(model, new float[poison.length], 8, Duration.ofMillis(50), Duration.ofMillis(50))) {
+                List<java.util.concurrent.CompletableFuture<EmbeddingBatcher.Result>> futures = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    futures.add(batcher.submit(i == 3 ? poison : randomTensor()));
+                }
+                for (int i = 0; i < 6; i++) {
+                    if (i == 3) {
+                        assertThatThrownBy(futures.get(i)::join).hasCauseExactlyInstanceOf(ClipGuardException.class)
+                                .hasMessageContaining("inference failed for this image");
+                    } else {
+                        assertThat(futures.get(i).join().vector()).hasSize(DemoModelGenerator.DIM);
+                    }
+                }
+                assertThat(batcher.health().available()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aModelDownForEverythingIsUnavailableUntilAProbeSucceeds() throws Exception {
+        try (ClipEngine engine = engine()) {
+            java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+            EmbeddingBatcher.ImageModel model = tensors -> {
+                if (broken.get()) {
+                    throw new IllegalStateException("CUDA error: device lost");
+                }
+                return engine.embedImages(tensors);
+            };
+            List<Boolean> changes = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (EmbeddingBatcher batcher = new EmbeddingBatcher(model, new float[3 * 224 * 224], 4, Duration.ofMillis(5), Duration.ofMillis(50))) {
+                batcher.health().onChange(changes::add);
+                var first = batcher.submit(randomTensor());
+                assertThatThrownBy(first::join).hasCauseInstanceOf(EmbeddingBatcher.ModelUnavailable.class);
+                assertThat(batcher.health().available()).isFalse();
+                assertThat(batcher.health().lastFailure()).contains("device lost");
+                // While down, work is refused as unavailable (its callers keep it), never as this image's fault.
+                assertThatThrownBy(batcher.submit(randomTensor())::join).hasCauseInstanceOf(EmbeddingBatcher.ModelUnavailable.class);
+                broken.set(false);
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> batcher.health().available());
+                assertThat(batcher.submit(randomTensor()).join().vector()).hasSize(DemoModelGenerator.DIM);
+                assertThat(changes).containsExactly(false, true);
+            }
+        }
+    }
+
+    @Test
+    void theInferenceThreadSurvivesAnyThrowable() throws Exception {
+        try (ClipEngine engine = engine()) {
+            java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+            EmbeddingBatcher.ImageModel model = tensors -> {
+                if (calls.incrementAndGet() == 1) {
+                    throw new OutOfMemoryError("Cannot reserve 268435456 bytes of direct buffer memory");
+                }
+                return engine.embedImages(tensors);
+            };
+            try (EmbeddingBatcher batcher = new EmbeddingBatcher(model, new float[3 * 224 * 224], 4, Duration.ofMillis(5), Duration.ofMillis(50))) {
+                // The batch fails, is retried alone, and succeeds: nobody waits for ever.
+                assertThat(batcher.embed(randomTensor(), Duration.ofSeconds(10)).vector()).hasSize(DemoModelGenerator.DIM);
+                assertThat(batcher.failures()).isEqualTo(1);
+                assertThat(batcher.embed(randomTensor(), Duration.ofSeconds(10)).vector()).hasSize(DemoModelGenerator.DIM);
+            }
+        }
+    }
 }

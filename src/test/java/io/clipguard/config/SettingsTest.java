@@ -22,7 +22,7 @@ class SettingsTest {
         ClipGuardConfig c = Settings.load(Map.of()).app();
         assertThat(c.topics().uploaded()).isEqualTo("images.uploaded");
         assertThat(c.topics().deadLetters()).isEqualTo("moderation.dlq");
-        assertThat(c.stream().threads()).isEqualTo(4);
+        assertThat(c.stream().threads()).isEqualTo(2);
         assertThat(c.stream().commitInterval()).isEqualTo(Duration.ofMillis(100));
         assertThat(c.batching().maxWait()).isEqualTo(Duration.ofMillis(5));
         assertThat(c.fetch().allowedHosts()).isEmpty();

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,6 +71,32 @@ class ImageFetcherTest {
             ex.getResponseBody().write(IMAGE);
             ex.close();
         });
+        server.createContext("/trickle", ex -> {
+            // Headers at once, then a byte every 200 ms: a connection held open for ever at 5 bytes/s.
+            ex.sendResponseHeaders(200, 0);
+            try {
+                for (int i = 0; i < 200; i++) {
+                    ex.getResponseBody().write(1);
+                    ex.getResponseBody().flush();
+                    Thread.sleep(200);
+                }
+            } catch (InterruptedException | java.io.IOException ignored) {
+                // the client gave up, as it should
+            }
+            ex.close();
+        });
+        server.createContext("/stall-body", ex -> {
+            // Headers and a first chunk, then silence longer than the whole deadline.
+            ex.sendResponseHeaders(200, 0);
+            ex.getResponseBody().write(new byte[100]);
+            ex.getResponseBody().flush();
+            try {
+                Thread.sleep(8000);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            ex.close();
+        });
         server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.start();
         base = "http://127.0.0.1:" + server.getAddress().getPort();
@@ -80,9 +107,9 @@ class ImageFetcherTest {
         server.stop(0);
     }
 
-    static ImageFetcher fetcher(boolean allowPrivate, long maxBytes, Path fileRoot) {
-        return new ImageFetcher(new FetchSettings(Set.of("127.0.0.1"), allowPrivate, Duration.ofSeconds(1), Duration.ofSeconds(1),
-                maxBytes, 3, fileRoot));
+    static ImageFetcher fetcher(boolean allowLoopback, long maxBytes, Path fileRoot) {
+        return new ImageFetcher(new FetchSettings(Set.of("127.0.0.1"), allowLoopback ? List.of(AddressPolicy.Network.parse("127.0.0.0/8"))
+                : List.of(), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(3), 32_768, maxBytes, 3, fileRoot));
     }
 
     static void assertCode(ImageFetcher f, String uri, ErrorCode code) {
@@ -122,6 +149,35 @@ class ImageFetcherTest {
     @Test
     void timesOut() {
         assertCode(fetcher(true, 10_000, null), base + "/slow", ErrorCode.FETCH_TIMEOUT);
+    }
+
+    @Test
+    void aTricklingServerIsCutOffAfterAboutASecond() {
+        long t0 = System.nanoTime();
+        assertCode(fetcher(true, 10_000, null), base + "/trickle", ErrorCode.FETCH_TOO_SLOW);
+        assertThat((System.nanoTime() - t0) / 1e9).as("seconds").isLessThan(2.5);
+    }
+
+    @Test
+    void theWholeTransferHasADeadline() {
+        // A 2 s read timeout alone would let this run 8 s; the 3 s deadline cancels it.
+        ImageFetcher f = new ImageFetcher(new FetchSettings(Set.of("127.0.0.1"), List.of(AddressPolicy.Network.parse("127.0.0.0/8")),
+                Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(2), 1, 10_000, 3, null));
+        long t0 = System.nanoTime();
+        assertCode(f, base + "/stall-body", ErrorCode.FETCH_TIMEOUT);
+        assertThat((System.nanoTime() - t0) / 1e9).as("seconds").isBetween(1.5, 3.5);
+    }
+
+    @Test
+    void theAddressCheckAppliesToNamesAndLiteralsAlike() {
+        ImageFetcher f = new ImageFetcher(new FetchSettings(Set.of("localhost", "127.0.0.1", "::1", "169.254.169.254"), List.of(),
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(3), 1, 10_000, 3, null));
+        int port = server.getAddress().getPort();
+        assertCode(f, "http://localhost:" + port + "/image", ErrorCode.FETCH_ADDRESS_NOT_ALLOWED);
+        assertCode(f, "http://127.0.0.1:" + port + "/image", ErrorCode.FETCH_ADDRESS_NOT_ALLOWED);
+        assertCode(f, "http://[::1]:" + port + "/image", ErrorCode.FETCH_ADDRESS_NOT_ALLOWED);
+        // Refused before any packet is sent: the metadata address is never contacted.
+        assertCode(f, "http://169.254.169.254/latest/meta-data/", ErrorCode.FETCH_ADDRESS_NOT_ALLOWED);
     }
 
     @Test

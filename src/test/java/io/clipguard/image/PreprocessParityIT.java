@@ -83,7 +83,7 @@ class PreprocessParityIT {
             byte[] jpeg = Files.readAllBytes(work.resolve(name));
             DecodedImage full = DECODER.decode(jpeg);
             for (int scale : new int[] {2, 4, 8}) {
-                ReducedJpegDecoder.Result r = ReducedJpegDecoder.decode(jpeg, scale);
+                ReducedJpegDecoder.Result r = ReducedJpegDecoder.decode(jpeg, scale, CpuBudget.unlimited());
                 double err = meanAbsFromBoxAverage(full, r, scale);
                 System.out.printf("block mean %-20s 1/%d: %.3f levels%n", name, scale, err);
                 assertThat(err).as("%s at 1/%d", name, scale).isLessThanOrEqualTo(1.0);
@@ -92,11 +92,11 @@ class PreprocessParityIT {
         // Progressive files are read from their DC scans only: 1/8 alone, and only when no
         // component is subsampled; otherwise the full decoder runs.
         byte[] progressive = Files.readAllBytes(work.resolve("mosaic_progressive_444.jpg"));
-        assertThat(ReducedJpegDecoder.decode(progressive, 4)).isNull();
-        double err = meanAbsFromBoxAverage(DECODER.decode(progressive), ReducedJpegDecoder.decode(progressive, 8), 8);
+        assertThat(ReducedJpegDecoder.decode(progressive, 4, CpuBudget.unlimited())).isNull();
+        double err = meanAbsFromBoxAverage(DECODER.decode(progressive), ReducedJpegDecoder.decode(progressive, 8, CpuBudget.unlimited()), 8);
         assertThat(err).isLessThanOrEqualTo(1.0);
         byte[] subsampled = Files.readAllBytes(work.resolve("mosaic_progressive.jpg"));
-        assertThat(ReducedJpegDecoder.decode(subsampled, 8)).isNull();
+        assertThat(ReducedJpegDecoder.decode(subsampled, 8, CpuBudget.unlimited())).isNull();
         assertThat(DECODER.decode(subsampled, 224).decodePath()).isEqualTo("full");
     }
 

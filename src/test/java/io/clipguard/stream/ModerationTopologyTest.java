@@ -17,6 +17,7 @@ import io.clipguard.testing.Uploads;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
@@ -25,6 +26,7 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,7 +65,10 @@ class ModerationTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
-        driver = new TopologyTestDriver(ModerationTopology.build(TOPICS, runtime.moderator(), runtime.policies(), Clock.systemUTC()), props);
+        ModerationTopology.Parts parts = new ModerationTopology.Parts(runtime.moderator(), runtime.policies(), Clock.systemUTC(),
+                OutputLimits.assumed(TOPICS.all(), Map.of()), (topic, partition, offsets) -> Map.of(), runtime.batcher().health(),
+                InFlightWindow.defaults());
+        driver = new TopologyTestDriver(ModerationTopology.build(TOPICS, parts), props);
         uploads = driver.createInputTopic(TOPICS.uploaded().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         decisions = driver.createOutputTopic(TOPICS.decisions().name(), Serdes.String().deserializer(), AvroSerde.DECISION.deserializer());
         audit = driver.createOutputTopic(TOPICS.audit().name(), Serdes.String().deserializer(), AvroSerde.AUDIT.deserializer());
@@ -80,9 +85,18 @@ class ModerationTopologyTest {
         uploads.pipeInput(key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);
     }
 
+    /** Lets the wall clock run (the punctuator forwards finished uploads) until {@code outputs} decisions and dead letters are out. */
+    private void settle(int outputs) {
+        Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(5)).until(() -> {
+            driver.advanceWallClockTime(Duration.ofMillis(5));
+            return decisions.getQueueSize() + deadLetters.getQueueSize() >= outputs;
+        });
+    }
+
     @Test
     void redTriangleIsBlockedWithAuditEmbeddingAndStoreEntry() {
         send("c1", Uploads.bytes(Uploads.inline("c1", Uploads.scene(scenes, "red", "triangle"))));
+        settle(1);
         var decision = decisions.readKeyValue();
         assertThat(decision.key).isEqualTo("c1");
         ModerationDecision d = decision.value;
@@ -99,7 +113,10 @@ class ModerationTopologyTest {
         assertThat(a.getRule()).startsWith("red-triangle: probability");
         assertThat(a.getImage().getSha256()).hasSize(64);
         assertThat(a.getImage().getFormat()).isEqualTo("jpeg");
-        assertThat(a.getPrompts()).extracting(p -> p.getCategory()).containsExactly("red-triangle", "yellow-shape", "benign");
+        // The prompts are the policy version's (on the policy topic); the record names the version and the vectors' hash.
+        assertThat(a.getPrompts()).isEmpty();
+        assertThat(a.getPromptsHash()).isEqualTo(runtime.policy().promptsHash());
+        assertThat(a.getPolicyVersion()).isEqualTo(d.getPolicyVersion());
         assertThat(a.getBatch().getSize()).isEqualTo(1);
         assertThat(a.getSource().getTopic()).isEqualTo(TOPICS.uploaded().name());
 
@@ -117,8 +134,9 @@ class ModerationTopologyTest {
         send("y", Uploads.bytes(Uploads.inline("y", Uploads.scene(scenes, "yellow", "circle"))));
         send("g", Uploads.bytes(Uploads.inline("g", Uploads.scene(scenes, "green", "square"))));
         send("r", Uploads.bytes(Uploads.inline("r", Uploads.scene(scenes, "red", "circle"))));
-        assertThat(decisions.readValuesToList()).extracting(ModerationDecision::getAction)
-                .containsExactly(Action.REVIEW, Action.ALLOW, Action.ALLOW);
+        settle(3);
+        assertThat(decisions.readKeyValuesToMap()).extractingFromEntries(e -> e.getKey() + "=" + e.getValue().getAction())
+                .containsExactlyInAnyOrder("y=REVIEW", "g=ALLOW", "r=ALLOW");
     }
 
     @Test
@@ -135,9 +153,10 @@ class ModerationTopologyTest {
         send("uri", Uploads.bytes(Uploads.byUri("uri", "https://example.com/a.jpg")));
         send(null, Uploads.bytes(Uploads.inline("", Uploads.scene(scenes, "red", "square"))));
         send("ok", good);
-        assertThat(deadLetters.readValuesToList()).extracting(DeadLetter::getReasonCode).containsExactly(
-                "AVRO_UNDECODABLE", "VALUE_MISSING", "SCHEMA_UNKNOWN", "AVRO_UNDECODABLE", "IMAGE_EMPTY",
-                "IMAGE_UNSUPPORTED_FORMAT", "FETCH_HOST_NOT_ALLOWED", "FIELD_MISSING");
+        settle(9);
+        assertThat(deadLetters.readKeyValuesToList()).extracting(kv -> kv.key + "=" + kv.value.getReasonCode()).containsExactlyInAnyOrder(
+                "garbage=AVRO_UNDECODABLE", "empty=VALUE_MISSING", "unknown=SCHEMA_UNKNOWN", "truncated-avro=AVRO_UNDECODABLE",
+                "no-image=IMAGE_EMPTY", "not-image=IMAGE_UNSUPPORTED_FORMAT", "uri=FETCH_HOST_NOT_ALLOWED", "null=FIELD_MISSING");
         assertThat(decisions.readKeyValue().key).isEqualTo("ok");
     }
 
@@ -145,6 +164,7 @@ class ModerationTopologyTest {
     void deadLetterKeepsTheOriginalBytesAndPosition() {
         byte[] value = {7, 7, 7};
         send("k", value);
+        settle(1);
         var letter = deadLetters.readKeyValue();
         assertThat(letter.key).isEqualTo("k");
         DeadLetter d = letter.value;
@@ -153,5 +173,70 @@ class ModerationTopologyTest {
         assertThat(d.getSourceTopic()).isEqualTo(TOPICS.uploaded().name());
         assertThat(d.getSourceOffset()).isZero();
         assertThat(d.getMessage()).isNotBlank();
+    }
+
+    @Test
+    void anOverLongFieldIsADeadLetterWithABoundedKey() {
+        String huge = "e".repeat(1_100_000);
+        var event = Uploads.inline("c-long", Uploads.scene(scenes, "red", "triangle"));
+        event.setEventId(huge);
+        send("c-long", Uploads.bytes(event));
+        String longId = "x".repeat(300);
+        send(longId, Uploads.bytes(Uploads.inline(longId, Uploads.scene(scenes, "blue", "circle"))));
+        settle(2);
+        var letters = deadLetters.readKeyValuesToMap();
+        assertThat(letters.get("c-long").getReasonCode()).isEqualTo("FIELD_TOO_LARGE");
+        assertThat(letters.get("c-long").getMessage()).contains("eventId has 1100000 characters, at most 256");
+        assertThat(letters.get("c-long").getEventId()).hasSize(256).endsWith("(truncated)");
+        assertThat(letters.get("c-long").getOriginalValue().remaining()).isGreaterThan(1_100_000);
+        assertThat(letters.get("sha256:" + sha256(longId)).getReasonCode()).isEqualTo("FIELD_TOO_LARGE");
+        assertThat(decisions.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aTwoGibibyteLengthPrefixIsUndecodableAtOnce() {
+        byte[] good = Uploads.bytes(Uploads.inline("ok", Uploads.scene(scenes, "blue", "circle")));
+        // Header (2 bytes) and fingerprint (8), then the eventId's length: zig-zag varint of 1 GiB.
+        byte[] evil = java.util.Arrays.copyOf(good, 15);
+        byte[] length = {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08};
+        System.arraycopy(length, 0, evil, 10, 5);
+        long before = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        send("evil", evil);
+        long after = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        settle(1);
+        DeadLetter letter = deadLetters.readValue();
+        assertThat(letter.getReasonCode()).isEqualTo("AVRO_UNDECODABLE");
+        assertThat(letter.getMessage()).contains("String length 1073741824 exceeds maximum allowed");
+        assertThat(after - before).as("bytes allocated by the attempt").isLessThan(256L << 20);
+    }
+
+    @Test
+    void anOutputOverItsTopicsLimitBecomesADeadLetterInsteadOfAFailedTransaction() {
+        driver.close();
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-small");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state-small").toString());
+        // The audit topic takes 200 bytes beyond the room kept for headers here: an audit record does not fit.
+        OutputLimits small = OutputLimits.assumed(TOPICS.all(), Map.of(TOPICS.audit().name(), OutputLimits.OVERHEAD + 200));
+        driver = new TopologyTestDriver(ModerationTopology.build(TOPICS, new ModerationTopology.Parts(runtime.moderator(), runtime.policies(),
+                Clock.systemUTC(), small, (topic, partition, offsets) -> Map.of(), runtime.batcher().health(), InFlightWindow.defaults())), props);
+        uploads = driver.createInputTopic(TOPICS.uploaded().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+        decisions = driver.createOutputTopic(TOPICS.decisions().name(), Serdes.String().deserializer(), AvroSerde.DECISION.deserializer());
+        deadLetters = driver.createOutputTopic(TOPICS.deadLetters().name(), Serdes.String().deserializer(), AvroSerde.DEAD_LETTER.deserializer());
+        send("big", Uploads.bytes(Uploads.inline("big", Uploads.scene(scenes, "red", "triangle"))));
+        settle(1);
+        DeadLetter letter = deadLetters.readValue();
+        assertThat(letter.getReasonCode()).isEqualTo("RECORD_TOO_LARGE");
+        assertThat(letter.getMessage()).contains("audit");
+        assertThat(decisions.isEmpty()).as("no output of an upload that became a dead letter").isTrue();
+    }
+
+    private static String sha256(String s) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
