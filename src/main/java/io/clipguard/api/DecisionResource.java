@@ -1,17 +1,23 @@
 package io.clipguard.api;
 
+import io.clipguard.api.security.Roles;
+import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.error.ErrorCode;
 import io.clipguard.node.ClipGuardNode;
 import io.clipguard.node.LocalNode;
 import io.clipguard.stream.AvroJson;
 import io.clipguard.stream.DecisionLookup;
 import io.clipguard.stream.ModerationService;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
@@ -23,10 +29,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code GET /decisions/{contentId}}: the latest decision and its audit record, from the
- * instance that owns the key (forwarded once when that is another instance).
+ * instance that owns the key (forwarded once when that is another instance, with the caller's
+ * credentials). A login is needed (unless {@code clipguard.http.open-decisions}): viewers,
+ * editors and publishers get the audit record too; service accounts (role {@code service})
+ * get the decision alone, without the image's source URI or any policy text. Error details
+ * never name another instance's address.
  */
 @Path("/decisions")
 public class DecisionResource {
@@ -38,10 +49,27 @@ public class DecisionResource {
     @Inject
     LocalNode node;
 
+    @Inject
+    SecurityIdentity identity;
+
+    @Inject
+    ClipGuardConfig config;
+
     @GET
     @Path("{contentId}")
     @Produces(MediaType.APPLICATION_JSON)
-    public Response get(@PathParam("contentId") String contentId, @HeaderParam(FORWARDED) String forwarded) {
+    public Response get(@PathParam("contentId") String contentId, @HeaderParam(FORWARDED) String forwarded,
+                        @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        boolean full = config.http().openDecisions() && identity.isAnonymous();
+        if (!full) {
+            if (identity.isAnonymous()) {
+                throw new UnauthorizedException();
+            }
+            full = identity.getRoles().stream().anyMatch(r -> Set.of(Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER).contains(r));
+            if (!full && !identity.hasRole(Roles.SERVICE)) {
+                throw new ForbiddenException();
+            }
+        }
         ModerationService service = node.get().map(ClipGuardNode::service).orElse(null);
         if (service == null) {
             return Problem.of(ErrorCode.SERVICE_NOT_RUNNING, "this process runs no moderation service");
@@ -50,7 +78,9 @@ public class DecisionResource {
         if (result instanceof DecisionLookup.Result.Found f) {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("decision", AvroJson.toMap(f.decision().getDecision()));
-            body.put("audit", AvroJson.toMap(f.decision().getAudit()));
+            if (full) {
+                body.put("audit", AvroJson.toMap(f.decision().getAudit()));
+            }
             return Response.ok(body).header(SERVED_BY, service.settings().instanceId()).build();
         }
         if (result instanceof DecisionLookup.Result.NotFound) {
@@ -61,21 +91,24 @@ public class DecisionResource {
         }
         String owner = ((DecisionLookup.Result.Elsewhere) result).hostPort();
         if (forwarded != null) {
-            return Problem.of(ErrorCode.NOT_OWNER, "forwarded here but owned by " + owner, Map.of("owner", owner));
+            return Problem.of(ErrorCode.NOT_OWNER, "this request was forwarded here, but another instance owns the key");
         }
-        return forward(owner, contentId);
+        return forward(owner, contentId, authorization);
     }
 
-    private static Response forward(String owner, String contentId) {
+    private static Response forward(String owner, String contentId, String authorization) {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + owner + "/decisions/"
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + owner + "/decisions/"
                     + URLEncoder.encode(contentId, StandardCharsets.UTF_8).replace("+", "%20")))
-                    .header(FORWARDED, "1").timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                    .header(FORWARDED, "1").timeout(Duration.ofSeconds(5)).GET();
+            if (authorization != null) {
+                request.header(HttpHeaders.AUTHORIZATION, authorization);
+            }
+            HttpResponse<String> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return Response.status(r.statusCode()).type(r.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON))
                     .header(SERVED_BY, r.headers().firstValue(SERVED_BY).orElse(null)).entity(r.body()).build();
         } catch (Exception e) {
-            return Problem.of(ErrorCode.OWNER_UNREACHABLE, "decision lives on " + owner + ": " + e.getMessage(),
-                    Map.of("owner", owner));
+            return Problem.of(ErrorCode.OWNER_UNREACHABLE, "the instance that owns this key did not answer");
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.clipguard.api;
 
+import io.clipguard.api.security.LoginThrottle;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import io.quarkus.security.AuthenticationFailedException;
@@ -23,7 +24,11 @@ public class ProblemMappers {
      * editor's form.
      */
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
-    public Response unauthorized(HttpHeaders headers) {
+    public Response unauthorized(HttpHeaders headers, Throwable failure) {
+        if (failure instanceof AuthenticationFailedException a && a.getAttribute(LoginThrottle.RETRY_AFTER_SECONDS) != null) {
+            return Response.fromResponse(Problem.of(ErrorCode.TOO_MANY_LOGINS, failure.getMessage()))
+                    .header("Retry-After", String.valueOf((Object) a.getAttribute(LoginThrottle.RETRY_AFTER_SECONDS))).build();
+        }
         Response problem = Problem.of(ErrorCode.UNAUTHENTICATED, "log in (HTTP Basic) to use this endpoint");
         if (headers.getHeaderString("X-Requested-With") != null) {
             return problem;

@@ -1,12 +1,12 @@
 package io.clipguard.cli;
 
+import io.clipguard.api.security.OwnerOnly;
 import io.clipguard.api.security.UserFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,12 +42,8 @@ final class DemoUsers {
             UserFile.put(usersFile, name, password.toString().toCharArray(), roles);
             lines.add(name + " " + password + " " + roles);
         }
-        Files.write(credentials, lines, StandardCharsets.UTF_8);
-        try {
-            Files.setPosixFilePermissions(credentials, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system
-        }
+        Files.deleteIfExists(credentials);
+        Files.write(OwnerOnly.createFile(credentials), lines, StandardCharsets.UTF_8);
         out.printf("Created policy editor users in %s (user password roles):%n", shown(usersFile));
         lines.forEach(l -> out.println("  " + l));
     }

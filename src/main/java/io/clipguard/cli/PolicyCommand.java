@@ -1,12 +1,12 @@
 package io.clipguard.cli;
 
+import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.config.Settings;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import io.clipguard.kafka.KafkaClients;
 import io.clipguard.kafka.KafkaErrors;
 import io.clipguard.policy.catalog.PolicyWriter;
-import io.clipguard.schema.PolicyHead;
 import io.clipguard.stream.PolicyLog;
 import io.clipguard.stream.TopicCreator;
 import io.clipguard.stream.TopicRegistry;
@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -70,10 +69,16 @@ class PolicyCommand {
                 TopicCreator.ensure(clients, List.of(topics.policies(), topics.policyChanges()));
                 try (PolicyLog log = new PolicyLog(clients, topics, "cli")) {
                     // No model here: instances check the calibration when the head reaches them.
-                    PolicyWriter writer = log.offlineWriter(p -> { }, false, Duration.ofSeconds(30));
-                    Optional<PolicyHead> head = writer.applyFile(yaml, file.toString(), "cli:" + (author != null ? author : System.getProperty("user.name", "cli")));
-                    out.println(head.map(h -> "published " + h.getPolicyId() + " v" + h.getActiveVersion())
-                            .orElse("unchanged: the file's content is already the active version"));
+                    // The deployment's governance applies here too: under the two-person rule a changed file is a draft.
+                    ClipGuardConfig.Policies rules = settings.app().policies();
+                    PolicyWriter writer = log.offlineWriter(p -> { }, rules.twoPersonRule(), rules.filesRule(), Duration.ofSeconds(30));
+                    PolicyWriter.FileApplied a = writer.applyFile(yaml, file.toString(), "cli:" + (author != null ? author
+                            : System.getProperty("user.name", "cli")));
+                    out.println(switch (a.result()) {
+                        case PUBLISHED -> "published " + a.policyId() + " v" + a.version();
+                        case DRAFTED -> "drafted " + a.policyId() + " v" + a.version() + ": a publisher must publish it (two-person rule)";
+                        case UNCHANGED -> "unchanged: the file's content is already active, or was applied before";
+                    });
                 }
             } catch (org.apache.kafka.common.KafkaException | IllegalStateException e) {
                 throw KafkaErrors.translate(e);

@@ -185,16 +185,30 @@ public interface ClipGuardConfig {
         Duration watchInterval();
 
         boolean twoPersonRule();
+
+        /** GitOps: policy files publish directly even under the two-person rule (their review happened in version control). */
+        boolean filesRule();
     }
 
     /** The local users of the HTTP API (embedded default; production uses OIDC). */
     interface Users {
         Path file();
+
+        /** Failed logins for one user name within the window before further attempts are refused (429). */
+        int failedLoginsPerUser();
+
+        /** Failed logins from one address within the window before further attempts are refused (429). */
+        int failedLoginsPerAddress();
+
+        Duration failedLoginWindow();
     }
 
-    /** How other instances reach this one's HTTP API. */
+    /** How other instances reach this one's HTTP API, and who may read decisions. */
     interface Http {
         /** host:port advertised for decision lookups; default: localhost and quarkus.http.port. */
         Optional<String> advertised();
+
+        /** {@code GET /decisions/{id}} without a login (only behind a gateway that authenticates). */
+        boolean openDecisions();
     }
 }

@@ -73,6 +73,9 @@ public enum ErrorCode {
     // HTTP API requests (exit 2: a request mistake)
     UNAUTHENTICATED("the request needs a login", Exit.USAGE, 401, false),
     FORBIDDEN("the user's roles do not allow this", Exit.USAGE, 403, false),
+    TOO_MANY_LOGINS("too many failed logins for this user or address; retry after the time given", Exit.USAGE, 429, true),
+    CSRF_REJECTED("a state-changing request needs a JSON body and the X-Requested-With header (cross-site requests cannot send them)",
+            Exit.USAGE, 403, false),
     BODY_MISSING("the request needs a JSON body", Exit.USAGE, 400, false),
     PARAMETER_MISSING("a required query parameter is missing", Exit.USAGE, 400, false),
     REASON_REQUIRED("every policy change needs a reason", Exit.USAGE, 400, false),

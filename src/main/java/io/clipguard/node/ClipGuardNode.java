@@ -117,7 +117,7 @@ public final class ClipGuardNode implements AutoCloseable {
             String instance = instanceId(c);
             runtime = ModerationRuntime.open(runtimeSettings(c, instance, model));
             control = new PolicyControl(clients, topics, runtime.policies(), runtime.engine().identity().digest(), instance,
-                    c.policies().twoPersonRule());
+                    c.policies().twoPersonRule(), c.policies().filesRule());
             applyPolicyFiles(c, control, runtime);
             service = new ModerationService(clients, serviceSettings(settings, instance, topics), runtime);
             service.refreshLimits(clients);

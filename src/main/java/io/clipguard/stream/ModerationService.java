@@ -28,6 +28,7 @@ public final class ModerationService implements AutoCloseable {
     private final ServiceSettings settings;
     private final KafkaStreams streams;
     private volatile Throwable fatal;
+    private final java.util.concurrent.atomic.AtomicLong replacedThreads = new java.util.concurrent.atomic.AtomicLong();
 
     private final OutputLimits limits;
     private final DeadLetterChannel deadLetters;
@@ -52,6 +53,7 @@ public final class ModerationService implements AutoCloseable {
                 LOG.severe("Kafka refused this instance: " + e + "; stopping");
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             }
+            replacedThreads.incrementAndGet();
             LOG.severe("stream thread failed, replacing it: " + e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
@@ -114,6 +116,11 @@ public final class ModerationService implements AutoCloseable {
             }
             Thread.sleep(50);
         }
+    }
+
+    /** Stream threads that failed and were replaced since start (bad input never causes one). */
+    public long replacedThreads() {
+        return replacedThreads.get();
     }
 
     /** Why the service stopped for good (Kafka refused it), if it did. */

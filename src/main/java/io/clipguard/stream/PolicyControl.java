@@ -38,18 +38,20 @@ public final class PolicyControl implements AutoCloseable {
     private final PolicyLog log;
     private final PolicyWriter writer;
     private final boolean twoPersonRule;
+    private final boolean filesRule;
     private PolicyFileSync files;
     private PolicyWriter startup;
 
     public PolicyControl(KafkaClients clients, TopicRegistry topics, PolicySwitch policies, String modelDigest, String instanceId,
-                         boolean twoPersonRule) {
+                         boolean twoPersonRule, boolean filesRule) {
         this.clients = clients;
         this.topics = topics;
         this.policies = policies;
         this.modelDigest = modelDigest;
         this.twoPersonRule = twoPersonRule;
+        this.filesRule = filesRule;
         this.log = new PolicyLog(clients, topics, instanceId);
-        this.writer = new PolicyWriter(log, policies::catalog, policies::checkActivation, twoPersonRule, Clock.systemUTC(),
+        this.writer = new PolicyWriter(log, policies::catalog, policies::checkActivation, twoPersonRule, filesRule, Clock.systemUTC(),
                 Duration.ofSeconds(10));
     }
 
@@ -67,29 +69,28 @@ public final class PolicyControl implements AutoCloseable {
     }
 
     /**
-     * Before the service starts: applies each policy file whose content differs from the
-     * active version in the topic (read to its end, as no store runs yet).
+     * Before the service starts: applies each policy file that changed since it was last
+     * applied (read from the topic to its end, as no store runs yet; see {@link PolicyWriter#applyFile}).
      */
     public List<PolicyFileSync.Applied> applyFiles(List<Path> paths) {
         files = new PolicyFileSync(paths);
         List<PolicyFileSync.Applied> applied = files.applyAll(startupWriter());
-        for (PolicyFileSync.Applied a : applied) {
-            LOG.info(a.file() + ": " + a.newVersion().map(v -> a.policyId() + " v" + v + " published")
-                    .orElse(a.skipped() != null ? "skipped, " + a.skipped() : "content already active"));
-        }
+        applied.forEach(a -> LOG.info(a.file() + ": " + PolicyFileSync.describe(a)));
         return applied;
     }
 
     /** Before the service starts: applies a document that is not a file (the bundled default policy) when it changed. */
     public void applyText(String yaml, String where) {
-        startupWriter().applyFile(yaml, where, where).ifPresent(h -> LOG.info(where + ": " + h.getPolicyId() + " v"
-                + h.getActiveVersion() + " published"));
+        PolicyWriter.FileApplied a = startupWriter().applyFile(yaml, where, where);
+        if (a.result() != PolicyWriter.FileApplied.Result.UNCHANGED) {
+            LOG.info(where + ": " + a.policyId() + " v" + a.version() + " " + a.result().name().toLowerCase(java.util.Locale.ROOT));
+        }
     }
 
     /** One writer for everything applied before start: the topic is read once, not per file. */
     private synchronized PolicyWriter startupWriter() {
         if (startup == null) {
-            startup = log.offlineWriter(policies::checkActivation, twoPersonRule, READ_TIMEOUT);
+            startup = log.offlineWriter(policies::checkActivation, twoPersonRule, filesRule, READ_TIMEOUT);
         }
         return startup;
     }

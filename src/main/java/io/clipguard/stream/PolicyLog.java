@@ -83,13 +83,13 @@ public final class PolicyLog implements PolicyPublisher, AutoCloseable {
      * once, then the snapshot is kept current with this log's own writes, so a series of
      * commands reads the log once. It does not wait for visibility.
      */
-    public PolicyWriter offlineWriter(Consumer<Policy> activationCheck, boolean twoPersonRule, Duration timeout) {
+    public PolicyWriter offlineWriter(Consumer<Policy> activationCheck, boolean twoPersonRule, boolean filesRule, Duration timeout) {
         Map<String, PolicyEntry> seen = readAll(clients, topics, timeout);
         PolicyPublisher tracking = (entries, change) -> {
             write(entries, change);
             seen.putAll(entries);
         };
-        return new PolicyWriter(tracking, () -> PolicyCatalog.of(seen), activationCheck, twoPersonRule, Clock.systemUTC(), Duration.ZERO);
+        return new PolicyWriter(tracking, () -> PolicyCatalog.of(seen), activationCheck, twoPersonRule, filesRule, Clock.systemUTC(), Duration.ZERO);
     }
 
     @Override

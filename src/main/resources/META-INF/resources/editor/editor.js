@@ -230,12 +230,13 @@ async function shadowReport() {
 }
 
 async function lookup() {
-  const r = await fetch('/decisions/' + encodeURIComponent($('content-id').value));
-  const data = await r.json();
-  $('decision-output').textContent = r.ok
-    ? data.decision.action + ' by ' + data.decision.policyId + ' v' + data.decision.policyVersion
-      + (data.decision.triggeringCategory ? ' (' + data.decision.triggeringCategory + ')' : '')
-    : data.detail;
+  try {
+    const data = await api('GET', '/decisions/' + encodeURIComponent($('content-id').value));
+    $('decision-output').textContent = data.decision.action + ' by ' + data.decision.policyId + ' v' + data.decision.policyVersion
+      + (data.decision.triggeringCategory ? ' (' + data.decision.triggeringCategory + ')' : '');
+  } catch (e) {
+    $('decision-output').textContent = e.message;
+  }
 }
 
 $('login-form').addEventListener('submit', login);

@@ -68,6 +68,7 @@ class PolicyApiIT {
         UserFile.put(usersFile, "pat", PASSWORD.toCharArray(), Set.of("viewer", "publisher"));
         UserFile.put(usersFile, "ed", PASSWORD.toCharArray(), Set.of("editor", "publisher"));
         UserFile.put(usersFile, "nora", PASSWORD.toCharArray(), Set.of());
+        UserFile.put(usersFile, "svc", PASSWORD.toCharArray(), Set.of("service"));
         live = new LiveNode(Files.createTempDirectory("api"), "api", Map.of("clipguard.policies.two-person-rule", "true"), local);
     }
 
@@ -105,11 +106,13 @@ class PolicyApiIT {
         Map<String, Set<String>> users = Map.of("vera", Set.of("viewer"), "erin", Set.of("viewer", "editor"),
                 "pat", Set.of("viewer", "publisher"), "nora", Set.of());
         for (Endpoint e : endpoints()) {
-            call(given(), e).then().statusCode(401).contentType(Problem.MEDIA_TYPE).body("code", equalTo("UNAUTHENTICATED"))
-                    .header("WWW-Authenticate", startsWith("Basic"));
-            call(given().auth().preemptive().basic("erin", "wrong password"), e).then().statusCode(401);
+            if (e.method().equals("GET")) {
+                call(given(), e).then().statusCode(401).contentType(Problem.MEDIA_TYPE).body("code", equalTo("UNAUTHENTICATED"))
+                        .header("WWW-Authenticate", startsWith("Basic"));
+            }
+            call(script(given().auth().preemptive().basic("erin", "wrong password")), e).then().statusCode(401);
             // Script requests get no challenge, so browsers show the editor's form, not their own dialog.
-            assertThat(call(given().header("X-Requested-With", "test"), e).then().statusCode(401).extract().header("WWW-Authenticate")).isNull();
+            assertThat(call(script(given()), e).then().statusCode(401).extract().header("WWW-Authenticate")).isNull();
             for (Map.Entry<String, Set<String>> u : users.entrySet()) {
                 boolean allowed = u.getValue().stream().anyMatch(e.roles()::contains);
                 Response r = call(as(u.getKey()), e);
@@ -192,6 +195,35 @@ class PolicyApiIT {
 
     @Test
     @Order(4)
+    void stateChangesNeedTheScriptHeaderAndAJsonBodySoOtherSitesCannotForgeThem() {
+        // With valid credentials (a browser would attach cached ones), but as a cross-site form or no-cors fetch can send it.
+        given().auth().preemptive().basic("erin", PASSWORD).contentType(ContentType.JSON).body(Map.of("yaml", DEMO, "reason", "forged"))
+                .post("/policies/demo-shapes/drafts").then().statusCode(403).contentType(Problem.MEDIA_TYPE)
+                .body("code", equalTo("CSRF_REJECTED")).body("detail", containsString("X-Requested-With"));
+        as("erin").contentType(ContentType.TEXT).body("{\"yaml\": \"x\", \"reason\": \"forged\"}")
+                .post("/policies/demo-shapes/drafts").then().statusCode(403).body("code", equalTo("CSRF_REJECTED"))
+                .body("detail", containsString("not application/json"));
+        as("erin").contentType("application/x-www-form-urlencoded").formParam("reason", "forged")
+                .post("/policies/demo-shapes/versions/1/backtest").then().statusCode(403).body("code", equalTo("CSRF_REJECTED"));
+        as("vera").get("/policies/demo-shapes").then().statusCode(200).body("versions.findAll { it.reason == 'forged' }.size()", equalTo(0));
+    }
+
+    @Test
+    @Order(5)
+    void decisionsNeedALoginAndServiceAccountsSeeTheDecisionAlone() {
+        live.upload("svc-1", Uploads.scene(new ShapeScenes(3), "red", "triangle"));
+        awaitDecision("svc-1", 1);
+        given().get("/decisions/svc-1").then().statusCode(401).body("code", equalTo("UNAUTHENTICATED"));
+        given().auth().preemptive().basic("nora", PASSWORD).get("/decisions/svc-1").then().statusCode(403);
+        as("vera").get("/decisions/svc-1").then().statusCode(200).body("decision.action", equalTo("BLOCK"))
+                .body("audit.image.source", equalTo("inline"));
+        Response service = as("svc").get("/decisions/svc-1").then().statusCode(200).body("decision.action", equalTo("BLOCK")).extract().response();
+        assertThat(service.jsonPath().getMap("$")).containsOnlyKeys("decision");
+        as("vera").get("/decisions/no-such-content").then().statusCode(404).body("code", equalTo("DECISION_NOT_FOUND"));
+    }
+
+    @Test
+    @Order(6)
     void theOpenApiDocumentDescribesThePolicyApi() {
         given().get("/q/openapi?format=json").then().statusCode(200)
                 .body("paths", org.hamcrest.Matchers.hasKey("/policies/{policyId}/drafts"))
@@ -201,13 +233,18 @@ class PolicyApiIT {
 
     private String awaitDecision(String key, int version) {
         return Awaitility.await("decision for " + key + " under v" + version).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> given().get("/decisions/" + key),
+                .until(() -> as("vera").get("/decisions/" + key),
                         r -> r.statusCode() == 200 && r.jsonPath().getInt("decision.policyVersion") == version)
                 .jsonPath().getString("decision.action");
     }
 
+    /** A request as the editor sends it: credentials and the X-Requested-With header that state-changing calls need. */
     private static RequestSpecification as(String user) {
-        return given().auth().preemptive().basic(user, PASSWORD);
+        return script(given().auth().preemptive().basic(user, PASSWORD));
+    }
+
+    private static RequestSpecification script(RequestSpecification spec) {
+        return spec.header("X-Requested-With", "test");
     }
 
     private static Response call(RequestSpecification spec, Endpoint e) {

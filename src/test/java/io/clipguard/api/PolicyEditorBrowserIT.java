@@ -23,8 +23,11 @@ import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -45,6 +48,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @QuarkusTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// The forgery test leaves Basic credentials cached in the browser, so it runs after the login flows.
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PolicyEditorBrowserIT {
     static final String CHROMIUM = "/usr/bin/chromium";
     static final String CHROMEDRIVER = "/usr/bin/chromedriver";
@@ -58,6 +63,9 @@ class PolicyEditorBrowserIT {
 
     @TestHTTPResource("/editor/")
     URL editor;
+
+    @Inject
+    CsrfGuard csrf;
 
     LiveNode live;
     WebDriver browser;
@@ -89,6 +97,7 @@ class PolicyEditorBrowserIT {
     }
 
     @Test
+    @Order(1)
     void editValidateBacktestPublishAndSeeTheNewVersionDecide() throws Exception {
         ShapeScenes scenes = new ShapeScenes(31);
         for (int i = 0; i < 6; i++) {
@@ -155,9 +164,54 @@ class PolicyEditorBrowserIT {
         waitFor(By.id("enforced"), "enforces demo-shapes v1");
     }
 
+    @Test
+    @Order(2)
+    void aPageOnAnotherOriginCannotChangePoliciesWithTheBrowsersCredentials() throws Exception {
+        int drafts = draftCount();
+        long refusedBefore = csrf.rejected();
+        // The browser holds Basic credentials for ClipGuard (the user opened the API in a tab).
+        String origin = editor.getProtocol() + "://" + editor.getHost() + ":" + editor.getPort();
+        browser.get(editor.getProtocol() + "://ada:" + PASSWORD.replace(" ", "%20") + "@" + editor.getHost() + ":" + editor.getPort() + "/me");
+        assertThat(browser.getPageSource()).contains("\"user\":\"ada\"");
+        // A page on another origin (another host name and port) tries a form post and a no-cors fetch.
+        String target = origin + "/policies/demo-shapes/drafts";
+        String attack = "<html><body><form id='f' method='POST' enctype='text/plain' action='" + target + "'>"
+                + "<input name='{\"yaml\":\"id: demo-shapes\",\"reason\":\"forged\",\"x\":\"' value='\"}'></form><script>"
+                + "fetch('" + target + "', {method: 'POST', mode: 'no-cors', credentials: 'include', "
+                + "body: JSON.stringify({yaml: 'id: demo-shapes', reason: 'forged'})}).finally(() => document.getElementById('f').submit());"
+                + "</script></body></html>";
+        com.sun.net.httpserver.HttpServer other = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        other.createContext("/attack.html", ex -> {
+            byte[] body = attack.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "text/html");
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        other.start();
+        try {
+            browser.get("http://127.0.0.1:" + other.getAddress().getPort() + "/attack.html");
+            // Both requests reached ClipGuard and were refused before anything ran.
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> csrf.rejected() >= refusedBefore + 2);
+        } finally {
+            other.stop(0);
+        }
+        assertThat(draftCount()).as("no draft was created").isEqualTo(drafts);
+    }
+
+    private int draftCount() {
+        return given().auth().preemptive().basic("vic", PASSWORD).get("/policies/demo-shapes").then().statusCode(200)
+                .extract().jsonPath().getList("versions").size();
+    }
+
     private void logIn(String user) {
         browser.get(editor.toString());
-        new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.visibilityOfElementLocated(By.id("user")));
+        try {
+            new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.visibilityOfElementLocated(By.id("user")));
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("no login form at " + browser.getCurrentUrl() + ":\n" + browser.getPageSource(), e);
+        }
         browser.findElement(By.id("user")).sendKeys(user);
         browser.findElement(By.id("password")).sendKeys(PASSWORD);
         browser.findElement(By.id("login-button")).click();
@@ -177,6 +231,6 @@ class PolicyEditorBrowserIT {
 
     private static void awaitDecision(String key) {
         Awaitility.await("decision for " + key).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> given().get("/decisions/" + key).statusCode() == 200);
+                .until(() -> given().auth().preemptive().basic("vic", PASSWORD).get("/decisions/" + key).statusCode() == 200);
     }
 }

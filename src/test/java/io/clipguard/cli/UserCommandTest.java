@@ -34,7 +34,7 @@ class UserCommandTest {
             Cli.Run ok = Cli.run("user", "add", "erin", "--role", "viewer", "--role", "editor", "--file", users.toString());
             assertThat(ok.exit()).as(ok.err()).isZero();
             String text = Files.readString(users);
-            assertThat(text).contains("erin:pbkdf2-sha256$210000$").doesNotContain("s3cret");
+            assertThat(text).contains("erin:pbkdf2-sha256$600000$").doesNotContain("s3cret");
             var all = UserFile.read(users);
             assertThat(UserFile.authenticate(all, "erin", "s3cret-passw0rd".toCharArray())).contains(Set.of("viewer", "editor"));
             assertThat(UserFile.authenticate(all, "erin", "wrong-password".toCharArray())).isEmpty();

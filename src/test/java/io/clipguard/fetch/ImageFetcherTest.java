@@ -3,11 +3,9 @@ package io.clipguard.fetch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
+import io.clipguard.testing.HostileServer;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,91 +18,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Live fetches against a local HTTP server on loopback (allowed explicitly, as tests must). */
 class ImageFetcherTest {
-    static HttpServer server;
-    static String base;
     static final byte[] IMAGE = new byte[5000];
+    static HostileServer server;
+    static String base;
 
     @TempDir
     static Path root;
 
     @BeforeAll
-    static void serve() throws Exception {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/image", ex -> {
-            ex.sendResponseHeaders(200, IMAGE.length);
-            ex.getResponseBody().write(IMAGE);
-            ex.close();
-        });
-        server.createContext("/chunked-big", ex -> {
-            ex.sendResponseHeaders(200, 0);
-            for (int i = 0; i < 100; i++) {
-                ex.getResponseBody().write(new byte[1000]);
-            }
-            ex.close();
-        });
-        server.createContext("/redirect-ok", ex -> {
-            ex.getResponseHeaders().add("Location", "/image");
-            ex.sendResponseHeaders(302, -1);
-            ex.close();
-        });
-        server.createContext("/redirect-away", ex -> {
-            ex.getResponseHeaders().add("Location", "http://evil.example/x.jpg");
-            ex.sendResponseHeaders(302, -1);
-            ex.close();
-        });
-        server.createContext("/loop", ex -> {
-            ex.getResponseHeaders().add("Location", "/loop");
-            ex.sendResponseHeaders(302, -1);
-            ex.close();
-        });
-        server.createContext("/missing", ex -> {
-            ex.sendResponseHeaders(404, -1);
-            ex.close();
-        });
-        server.createContext("/slow", ex -> {
-            try {
-                Thread.sleep(3000);
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-            ex.sendResponseHeaders(200, IMAGE.length);
-            ex.getResponseBody().write(IMAGE);
-            ex.close();
-        });
-        server.createContext("/trickle", ex -> {
-            // Headers at once, then a byte every 200 ms: a connection held open for ever at 5 bytes/s.
-            ex.sendResponseHeaders(200, 0);
-            try {
-                for (int i = 0; i < 200; i++) {
-                    ex.getResponseBody().write(1);
-                    ex.getResponseBody().flush();
-                    Thread.sleep(200);
-                }
-            } catch (InterruptedException | java.io.IOException ignored) {
-                // the client gave up, as it should
-            }
-            ex.close();
-        });
-        server.createContext("/stall-body", ex -> {
-            // Headers and a first chunk, then silence longer than the whole deadline.
-            ex.sendResponseHeaders(200, 0);
-            ex.getResponseBody().write(new byte[100]);
-            ex.getResponseBody().flush();
-            try {
-                Thread.sleep(8000);
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-            ex.close();
-        });
-        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-        server.start();
-        base = "http://127.0.0.1:" + server.getAddress().getPort();
+    static void serve() {
+        server = HostileServer.start(IMAGE);
+        base = server.base();
     }
 
     @AfterAll
     static void stop() {
-        server.stop(0);
+        server.close();
     }
 
     static ImageFetcher fetcher(boolean allowLoopback, long maxBytes, Path fileRoot) {
@@ -132,7 +61,7 @@ class ImageFetcherTest {
     @Test
     void refusesHostsSchemesAndRedirectsOffTheAllowList() {
         ImageFetcher f = fetcher(true, 10_000, null);
-        assertCode(f, "http://localhost:" + server.getAddress().getPort() + "/image", ErrorCode.FETCH_HOST_NOT_ALLOWED);
+        assertCode(f, "http://localhost:" + server.port() + "/image", ErrorCode.FETCH_HOST_NOT_ALLOWED);
         assertCode(f, "gopher://127.0.0.1/x", ErrorCode.FETCH_SCHEME_NOT_ALLOWED);
         assertCode(f, base + "/redirect-away", ErrorCode.FETCH_REDIRECT_NOT_ALLOWED);
         assertCode(f, base + "/loop", ErrorCode.FETCH_TOO_MANY_REDIRECTS);
@@ -143,7 +72,7 @@ class ImageFetcherTest {
     @Test
     void enforcesTheByteLimitWhetherDeclaredOrStreamed() {
         assertCode(fetcher(true, 4000, null), base + "/image", ErrorCode.FETCH_TOO_LARGE);
-        assertCode(fetcher(true, 50_000, null), base + "/chunked-big", ErrorCode.FETCH_TOO_LARGE);
+        assertCode(fetcher(true, 50_000, null), base + "/streams-big", ErrorCode.FETCH_TOO_LARGE);
     }
 
     @Test
@@ -172,7 +101,7 @@ class ImageFetcherTest {
     void theAddressCheckAppliesToNamesAndLiteralsAlike() {
         ImageFetcher f = new ImageFetcher(new FetchSettings(Set.of("localhost", "127.0.0.1", "::1", "169.254.169.254"), List.of(),
                 Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(3), 1, 10_000, 3, null));
-        int port = server.getAddress().getPort();
+        int port = server.port();
         assertCode(f, "http://localhost:" + port + "/image", ErrorCode.FETCH_ADDRESS_NOT_ALLOWED);
         assertCode(f, "http://127.0.0.1:" + port + "/image", ErrorCode.FETCH_ADDRESS_NOT_ALLOWED);
         assertCode(f, "http://[::1]:" + port + "/image", ErrorCode.FETCH_ADDRESS_NOT_ALLOWED);

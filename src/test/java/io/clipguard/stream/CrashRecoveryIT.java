@@ -30,6 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashRecoveryIT {
     private static final int EVENTS = 300;
+    private static final String READER_PASSWORD = "decision reader password";
+    /** Lookups need a login; forwarded lookups carry it to the instance that owns the key. */
+    private static final String AUTHORIZATION = "Basic " + java.util.Base64.getEncoder().encodeToString(("reader:" + READER_PASSWORD)
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
     @TempDir
     Path dir;
@@ -39,8 +43,13 @@ class CrashRecoveryIT {
     }
 
     private Process serve(String bootstrap, int httpPort, String name, String instance) throws Exception {
+        Path users = dir.resolve("users");
+        if (!java.nio.file.Files.exists(users)) {
+            io.clipguard.api.security.UserFile.put(users, "reader", READER_PASSWORD.toCharArray(), java.util.Set.of("viewer"));
+        }
         return Serve.start(dir, name, httpPort, Map.of("KAFKA_BOOTSTRAP_SERVERS", bootstrap, "CLIPGUARD_STREAM_INSTANCE_ID", instance,
-                "CLIPGUARD_STREAM_STATE_DIR", dir.resolve("state-" + instance).toString()), "--stream-threads", "2");
+                "CLIPGUARD_STREAM_STATE_DIR", dir.resolve("state-" + instance).toString(), "CLIPGUARD_USERS_FILE", users.toString()),
+                "--stream-threads", "2");
     }
 
     private static int freePort() throws Exception {
@@ -126,7 +135,8 @@ class CrashRecoveryIT {
     /** The answer once the instance listens and its store can answer (not 503, 502 or 421, which rebalancing gives). */
     private static HttpResponse<String> getWhenReady(HttpClient http, String url) {
         return Awaitility.await(url).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).ignoreException(java.io.IOException.class)
-                .until(() -> http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString()),
+                .until(() -> http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", AUTHORIZATION).GET().build(),
+                                HttpResponse.BodyHandlers.ofString()),
                         r -> r.statusCode() != 503 && r.statusCode() != 502 && r.statusCode() != 421);
     }
 

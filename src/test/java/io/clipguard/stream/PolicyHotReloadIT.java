@@ -140,7 +140,7 @@ class PolicyHotReloadIT {
 
                 // A version calibrated for another model is refused by the instance, which keeps v3.
                 try (PolicyLog cli = new PolicyLog(node.clients(), topics, "test")) {
-                    PolicyWriter unchecked = new PolicyWriter(cli, control::catalog, p -> { }, false, Clock.systemUTC(), Duration.ofSeconds(10));
+                    PolicyWriter unchecked = new PolicyWriter(cli, control::catalog, p -> { }, false, false, Clock.systemUTC(), Duration.ofSeconds(10));
                     unchecked.applyFile(original.replace("model: clipguard/demo-shapes", "model: openai/clip-vit-base-patch32"), "cli", "cli:x");
                 }
                 assertThat(control.catalog().head(ID).orElseThrow().getActiveVersion()).isEqualTo(5);

@@ -3,6 +3,7 @@ package io.clipguard.testing;
 import io.clipguard.image.ImageEncoding;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -25,6 +26,21 @@ public final class HostileImages {
             }
         }
         return ImageEncoding.jpeg(img, 0.9f);
+    }
+
+    /**
+     * A smooth progressive JPEG: small on the wire (under a megabyte at 7000x7000) but the
+     * decoder must hold and refine every coefficient of every scan, so even a reduced decode
+     * costs about as much as a full one. What the per-image CPU deadline is for.
+     */
+    public static byte[] progressiveJpeg(int w, int h) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, y, ((x * 255 / w) << 16) | ((y * 255 / h) << 8) | ((x ^ y) & 0xff));
+            }
+        }
+        return ImageEncoding.progressiveJpeg(img);
     }
 
     /** {@code jpeg} with a second frame header declaring {@code w x h} inserted before its first scan. */

@@ -52,8 +52,18 @@ public final class UserFile {
         return users;
     }
 
+    /** Re-hashes {@code name}'s password with today's iteration count, keeping the roles (after a verified login). */
+    public static synchronized void rehash(Path file, String name, char[] password) throws IOException {
+        Map<String, User> users = read(file);
+        User u = users.get(name);
+        if (u != null && PasswordHash.matches(password, u.passwordHash())) {
+            users.put(name, new User(name, PasswordHash.hash(password), u.roles()));
+            write(file, users);
+        }
+    }
+
     /** Adds or replaces {@code name}, hashing {@code password}; the file is replaced atomically and readable by its owner only. */
-    public static void put(Path file, String name, char[] password, Set<String> roles) throws IOException {
+    public static synchronized void put(Path file, String name, char[] password, Set<String> roles) throws IOException {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("user name must match " + NAME.pattern());
         }
@@ -62,29 +72,29 @@ public final class UserFile {
         }
         for (String r : roles) {
             if (!Roles.ALL.contains(r)) {
-                throw new IllegalArgumentException("unknown role '" + r + "' (roles: viewer, editor, publisher)");
+                throw new IllegalArgumentException("unknown role '" + r + "' (roles: " + String.join(", ", new java.util.TreeSet<>(Roles.ALL)) + ")");
             }
         }
         Map<String, User> users = read(file);
         users.put(name, new User(name, PasswordHash.hash(password), new LinkedHashSet<>(roles)));
+        write(file, users);
+    }
+
+    private static void write(Path file, Map<String, User> users) throws IOException {
         List<String> lines = new ArrayList<>(List.of("# ClipGuard users: name:password-hash:roles (written by 'clipguard user add')"));
         users.values().forEach(u -> lines.add(u.name() + ":" + u.passwordHash() + ":" + String.join(",", u.roles())));
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, ".users", ".tmp");
-        try {
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: leave the default permissions
-        }
+        Path tmp = OwnerOnly.createTempFile(parent, ".users");
         Files.write(tmp, lines, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** The user's roles when {@code password} is theirs. */
+    /** The user's roles when {@code password} is theirs. An unknown name costs one PBKDF2 too, so timing tells nothing. */
     public static Optional<Set<String>> authenticate(Map<String, User> users, String name, char[] password) {
         User u = users.get(name);
-        return u != null && PasswordHash.matches(password, u.passwordHash()) ? Optional.of(u.roles()) : Optional.empty();
+        boolean ok = PasswordHash.matches(password, u != null ? u.passwordHash() : PasswordHash.DUMMY) && u != null;
+        return ok ? Optional.of(u.roles()) : Optional.empty();
     }
 
     private static Set<String> roles(String csv) {

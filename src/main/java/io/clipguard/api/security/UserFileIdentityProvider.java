@@ -31,7 +31,10 @@ import javax.crypto.spec.SecretKeySpec;
  * HTTP Basic logins against the local {@link UserFile} (the embedded default; production
  * uses OIDC/JWT, see the README). PBKDF2 is slow on purpose, and Basic sends credentials on
  * every request, so a verified login is remembered for five minutes under a keyed hash of
- * name and password (never the password itself); editing the file forgets them all.
+ * name and password (never the password itself); editing the file forgets them all. Unknown
+ * users cost what known ones do; failed logins are throttled per user and per address
+ * ({@link LoginThrottle}); a password hashed with fewer iterations than today's is re-hashed
+ * at its next login.
  */
 @ApplicationScoped
 public class UserFileIdentityProvider implements IdentityProvider<UsernamePasswordAuthenticationRequest> {
@@ -54,14 +57,40 @@ public class UserFileIdentityProvider implements IdentityProvider<UsernamePasswo
         return UsernamePasswordAuthenticationRequest.class;
     }
 
+    private volatile LoginThrottle throttle;
+
     @Override
     public Uni<SecurityIdentity> authenticate(UsernamePasswordAuthenticationRequest request, AuthenticationRequestContext context) {
+        String address = clientAddress(request);
         return context.runBlocking(() -> {
             String name = request.getUsername();
             char[] password = request.getPassword().getPassword();
-            Set<String> roles = roles(name, password).orElseThrow(AuthenticationFailedException::new);
-            return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(name)).addRoles(roles).build();
+            Optional<java.time.Duration> wait = throttle().retryAfter(name, address);
+            if (wait.isPresent()) {
+                throw LoginThrottle.refusal(wait.get());
+            }
+            Optional<Set<String>> roles = roles(name, password);
+            if (roles.isEmpty()) {
+                throttle().failed(name, address);
+                throw new AuthenticationFailedException();
+            }
+            throttle().succeeded(name);
+            return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(name)).addRoles(roles.get()).build();
         });
+    }
+
+    private LoginThrottle throttle() {
+        if (throttle == null) {
+            ClipGuardConfig.Users u = config.users();
+            throttle = new LoginThrottle(u.failedLoginsPerUser(), u.failedLoginsPerAddress(), u.failedLoginWindow(), java.time.Clock.systemUTC());
+        }
+        return throttle;
+    }
+
+    /** The client's address, as the HTTP layer saw it (a proxy's own address, unless Quarkus is told to trust forwarding headers). */
+    private static String clientAddress(UsernamePasswordAuthenticationRequest request) {
+        io.vertx.ext.web.RoutingContext rc = io.quarkus.vertx.http.runtime.security.HttpSecurityUtils.getRoutingContextAttribute(request);
+        return rc == null || rc.request().remoteAddress() == null ? null : rc.request().remoteAddress().hostAddress();
     }
 
     /** The path logins are checked against (the demo creates it when missing). */
@@ -78,6 +107,14 @@ public class UserFileIdentityProvider implements IdentityProvider<UsernamePasswo
         }
         Optional<Set<String>> roles = UserFile.authenticate(users, name, password);
         roles.ifPresent(set -> verified.put(key, new Remembered(set, System.nanoTime() + REMEMBER_NANOS)));
+        if (roles.isPresent() && PasswordHash.outdated(users.get(name).passwordHash())) {
+            try {
+                UserFile.rehash(usersFile(), name, password);
+                LOG.info("re-hashed the password of " + name + " with " + PasswordHash.ITERATIONS + " iterations");
+            } catch (IOException e) {
+                LOG.warning("could not re-hash the password of " + name + ": " + e.getMessage());
+            }
+        }
         return roles;
     }
 

@@ -3,7 +3,6 @@ package io.clipguard.policy.catalog;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import io.clipguard.policy.PolicyFiles;
-import io.clipguard.schema.PolicyHead;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,8 +30,16 @@ public final class PolicyFileSync implements AutoCloseable {
     private final Map<Path, String> seen = new HashMap<>();
     private ScheduledExecutorService watcher;
 
-    /** What happened to one file. */
-    public record Applied(Path file, String policyId, Optional<Integer> newVersion, String skipped) {
+    /** What happened to one file: the writer's answer, or why it was skipped (a policy for another model). */
+    public record Applied(Path file, PolicyWriter.FileApplied result, String skipped) {
+        public String policyId() {
+            return result.policyId();
+        }
+
+        /** The version published from the file, if one was. */
+        public Optional<Integer> newVersion() {
+            return result.result() == PolicyWriter.FileApplied.Result.PUBLISHED ? Optional.of(result.version()) : Optional.empty();
+        }
     }
 
     public PolicyFileSync(List<Path> files) {
@@ -91,8 +98,7 @@ public final class PolicyFileSync implements AutoCloseable {
             seen.put(f, text);
             try {
                 Applied a = apply(writer, f, text);
-                LOG.info(a.newVersion().map(v -> f + " changed: " + a.policyId() + " v" + v + " published")
-                        .orElse(f + " changed: " + (a.skipped() != null ? "skipped, " + a.skipped() : "content already active")));
+                LOG.info(f + " changed: " + describe(a));
             } catch (ClipGuardException e) {
                 LOG.warning(f + " changed but was not applied: " + e.getMessage());
             } catch (RuntimeException e) {
@@ -101,14 +107,25 @@ public final class PolicyFileSync implements AutoCloseable {
         }
     }
 
+    /** What happened, in words, for the log. */
+    public static String describe(Applied a) {
+        if (a.skipped() != null) {
+            return "skipped, " + a.skipped();
+        }
+        return switch (a.result().result()) {
+            case UNCHANGED -> "unchanged since it was last applied";
+            case PUBLISHED -> a.policyId() + " v" + a.result().version() + " published";
+            case DRAFTED -> a.policyId() + " v" + a.result().version() + " saved as a draft for a publisher (two-person rule)";
+        };
+    }
+
     private static Applied apply(PolicyWriter writer, Path file, String text) {
         String id = PolicyFiles.parseVersion(null, text, 1).id();
         try {
-            Optional<PolicyHead> head = writer.applyFile(text, file.toString(), "file:" + file);
-            return new Applied(file, id, head.map(PolicyHead::getActiveVersion), null);
+            return new Applied(file, writer.applyFile(text, file.toString(), "file:" + file), null);
         } catch (ClipGuardException e) {
             if (ErrorCode.POLICY_MODEL_MISMATCH.equals(e.code())) {
-                return new Applied(file, id, Optional.empty(), e.getMessage());
+                return new Applied(file, new PolicyWriter.FileApplied(id, PolicyWriter.FileApplied.Result.UNCHANGED, null), e.getMessage());
             }
             throw e;
         }

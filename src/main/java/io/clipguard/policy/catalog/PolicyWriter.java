@@ -13,6 +13,7 @@ import io.clipguard.schema.PolicyVersion;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -37,20 +38,23 @@ public final class PolicyWriter {
     private final Supplier<PolicyCatalog> catalog;
     private final Consumer<Policy> activationCheck;
     private final boolean twoPersonRule;
+    private final boolean filesRule;
     private final Clock clock;
     private final Duration visibility;
 
     /**
      * @param activationCheck throws {@link ClipGuardException} when this deployment cannot enforce the policy (model mismatch)
-     * @param twoPersonRule   when true, nobody publishes a draft they created
+     * @param twoPersonRule   when true, nobody publishes a draft they created, and a changed policy file becomes a draft
+     * @param filesRule       GitOps: policy files publish directly even under the two-person rule (reviewed in version control)
      * @param visibility      how long to wait for the catalog to show a write; zero to not wait
      */
     public PolicyWriter(PolicyPublisher out, Supplier<PolicyCatalog> catalog, Consumer<Policy> activationCheck, boolean twoPersonRule,
-                        Clock clock, Duration visibility) {
+                        boolean filesRule, Clock clock, Duration visibility) {
         this.out = out;
         this.catalog = catalog;
         this.activationCheck = activationCheck;
         this.twoPersonRule = twoPersonRule;
+        this.filesRule = filesRule;
         this.clock = clock;
         this.visibility = visibility;
     }
@@ -157,37 +161,65 @@ public final class PolicyWriter {
         return next;
     }
 
+    /** What applying a policy file did: nothing, a published version, or a draft awaiting a publisher. */
+    public record FileApplied(String policyId, Result result, Integer version) {
+        /** The three outcomes. */
+        public enum Result {
+            UNCHANGED, PUBLISHED, DRAFTED
+        }
+    }
+
     /**
-     * Publishes a policy file when its content differs from the active version (the
-     * version number in the file is ignored: the catalog numbers versions). Files are
-     * reviewed in version control, so the two-person rule does not apply.
+     * Applies a policy file (the version number in it is ignored: the catalog numbers versions)
+     * when it changed since it was last applied: when its content is neither the active
+     * version's nor that of the last version applied from this same file. So a restart never
+     * undoes what staff published through the API since. Under the two-person rule a changed
+     * file becomes a draft for a publisher to publish, unless files rule (GitOps: the review
+     * happened in version control); otherwise it is published.
      *
-     * @return the new active version, or empty when the file's content is already active
+     * @param source the file (path or a name like {@code bundled:...}), recorded on the version
      */
-    public synchronized Optional<PolicyHead> applyFile(String yaml, String where, String author) {
-        Policy parsed = PolicyFiles.parse(PolicyFiles.withVersion(yaml, 1), where);
+    public synchronized FileApplied applyFile(String yaml, String source, String author) {
+        Policy parsed = PolicyFiles.parse(PolicyFiles.withVersion(yaml, 1), source);
+        String hash = PolicyFiles.contentHash(parsed);
         PolicyCatalog now = catalog.get();
         Optional<PolicyVersion> active = now.active(parsed.id());
-        if (active.isPresent() && active.get().getContentHash().equals(PolicyFiles.contentHash(parsed))) {
-            return Optional.empty();
+        Optional<PolicyVersion> lastFromFile = now.versions(parsed.id()).stream().filter(v -> source.equals(v.getSourceFile()))
+                .max(Comparator.comparingInt(PolicyVersion::getVersion));
+        if (active.map(v -> v.getContentHash().equals(hash)).orElse(false)
+                || lastFromFile.map(v -> v.getContentHash().equals(hash)).orElse(false)) {
+            return new FileApplied(parsed.id(), FileApplied.Result.UNCHANGED, null);
         }
         int version = now.nextVersion(parsed.id());
         Policy policy = parsed.withVersion(version);
         checkActivation(policy);
         Instant at = now();
         String stored = PolicyFiles.withVersion(yaml, version);
-        String reason = "applied from " + where;
-        PolicyVersion published = PolicyVersion.newBuilder().setPolicyId(policy.id()).setVersion(version).setState(PolicyState.PUBLISHED)
-                .setYaml(stored).setContentHash(PolicyFiles.contentHash(policy)).setAuthor(author).setCreatedAt(at).setReason(reason)
-                .setBasedOn(active.map(PolicyVersion::getVersion).orElse(null)).setPublishedBy(author).setPublishedAt(at).build();
+        // A policy with nothing enforced yet is published from its file: there is no reviewed
+        // version to protect, and without one the service cannot decide at all.
+        boolean draft = twoPersonRule && !filesRule && active.isPresent();
+        String reason = "applied from " + source + (draft ? "; awaiting a publisher (two-person rule)" : "");
+        PolicyVersion.Builder built = PolicyVersion.newBuilder().setPolicyId(policy.id()).setVersion(version)
+                .setYaml(stored).setContentHash(hash).setAuthor(author).setCreatedAt(at).setReason(reason)
+                .setBasedOn(active.map(PolicyVersion::getVersion).orElse(null)).setSourceFile(source);
+        String before = active.map(PolicyVersion::getYaml).orElse("");
+        Integer from = active.map(PolicyVersion::getVersion).orElse(null);
+        if (draft) {
+            PolicyVersion drafted = built.setState(PolicyState.DRAFT).setPublishedBy(null).setPublishedAt(null).build();
+            write(Map.of(PolicyCatalog.versionKey(policy.id(), version), new PolicyEntry(drafted)),
+                    change(policy.id(), PolicyChangeKind.DRAFT_CREATED, from, version, author, at, reason, before, stored),
+                    c -> c.version(policy.id(), version).isPresent());
+            return new FileApplied(policy.id(), FileApplied.Result.DRAFTED, version);
+        }
+        PolicyVersion published = built.setState(PolicyState.PUBLISHED).setPublishedBy(author).setPublishedAt(at).build();
         Integer shadow = now.head(policy.id()).map(PolicyHead::getShadowVersion).orElse(null);
         PolicyHead next = new PolicyHead(policy.id(), version, shadow, author, at, reason);
         Map<String, PolicyEntry> entries = new LinkedHashMap<>();
         entries.put(PolicyCatalog.versionKey(policy.id(), version), new PolicyEntry(published));
         entries.put(PolicyCatalog.headKey(policy.id()), new PolicyEntry(next));
-        write(entries, change(policy.id(), PolicyChangeKind.PUBLISHED, active.map(PolicyVersion::getVersion).orElse(null), version,
-                author, at, reason, active.map(PolicyVersion::getYaml).orElse(""), stored), c -> headIs(c, policy.id(), next));
-        return Optional.of(next);
+        write(entries, change(policy.id(), PolicyChangeKind.PUBLISHED, from, version, author, at, reason, before, stored),
+                c -> headIs(c, policy.id(), next));
+        return new FileApplied(policy.id(), FileApplied.Result.PUBLISHED, version);
     }
 
     /** Millisecond precision, as the Avro timestamps store it, so that a written head equals the one read back. */

@@ -33,22 +33,32 @@ class PolicyWriterTest {
     };
 
     private PolicyWriter writer(boolean twoPerson) {
+        return writer(twoPerson, false);
+    }
+
+    private PolicyWriter writer(boolean twoPerson, boolean filesRule) {
         return new PolicyWriter(publisher, () -> PolicyCatalog.of(log), p -> {
             if ("other/model".equals(p.model())) {
                 throw new ClipGuardException(ErrorCode.POLICY_MODEL_MISMATCH, "calibrated for other/model", List.of("model mismatch"));
             }
-        }, twoPerson, Clock.systemUTC(), Duration.ofSeconds(1));
+        }, twoPerson, filesRule, Clock.systemUTC(), Duration.ofSeconds(1));
     }
+
+    static PolicyWriter.FileApplied published(int version) {
+        return new PolicyWriter.FileApplied("demo-shapes", PolicyWriter.FileApplied.Result.PUBLISHED, version);
+    }
+
+    static final PolicyWriter.FileApplied UNCHANGED = new PolicyWriter.FileApplied("demo-shapes", PolicyWriter.FileApplied.Result.UNCHANGED,
+            null);
 
     @Test
     void filesAreAppliedOnlyWhenTheirContentChanges() {
         PolicyWriter w = writer(false);
-        assertThat(w.applyFile(DEMO, "policies/demo-shapes.yaml", "file:x").map(PolicyHead::getActiveVersion)).contains(1);
-        assertThat(w.applyFile(DEMO, "policies/demo-shapes.yaml", "file:x")).isEmpty();
+        assertThat(w.applyFile(DEMO, "policies/demo-shapes.yaml", "file:x")).isEqualTo(published(1));
+        assertThat(w.applyFile(DEMO, "policies/demo-shapes.yaml", "file:x")).isEqualTo(UNCHANGED);
         // The version number in the file does not count as content.
-        assertThat(w.applyFile(DEMO.replace("version: 1", "version: 7"), "f", "file:x")).isEmpty();
-        Optional<PolicyHead> changed = w.applyFile(DEMO.replace("threshold: 0.5", "threshold: 0.6"), "f", "file:x");
-        assertThat(changed.map(PolicyHead::getActiveVersion)).contains(2);
+        assertThat(w.applyFile(DEMO.replace("version: 1", "version: 7"), "f", "file:x")).isEqualTo(UNCHANGED);
+        assertThat(w.applyFile(DEMO.replace("threshold: 0.5", "threshold: 0.6"), "f", "file:x")).isEqualTo(published(2));
         assertThat(PolicyCatalog.of(log).version("demo-shapes", 2).orElseThrow().getYaml()).contains("version: 2").contains("threshold: 0.6");
         assertThat(changes).extracting(PolicyChange::getKind).containsExactly(PolicyChangeKind.PUBLISHED, PolicyChangeKind.PUBLISHED);
         assertThat(changes.get(1).getDiff()).contains("-    threshold: 0.5").contains("+    threshold: 0.6").contains("-version: 1");
@@ -156,5 +166,36 @@ class PolicyWriterTest {
                 +m
                 """);
         assertThat(TextDiff.unified(a, a, "v1", "v1")).isEmpty();
+    }
+
+    @Test
+    void aRestartDoesNotUndoWhatStaffPublishedSinceTheFileWasApplied() {
+        PolicyWriter w = writer(false);
+        assertThat(w.applyFile(DEMO, "policies/demo-shapes.yaml", "file:policies/demo-shapes.yaml")).isEqualTo(published(1));
+        w.createDraft("demo-shapes", DEMO.replace("threshold: 0.5", "threshold: 0.8"), 1, "erin", "fewer false positives");
+        w.publish("demo-shapes", 2, "pat", "agreed");
+        // Restart: the unchanged file is not applied again over v2.
+        assertThat(w.applyFile(DEMO, "policies/demo-shapes.yaml", "file:policies/demo-shapes.yaml")).isEqualTo(UNCHANGED);
+        assertThat(PolicyCatalog.of(log).head("demo-shapes").orElseThrow().getActiveVersion()).isEqualTo(2);
+        // An edited file is a new decision: it is applied.
+        assertThat(w.applyFile(DEMO.replace("threshold: 0.5", "threshold: 0.55"), "policies/demo-shapes.yaml", "file:policies/demo-shapes.yaml"))
+                .isEqualTo(published(3));
+        assertThat(PolicyCatalog.of(log).version("demo-shapes", 3).orElseThrow().getSourceFile()).isEqualTo("policies/demo-shapes.yaml");
+    }
+
+    @Test
+    void underTheTwoPersonRuleAChangedFileIsADraftUnlessFilesRule() {
+        PolicyWriter strict = writer(true);
+        assertThat(strict.applyFile(DEMO, "p.yaml", "file:p.yaml")).as("nothing enforced yet: the file is the policy").isEqualTo(published(1));
+        String tuned = DEMO.replace("threshold: 0.5", "threshold: 0.6");
+        assertThat(strict.applyFile(tuned, "p.yaml", "file:p.yaml"))
+                .isEqualTo(new PolicyWriter.FileApplied("demo-shapes", PolicyWriter.FileApplied.Result.DRAFTED, 2));
+        assertThat(PolicyCatalog.of(log).head("demo-shapes").orElseThrow().getActiveVersion()).isEqualTo(1);
+        assertThat(strict.applyFile(tuned, "p.yaml", "file:p.yaml")).as("the same file again: no second draft").isEqualTo(UNCHANGED);
+        assertThat(strict.publish("demo-shapes", 2, "pat", "reviewed").getActiveVersion()).isEqualTo(2);
+        assertThat(changes).extracting(PolicyChange::getKind)
+                .containsExactly(PolicyChangeKind.PUBLISHED, PolicyChangeKind.DRAFT_CREATED, PolicyChangeKind.PUBLISHED);
+        PolicyWriter gitops = writer(true, true);
+        assertThat(gitops.applyFile(DEMO.replace("threshold: 0.5", "threshold: 0.7"), "p.yaml", "file:p.yaml")).isEqualTo(published(3));
     }
 }
