@@ -3,8 +3,13 @@ package io.clipguard.api;
 import io.clipguard.api.security.Roles;
 import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.error.ErrorCode;
+import io.clipguard.moderation.Explanation;
 import io.clipguard.node.ClipGuardNode;
 import io.clipguard.node.LocalNode;
+import io.clipguard.policy.Policy;
+import io.clipguard.policy.PolicyFiles;
+import io.clipguard.schema.ModerationDecision;
+import io.clipguard.schema.StoredDecision;
 import io.clipguard.stream.AvroJson;
 import io.clipguard.stream.DecisionLookup;
 import io.clipguard.stream.ModerationService;
@@ -30,6 +35,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 /**
  * {@code GET /decisions/{contentId}}: the latest decision and its audit record, from the
@@ -37,7 +43,7 @@ import java.util.Set;
  * credentials). A login is needed (unless {@code clipguard.http.open-decisions}): viewers,
  * editors and publishers get the audit record too; service accounts (role {@code service})
  * get the decision alone, without the image's source URI or any policy text. Error details
- * never name another instance's address.
+ * never name another instance's address. {@code /explain} gives staff the readable "why".
  */
 @Path("/decisions")
 public class DecisionResource {
@@ -65,23 +71,61 @@ public class DecisionResource {
             if (identity.isAnonymous()) {
                 throw new UnauthorizedException();
             }
-            full = identity.getRoles().stream().anyMatch(r -> Set.of(Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER).contains(r));
+            full = isStaff();
             if (!full && !identity.hasRole(Roles.SERVICE)) {
                 throw new ForbiddenException();
             }
         }
-        ModerationService service = node.get().map(ClipGuardNode::service).orElse(null);
-        if (service == null) {
+        boolean withAudit = full;
+        return lookup(contentId, "", forwarded, authorization, (node, stored) -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("decision", AvroJson.toMap(stored.getDecision()));
+            if (withAudit) {
+                body.put("audit", AvroJson.toMap(stored.getAudit()));
+            }
+            return body;
+        });
+    }
+
+    /**
+     * {@code GET /decisions/{contentId}/explain}: the decision as a person reads it (the
+     * dashboard's "why" view): each category's probability against its threshold, with the
+     * prompts of the policy version that decided.
+     */
+    @GET
+    @Path("{contentId}/explain")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response explain(@PathParam("contentId") String contentId, @HeaderParam(FORWARDED) String forwarded,
+                            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        if (identity.isAnonymous()) {
+            throw new UnauthorizedException();
+        }
+        if (!isStaff()) {
+            throw new ForbiddenException();
+        }
+        return lookup(contentId, "/explain", forwarded, authorization, (node, stored) -> {
+            ModerationDecision d = stored.getDecision();
+            Policy policy = node.runtime().policies().catalog().version(d.getPolicyId(), d.getPolicyVersion())
+                    .map(v -> PolicyFiles.parse(v.getYaml(), d.getPolicyId() + " v" + d.getPolicyVersion())).orElse(null);
+            return Explanation.of(stored, policy);
+        });
+    }
+
+    private boolean isStaff() {
+        return identity.getRoles().stream().anyMatch(r -> Set.of(Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER).contains(r));
+    }
+
+    /** Finds the stored decision here, or forwards the same request once to the instance that owns the key. */
+    private Response lookup(String contentId, String suffix, String forwarded, String authorization,
+                            BiFunction<ClipGuardNode, StoredDecision, Object> body) {
+        ClipGuardNode here = node.get().orElse(null);
+        if (here == null) {
             return Problem.of(ErrorCode.SERVICE_NOT_RUNNING, "this process runs no moderation service");
         }
+        ModerationService service = here.service();
         DecisionLookup.Result result = DecisionLookup.find(service.streams(), service.settings().advertisedHttp(), contentId);
         if (result instanceof DecisionLookup.Result.Found f) {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("decision", AvroJson.toMap(f.decision().getDecision()));
-            if (full) {
-                body.put("audit", AvroJson.toMap(f.decision().getAudit()));
-            }
-            return Response.ok(body).header(SERVED_BY, service.settings().instanceId()).build();
+            return Response.ok(body.apply(here, f.decision())).header(SERVED_BY, service.settings().instanceId()).build();
         }
         if (result instanceof DecisionLookup.Result.NotFound) {
             return Problem.of(ErrorCode.DECISION_NOT_FOUND, "no decision for contentId '" + contentId + "'");
@@ -93,13 +137,13 @@ public class DecisionResource {
         if (forwarded != null) {
             return Problem.of(ErrorCode.NOT_OWNER, "this request was forwarded here, but another instance owns the key");
         }
-        return forward(owner, contentId, authorization);
+        return forward(owner, contentId, suffix, authorization);
     }
 
-    private static Response forward(String owner, String contentId, String authorization) {
+    private static Response forward(String owner, String contentId, String suffix, String authorization) {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + owner + "/decisions/"
-                    + URLEncoder.encode(contentId, StandardCharsets.UTF_8).replace("+", "%20")))
+                    + URLEncoder.encode(contentId, StandardCharsets.UTF_8).replace("+", "%20") + suffix))
                     .header(FORWARDED, "1").timeout(Duration.ofSeconds(5)).GET();
             if (authorization != null) {
                 request.header(HttpHeaders.AUTHORIZATION, authorization);

@@ -2,6 +2,12 @@ package io.clipguard.clip;
 
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.IntConsumer;
 import java.util.logging.Logger;
 
 /**
@@ -48,7 +55,7 @@ public final class EmbeddingBatcher implements AutoCloseable {
         }
     }
 
-    private record Pending(float[] tensor, CompletableFuture<Result> result) {
+    private record Pending(float[] tensor, SpanContext link, CompletableFuture<Result> result) {
     }
 
     private final ImageModel model;
@@ -63,6 +70,8 @@ public final class EmbeddingBatcher implements AutoCloseable {
     private volatile boolean running = true;
     private final float[] probe;
     private long batches;
+    private volatile Tracer tracer = OpenTelemetry.noop().getTracer("io.clipguard");
+    private volatile IntConsumer onBatch = size -> { };
 
     /**
      * @param probe an image the model is known to embed (zeros of the input size): it tells a bad
@@ -88,13 +97,27 @@ public final class EmbeddingBatcher implements AutoCloseable {
         this(engine::embedImages, new float[engine.preprocess().tensorSize()], maxBatch, maxWait, Duration.ofSeconds(2));
     }
 
+    /**
+     * Traces each batch as a span linked to the span of every image in it ({@link #submit(float[], SpanContext)}),
+     * and tells {@code onBatch} each batch's size (metrics).
+     */
+    public void observe(Tracer tracer, IntConsumer onBatch) {
+        this.tracer = tracer;
+        this.onBatch = onBatch;
+    }
+
     /** Queues one preprocessed image for the next batch. */
     public CompletableFuture<Result> submit(float[] tensor) {
+        return submit(tensor, SpanContext.getInvalid());
+    }
+
+    /** The same, with the span the batch's span links to (the image's own trace). */
+    public CompletableFuture<Result> submit(float[] tensor, SpanContext link) {
         CompletableFuture<Result> result = new CompletableFuture<>();
         if (!running) {
             result.completeExceptionally(new ModelUnavailable("batcher is closed"));
         } else {
-            queue.add(new Pending(tensor, result));
+            queue.add(new Pending(tensor, link, result));
         }
         return result;
     }
@@ -193,16 +216,29 @@ public final class EmbeddingBatcher implements AutoCloseable {
 
     private void run(List<Pending> batch) {
         long id = ++batches;
+        // One batch serves many traces: its span is a root linked to each image's span.
+        SpanBuilder builder = tracer.spanBuilder("inference batch").setNoParent().setAttribute("clipguard.batch.id", id)
+                .setAttribute("clipguard.batch.size", batch.size());
+        batch.forEach(p -> {
+            if (p.link().isValid()) {
+                builder.addLink(p.link());
+            }
+        });
+        Span span = builder.startSpan();
         float[][] vectors;
         try {
             vectors = model.embed(batch.stream().map(Pending::tensor).toList());
         } catch (Throwable t) {
+            span.setStatus(StatusCode.ERROR, String.valueOf(t));
+            span.end();
             failures.incrementAndGet();
             LOG.warning("batch " + id + " of " + batch.size() + " failed (" + t + "); retrying image by image");
             batch.forEach(p -> alone(p, t));
             return;
         }
+        span.end();
         sizeCounts.incrementAndGet(batch.size());
+        onBatch.accept(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             batch.get(i).result().complete(new Result(vectors[i], id, batch.size(), i));
         }
@@ -218,6 +254,7 @@ public final class EmbeddingBatcher implements AutoCloseable {
         try {
             float[][] v = model.embed(List.of(p.tensor()));
             sizeCounts.incrementAndGet(1);
+            onBatch.accept(1);
             p.result().complete(new Result(v[0], id, 1, 0));
         } catch (Throwable t) {
             failures.incrementAndGet();

@@ -34,6 +34,8 @@ public interface ClipGuardConfig {
 
     Http http();
 
+    Telemetry telemetry();
+
     /** Topic names (shared clusters have naming rules) and how missing topics are created. */
     interface Topics {
         String uploaded();
@@ -210,5 +212,20 @@ public interface ClipGuardConfig {
 
         /** {@code GET /decisions/{id}} without a login (only behind a gateway that authenticates). */
         boolean openDecisions();
+    }
+
+    /** Traces and metrics (README, Telemetry). */
+    interface Telemetry {
+        /** OTLP/HTTP collector base URL (spans go to {@code /v1/traces}); none: traces are made but sent nowhere. */
+        Optional<String> otlpEndpoint();
+
+        /** The {@code service.name} resource attribute of exported spans. */
+        String serviceName();
+
+        /** Label decision counts with the tenant too (only for a small, known set of tenants: each is a time series). */
+        boolean tenantLabel();
+
+        /** How often consumer lag is measured for the lag gauges. */
+        Duration lagInterval();
     }
 }

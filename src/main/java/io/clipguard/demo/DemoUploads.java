@@ -45,7 +45,8 @@ public final class DemoUploads {
         };
     }
 
-    private static byte[] encode(String id, Object image) {
+    /** An upload event for {@code id} with {@code image} (an {@link InlineImage} or {@link ImageReference}), as Avro single-object bytes. */
+    public static byte[] encode(String id, Object image) {
         return AvroSerde.IMAGE_UPLOADED.encode(ImageUploaded.newBuilder().setEventId("evt-" + id).setContentId(id)
                 .setTenant("demo").setUploaderId("generator").setImage(image).setMediaType(null)
                 .setMetadata(Map.of()).setUploadedAt(Instant.now()).build());

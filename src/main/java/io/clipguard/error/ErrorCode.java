@@ -83,12 +83,14 @@ public enum ErrorCode {
     LIMIT_OUT_OF_RANGE("a limit parameter is outside its range", Exit.USAGE, 400, false),
     JOB_NOT_FOUND("no backtest job with this id", Exit.USAGE, 404, false),
     DECISION_NOT_FOUND("no decision for this contentId", Exit.USAGE, 404, false),
+    THUMBNAIL_UNAVAILABLE("the upload is no longer on its topic, or the position named another content's upload", Exit.USAGE, 404, false),
 
     // The running service (exit 7)
     SERVICE_NOT_RUNNING("this process runs no moderation service", Exit.SERVICE, 503, true),
     STORE_NOT_READY("the decision store cannot answer now (rebalancing, restoring)", Exit.SERVICE, 503, true),
     OWNER_UNREACHABLE("the instance owning the key did not answer", Exit.SERVICE, 502, true),
     NOT_OWNER("a forwarded lookup reached an instance that does not own the key", Exit.SERVICE, 421, true),
+    LOADTEST_FAILED("a load test or fault drill found a lost or duplicated output, or missed its target", Exit.SERVICE, 500, false),
 
     // Anything else (exit 1)
     INTERRUPTED("processing was interrupted (shutdown)", Exit.INTERNAL, 503, true),

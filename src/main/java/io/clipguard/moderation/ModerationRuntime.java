@@ -7,8 +7,10 @@ import io.clipguard.fetch.FetchSettings;
 import io.clipguard.fetch.ImageFetcher;
 import io.clipguard.image.DecodeLimits;
 import io.clipguard.image.ImagePipeline;
+import io.clipguard.image.Thumbnails;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.ScoringPolicy;
+import io.clipguard.telemetry.Telemetry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +32,7 @@ public final class ModerationRuntime implements AutoCloseable {
     private final Moderator moderator;
     private final ImageFetcher fetcher;
     private final ExecutorService prepare;
+    private final Thumbnails thumbnails;
 
     /**
      * How to build a runtime.
@@ -42,7 +45,7 @@ public final class ModerationRuntime implements AutoCloseable {
                            UnaryOperator<EmbeddingBatcher.ImageModel> model) {
     }
 
-    private ModerationRuntime(Settings s) {
+    private ModerationRuntime(Settings s, Telemetry telemetry) {
         this.engine = ClipEngine.open(s.modelDir(), s.engine());
         try {
             this.policies = new PolicySwitch(ClipScoring.prompts(engine), s.policy());
@@ -60,12 +63,14 @@ public final class ModerationRuntime implements AutoCloseable {
             return t;
         });
         this.fetcher = new ImageFetcher(s.fetch());
+        this.thumbnails = new Thumbnails(s.limits());
         this.moderator = new Moderator(engine, batcher, new ImagePipeline(s.limits(), engine.preprocess(), s.reducedDecode()),
-                fetcher, policies, s.instanceId(), Clock.systemUTC(), prepare);
+                fetcher, policies, s.instanceId(), Clock.systemUTC(), prepare, telemetry.tracer());
     }
 
-    public static ModerationRuntime open(Settings settings) {
-        return new ModerationRuntime(settings);
+    /** A runtime whose moderation is traced with {@code telemetry} (the node's). */
+    public static ModerationRuntime open(Settings settings, Telemetry telemetry) {
+        return new ModerationRuntime(settings, telemetry);
     }
 
     public Moderator moderator() {
@@ -74,6 +79,16 @@ public final class ModerationRuntime implements AutoCloseable {
 
     public ClipEngine engine() {
         return engine;
+    }
+
+    /** Fetches by URI under the same allow-list and limits as moderation. */
+    public ImageFetcher fetcher() {
+        return fetcher;
+    }
+
+    /** Renders dashboard thumbnails under the same decode limits as moderation. */
+    public Thumbnails thumbnails() {
+        return thumbnails;
     }
 
     public EmbeddingBatcher batcher() {

@@ -22,6 +22,11 @@ import io.clipguard.schema.Preprocessing;
 import io.clipguard.schema.ShadowDecision;
 import io.clipguard.schema.SourcePosition;
 import io.clipguard.schema.StageTimings;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -52,9 +57,10 @@ public final class Moderator {
     private final String instanceId;
     private final Clock clock;
     private final Executor prepare;
+    private final Tracer tracer;
 
     public Moderator(ClipEngine engine, EmbeddingBatcher batcher, ImagePipeline pipeline, ImageFetcher fetcher,
-                     Supplier<PolicySet> policies, String instanceId, Clock clock, Executor prepare) {
+                     Supplier<PolicySet> policies, String instanceId, Clock clock, Executor prepare, Tracer tracer) {
         this.engine = engine;
         this.batcher = batcher;
         this.pipeline = pipeline;
@@ -63,6 +69,7 @@ public final class Moderator {
         this.instanceId = instanceId;
         this.clock = clock;
         this.prepare = prepare;
+        this.tracer = tracer;
     }
 
     public String instanceId() {
@@ -79,26 +86,40 @@ public final class Moderator {
         return over == null ? null : new Outcome.Rejected(ErrorCode.FIELD_TOO_LARGE, over);
     }
 
-    /** Moderates a checked event asynchronously: never blocks the caller. */
-    public CompletableFuture<Outcome> moderate(ImageUploaded event, SourcePosition source) {
+    /**
+     * Moderates a checked event asynchronously: never blocks the caller. Each stage is a span
+     * under {@code trace} (the upload's span): fetch, decode, embed (linked from the batch's
+     * span) and score; the decision and audit name the trace.
+     */
+    public CompletableFuture<Outcome> moderate(ImageUploaded event, SourcePosition source, Context trace) {
         Outcome.Rejected rejected = check(event);
         if (rejected != null) {
             return CompletableFuture.completedFuture(rejected);
         }
         long received = System.nanoTime();
-        return CompletableFuture.supplyAsync(() -> prepare(event, received), prepare).thenCompose(p -> {
+        return CompletableFuture.supplyAsync(() -> prepare(event, received, trace), prepare).thenCompose(p -> {
             if (p.rejected() != null) {
                 return CompletableFuture.completedFuture((Outcome) p.rejected());
             }
-            return batcher.submit(p.image().tensor()).handleAsync((embedded, failure) -> {
+            Span embed = tracer.spanBuilder("embed").setParent(trace).startSpan();
+            return batcher.submit(p.image().tensor(), embed.getSpanContext()).handleAsync((embedded, failure) -> {
                 if (failure != null) {
                     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                    end(embed, cause instanceof EmbeddingBatcher.ModelUnavailable ? null : ErrorCode.MODEL_ERROR, cause.getMessage());
                     if (cause instanceof EmbeddingBatcher.ModelUnavailable down) {
                         throw down;
                     }
                     return (Outcome) new Outcome.Rejected(ErrorCode.MODEL_ERROR, String.valueOf(cause.getMessage()));
                 }
-                return decide(event, source, p, embedded);
+                embed.setAttribute("clipguard.batch.id", embedded.batchId());
+                embed.setAttribute("clipguard.batch.size", embedded.batchSize());
+                embed.end();
+                Span score = tracer.spanBuilder("score").setParent(trace).startSpan();
+                try {
+                    return decide(event, source, p, embedded, trace);
+                } finally {
+                    score.end();
+                }
             }, prepare);
         });
     }
@@ -108,10 +129,11 @@ public final class Moderator {
                             long startNanos, Outcome.Rejected rejected) {
     }
 
-    private Prepared prepare(ImageUploaded event, long received) {
+    private Prepared prepare(ImageUploaded event, long received, Context trace) {
         long t0 = System.nanoTime();
         byte[] bytes;
         String from;
+        Span fetch = tracer.spanBuilder("fetch").setParent(trace).startSpan();
         try {
             if (event.getImage() instanceof InlineImage inline) {
                 bytes = toArray(inline.getBytes());
@@ -120,27 +142,47 @@ public final class Moderator {
                 from = ((ImageReference) event.getImage()).getUri();
                 bytes = fetcher.fetch(from);
             }
+            fetch.setAttribute("clipguard.image.source", from.equals("inline") ? "inline" : "uri");
+            fetch.setAttribute("clipguard.image.bytes", bytes.length);
+            fetch.end();
         } catch (ClipGuardException e) {
+            end(fetch, e.code(), e.getMessage());
             return rejected(e);
         }
         long t1 = System.nanoTime();
         ImagePipeline.Prepared image;
+        Span decode = tracer.spanBuilder("decode").setParent(trace).startSpan();
         try {
             image = pipeline.prepare(bytes);
+            decode.setAttribute("clipguard.image.format", image.format());
+            decode.end();
         } catch (ClipGuardException e) {
+            end(decode, e.code(), e.getMessage());
             return rejected(e);
         } catch (RuntimeException e) {
+            end(decode, ErrorCode.INTERNAL_ERROR, e.toString());
             return new Prepared(null, null, 0, null, 0, 0, 0, new Outcome.Rejected(ErrorCode.INTERNAL_ERROR, "image pipeline failed: " + e));
         }
         long t2 = System.nanoTime();
         return new Prepared(image, sha256(bytes), bytes.length, from, t1 - t0, t2 - t1, received, null);
     }
 
+    /** Ends a span that failed: error status and the reason code, as the dead letter will carry it. */
+    private static void end(Span span, ErrorCode code, String message) {
+        if (code != null) {
+            span.setStatus(StatusCode.ERROR, message == null ? code.name() : message);
+            span.setAttribute("clipguard.reason", code.name());
+        }
+        span.end();
+    }
+
     private static Prepared rejected(ClipGuardException e) {
         return new Prepared(null, null, 0, null, 0, 0, 0, new Outcome.Rejected(e.code(), e.getMessage()));
     }
 
-    private Outcome decide(ImageUploaded event, SourcePosition source, Prepared p, EmbeddingBatcher.Result embedded) {
+    private Outcome decide(ImageUploaded event, SourcePosition source, Prepared p, EmbeddingBatcher.Result embedded, Context trace) {
+        SpanContext span = Span.fromContext(trace).getSpanContext();
+        String traceId = span.isValid() ? span.getTraceId() : null;
         long t3 = System.nanoTime();
         PolicySet set = policies.get();
         ScoringPolicy active = set.active();
@@ -158,7 +200,7 @@ public final class Moderator {
                 .setModelId(engine.identity().id()).setModelDigest(engine.identity().digest())
                 .setTimings(new StageTimings(ms(p.fetchNanos()), ms(p.decodeNanos()), ms(embedNanos), ms(t4 - t3),
                         Math.max(0, now.toEpochMilli() - event.getUploadedAt().toEpochMilli())))
-                .setInstanceId(instanceId).setTraceId(null).setDecidedAt(now).build();
+                .setInstanceId(instanceId).setTraceId(traceId).setDecidedAt(now).build();
         AuditRecord audit = AuditRecord.newBuilder()
                 .setEventId(event.getEventId()).setContentId(event.getContentId()).setAction(action).setRule(verdict.rule())
                 .setImage(new ImageFacts(p.sha256(), p.bytes(), p.image().width(), p.image().height(), p.image().format(),
@@ -169,7 +211,7 @@ public final class Moderator {
                 .setPolicyId(active.policy().id()).setPolicyVersion(active.policy().version()).setPolicyHash(active.policyHash())
                 .setPromptsHash(active.promptsHash()).setPrompts(List.of()).setScores(scores)
                 .setBatch(new BatchInfo(embedded.batchId(), embedded.batchSize(), embedded.position()))
-                .setSource(source).setInstanceId(instanceId).setDecidedAt(now).build();
+                .setSource(source).setInstanceId(instanceId).setDecidedAt(now).setTraceId(traceId).build();
         List<Float> vector = new ArrayList<>(embedded.vector().length);
         for (float v : embedded.vector()) {
             vector.add(v);

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
@@ -39,6 +40,8 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     private final Map<List<List<String>>, float[][]> promptVectors = new ConcurrentHashMap<>();
     private volatile PolicyCatalog catalog = PolicyCatalog.of(Map.of());
     private volatile String lastError;
+    private final AtomicLong reloads = new AtomicLong();
+    private final AtomicLong refusals = new AtomicLong();
     private volatile PolicyHead refused;
     private volatile Instant switchedAt = Instant.now();
 
@@ -65,6 +68,16 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     /** The catalog as this instance last saw it. */
     public PolicyCatalog catalog() {
         return catalog;
+    }
+
+    /** Versions swapped in since start (the first included). */
+    public long reloads() {
+        return reloads.get();
+    }
+
+    /** Heads this model could not enforce since start (each refused once). */
+    public long refusals() {
+        return refusals.get();
     }
 
     public Status status() {
@@ -143,11 +156,13 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
             current.set(new PolicySet(active, shadow));
             switchedAt = Instant.now();
             lastError = null;
+            reloads.incrementAndGet();
             LOG.info("policy " + enforcedId + ": enforcing v" + active.policy().version()
                     + (shadow == null ? "" : ", shadow v" + shadow.policy().version()));
         } catch (ClipGuardException e) {
             lastError = e.getMessage();
             refused = head.get();
+            refusals.incrementAndGet();
             LOG.severe("policy " + enforcedId + ": refused to activate head " + head.get() + ": " + e.getMessage()
                     + "; still enforcing v" + now.active().policy().version());
         }

@@ -10,32 +10,51 @@ import io.clipguard.fetch.FetchSettings;
 import io.clipguard.image.DecodeLimits;
 import io.clipguard.kafka.EmbeddedKafka;
 import io.clipguard.kafka.KafkaClients;
+import io.clipguard.live.DecisionFeed;
 import io.clipguard.moderation.ModerationRuntime;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.catalog.PolicyFileSync;
+import io.clipguard.schema.ImageReference;
+import io.clipguard.schema.ImageUploaded;
+import io.clipguard.schema.InlineImage;
+import io.clipguard.stream.AvroSerde;
 import io.clipguard.stream.InFlightWindow;
+import io.clipguard.stream.LagMonitor;
 import io.clipguard.stream.ModerationService;
 import io.clipguard.stream.PolicyControl;
 import io.clipguard.stream.ServiceSettings;
+import io.clipguard.stream.SourceReader;
+import io.clipguard.stream.StreamTelemetry;
 import io.clipguard.stream.TopicCreator;
 import io.clipguard.stream.TopicRegistry;
+import io.clipguard.telemetry.ModerationMetrics;
+import io.clipguard.telemetry.Telemetry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * One running ClipGuard instance, built in one place for {@code serve}, {@code demo}, the
@@ -47,6 +66,7 @@ public final class ClipGuardNode implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ClipGuardNode.class.getName());
     static final String BUNDLED_POLICY = "policies/demo-shapes.yaml";
     private static final Duration STARTUP = Duration.ofMinutes(2);
+    private static final Duration FEED_HISTORY = Duration.ofMinutes(10);
 
     private final Settings settings;
     private final EmbeddedKafka embedded;
@@ -55,6 +75,11 @@ public final class ClipGuardNode implements AutoCloseable {
     private final ModerationRuntime runtime;
     private final PolicyControl control;
     private final ModerationService service;
+    private final Telemetry telemetry;
+    private final ModerationMetrics metrics;
+    private final LagMonitor lag;
+    private volatile boolean paused;
+    private DecisionFeed feed;
 
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "clipguard-node");
@@ -63,7 +88,8 @@ public final class ClipGuardNode implements AutoCloseable {
     });
 
     private ClipGuardNode(Settings settings, EmbeddedKafka embedded, KafkaClients clients, TopicRegistry topics,
-                          ModerationRuntime runtime, PolicyControl control, ModerationService service) {
+                          ModerationRuntime runtime, PolicyControl control, ModerationService service, Telemetry telemetry,
+                          ModerationMetrics metrics) {
         this.settings = settings;
         this.embedded = embedded;
         this.clients = clients;
@@ -71,17 +97,44 @@ public final class ClipGuardNode implements AutoCloseable {
         this.runtime = runtime;
         this.control = control;
         this.service = service;
+        this.telemetry = telemetry;
+        this.metrics = metrics;
+        this.lag = new LagMonitor(clients, service.settings().applicationId(), topics.uploaded().name(), service.streams(), metrics);
+        bindGauges();
         // A model down for everything pauses processing (nothing turns into dead letters) until it answers again.
         runtime.batcher().health().onChange(available -> {
             if (available) {
                 LOG.info("model answers again: resuming processing");
                 service.streams().resume();
+                paused = false;
             } else {
                 LOG.severe("model unavailable: pausing processing");
+                paused = true;
                 service.streams().pause();
             }
         });
         housekeeping.scheduleWithFixedDelay(() -> service.refreshLimits(clients), 1, 1, TimeUnit.MINUTES);
+        long lagMillis = settings.app().telemetry().lagInterval().toMillis();
+        housekeeping.scheduleWithFixedDelay(lag::measure, 0, lagMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The gauges read from the parts at each scrape (README, Telemetry). */
+    private void bindGauges() {
+        EmbeddingBatcher batcher = runtime.batcher();
+        metrics.gauge("clipguard.images.in.flight", "Uploads admitted and not yet answered, all partitions of this instance",
+                () -> service.inFlight());
+        metrics.gauge("clipguard.inference.queue", "Images waiting for the next inference batch", batcher::queued);
+        metrics.counter("clipguard.inference.errors", "Inference runs that failed (whole batches and single images)", Tags.empty(),
+                batcher::failures);
+        metrics.counter("clipguard.policy.reloads", "Policy versions swapped in, and heads refused", Tags.of("outcome", "applied"),
+                runtime.policies()::reloads);
+        metrics.counter("clipguard.policy.reloads", "Policy versions swapped in, and heads refused", Tags.of("outcome", "refused"),
+                runtime.policies()::refusals);
+        metrics.gauge("clipguard.model.available", "1 while the model answers, 0 while it is down", () -> batcher.health().available() ? 1 : 0);
+        metrics.gauge("clipguard.processing.paused", "1 while processing is paused for a model that does not answer", () -> paused ? 1 : 0);
+        metrics.gauge("clipguard.policy.version", "The policy version this instance enforces", () -> runtime.policy().policy().version());
+        metrics.info("clipguard.model.info", "The loaded model", Tags.of("model_id", runtime.engine().identity().id(),
+                "model_digest", runtime.engine().identity().digest(), "execution_provider", runtime.engine().provider()));
     }
 
     /**
@@ -96,11 +149,28 @@ public final class ClipGuardNode implements AutoCloseable {
     /** The same, with the model the batcher runs wrapped by {@code model} (tests make it fail on demand). */
     public static ClipGuardNode start(Settings settings, boolean embeddedKafka, UnaryOperator<EmbeddingBatcher.ImageModel> model)
             throws InterruptedException {
+        return start(settings, embeddedKafka, model, instance -> telemetry(settings.app(), instance, new SimpleMeterRegistry()));
+    }
+
+    /** The telemetry of an instance from its settings, its metrics in {@code meters}. */
+    public static Telemetry telemetry(ClipGuardConfig c, String instance, MeterRegistry meters) {
+        ClipGuardConfig.Telemetry t = c.telemetry();
+        return Telemetry.of(t.otlpEndpoint(), t.serviceName(), instance, meters, t.tenantLabel());
+    }
+
+    /**
+     * The same, traced and measured by the telemetry {@code telemetry} makes for the instance id
+     * (the application's meter registry in {@code serve}; an in-memory span exporter in tests).
+     */
+    public static ClipGuardNode start(Settings settings, boolean embeddedKafka, UnaryOperator<EmbeddingBatcher.ImageModel> model,
+                                      Function<String, Telemetry> telemetry) throws InterruptedException {
         ClipGuardConfig c = settings.app();
         EmbeddedKafka embedded = null;
         ModerationRuntime runtime = null;
         PolicyControl control = null;
         ModerationService service = null;
+        Telemetry traced = null;
+        ModerationMetrics metrics = null;
         try {
             KafkaClients clients;
             if (embeddedKafka) {
@@ -115,20 +185,26 @@ public final class ClipGuardNode implements AutoCloseable {
             TopicRegistry topics = TopicRegistry.from(c.topics());
             TopicCreator.ensure(clients, topics.service());
             String instance = instanceId(c);
-            runtime = ModerationRuntime.open(runtimeSettings(c, instance, model));
+            traced = telemetry.apply(instance);
+            runtime = ModerationRuntime.open(runtimeSettings(c, instance, model), traced);
+            metrics = new ModerationMetrics(traced);
+            runtime.batcher().observe(traced.tracer(), metrics::batch);
+            // The model must answer once before anything is taken in (and the first batch is not the slow one).
+            runtime.batcher().embed(new float[runtime.engine().preprocess().tensorSize()]);
             control = new PolicyControl(clients, topics, runtime.policies(), runtime.engine().identity().digest(), instance,
                     c.policies().twoPersonRule(), c.policies().filesRule());
             applyPolicyFiles(c, control, runtime);
-            service = new ModerationService(clients, serviceSettings(settings, instance, topics), runtime);
+            service = new ModerationService(clients, serviceSettings(settings, instance, topics), runtime,
+                    StreamTelemetry.of(traced, metrics));
             service.refreshLimits(clients);
             service.start();
             service.awaitRunning(STARTUP);
             if (c.policies().watch()) {
                 control.watchFiles(c.policies().watchInterval().toMillis());
             }
-            return new ClipGuardNode(settings, embedded, clients, topics, runtime, control, service);
+            return new ClipGuardNode(settings, embedded, clients, topics, runtime, control, service, traced, metrics);
         } catch (RuntimeException | InterruptedException e) {
-            closeAll(service, control, runtime, embedded);
+            closeAll(service, control, runtime, metrics, traced, embedded);
             throw e;
         }
     }
@@ -162,10 +238,77 @@ public final class ClipGuardNode implements AutoCloseable {
         return service;
     }
 
+    public ModerationMetrics metrics() {
+        return metrics;
+    }
+
+    public Telemetry telemetry() {
+        return telemetry;
+    }
+
+    /** Consumer lag of the partitions owned here, at the last measurement. */
+    public long lag() {
+        return lag.total();
+    }
+
+    /**
+     * The live feed of every instance's decisions and dead letters (the dashboard's), started on
+     * first use with the last ten minutes read back for the charts.
+     */
+    public synchronized DecisionFeed feed() {
+        if (feed == null) {
+            feed = new DecisionFeed(clients, topics, FEED_HISTORY);
+        }
+        return feed;
+    }
+
+    /**
+     * A thumbnail of the upload at {@code partition}/{@code offset} of the uploads topic, read
+     * again from Kafka (or fetched again from its URI) and rendered now, never stored; empty when
+     * the record is gone or is not {@code contentId}'s.
+     */
+    public Optional<byte[]> thumbnail(String contentId, int partition, long offset, int maxSide) {
+        ConsumerRecord<byte[], byte[]> r = SourceReader.kafka(clients).read(topics.uploaded().name(), partition, new TreeSet<>(Set.of(offset)))
+                .get(offset);
+        if (r == null || r.key() == null || !contentId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+            return Optional.empty();
+        }
+        ImageUploaded event;
+        try {
+            event = AvroSerde.IMAGE_UPLOADED.decode(r.value());
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+        byte[] image = event.getImage() instanceof InlineImage inline ? bytes(inline.getBytes())
+                : runtime.fetcher().fetch(((ImageReference) event.getImage()).getUri());
+        return Optional.of(runtime.thumbnails().render(image, maxSide));
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer b = buffer.duplicate();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    /** When the broker last answered this instance's admin client (lag measurement); null before the first answer. */
+    public Instant brokerAnsweredAt() {
+        return lag.answeredAt();
+    }
+
+    /** Whether processing is paused because the model does not answer. */
+    public boolean paused() {
+        return paused;
+    }
+
     @Override
     public void close() {
         housekeeping.shutdownNow();
-        closeAll(service, control, runtime, embedded);
+        DecisionFeed live;
+        synchronized (this) {
+            live = feed;
+        }
+        closeAll(live, service, lag, control, runtime, metrics, telemetry, embedded);
     }
 
     /** The instance id: configured, else the host name (stable across restarts; it also names the state directory). */
@@ -191,7 +334,15 @@ public final class ClipGuardNode implements AutoCloseable {
 
     /** The model runtime alone (model, batcher, policy switch, moderator), as an instance opens it: for tools and topology tests. */
     public static ModerationRuntime openRuntime(Settings settings) {
-        return ModerationRuntime.open(runtimeSettings(settings.app(), instanceId(settings.app()), UnaryOperator.identity()));
+        return openRuntime(settings, Telemetry.none());
+    }
+
+    /** The same, traced (the batcher's spans too) with {@code telemetry}. */
+    public static ModerationRuntime openRuntime(Settings settings, Telemetry telemetry) {
+        ModerationRuntime runtime = ModerationRuntime.open(runtimeSettings(settings.app(), instanceId(settings.app()), UnaryOperator.identity()),
+                telemetry);
+        runtime.batcher().observe(telemetry.tracer(), size -> { });
+        return runtime;
     }
 
     static ModerationRuntime.Settings runtimeSettings(ClipGuardConfig c, String instance, UnaryOperator<EmbeddingBatcher.ImageModel> model) {

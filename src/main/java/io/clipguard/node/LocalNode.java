@@ -1,9 +1,13 @@
 package io.clipguard.node;
 
 import io.clipguard.config.Settings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * The instance this process runs, for whoever needs it by injection (the HTTP API, health
@@ -14,13 +18,19 @@ import java.util.Optional;
 public class LocalNode {
     private volatile ClipGuardNode node;
 
+    /** The application's registry, exported at {@code /q/metrics}. */
+    @Inject
+    MeterRegistry meters;
+
     /** Starts this process's instance ({@link ClipGuardNode#start}); closing it ends it. */
     public ClipGuardNode start(Settings settings, boolean embeddedKafka) throws InterruptedException {
         synchronized (this) {
             if (node != null) {
                 throw new IllegalStateException("this process already runs an instance");
             }
-            node = ClipGuardNode.start(settings, embeddedKafka);
+            MeterRegistry registry = meters != null ? meters : new SimpleMeterRegistry();
+            node = ClipGuardNode.start(settings, embeddedKafka, UnaryOperator.identity(),
+                    instance -> ClipGuardNode.telemetry(settings.app(), instance, registry));
             return node;
         }
     }

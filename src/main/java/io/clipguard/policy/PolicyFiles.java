@@ -37,6 +37,11 @@ import org.yaml.snakeyaml.events.NodeEvent;
  * truth, with messages that name the field path and what was expected.
  */
 public final class PolicyFiles {
+    /**
+     * Bounds every record a policy becomes: a version (the YAML), and a change (a unified diff of
+     * two versions, under 3 x 256 KiB even for one-character lines), all below Kafka's default
+     * 1 MB message limit, so no policy can be accepted that its topics would then refuse.
+     */
     static final int MAX_BYTES = 256 * 1024;
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder().loaderOptions(loaderOptions()).build());
     private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
@@ -57,7 +62,7 @@ public final class PolicyFiles {
     }
 
     public static Policy parse(String yaml, String where) {
-        if (yaml.length() > MAX_BYTES) {
+        if (yaml.length() > MAX_BYTES || yaml.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
             throw new ClipGuardException(ErrorCode.POLICY_INVALID, where + ": larger than " + MAX_BYTES + " bytes");
         }
         refuseAliases(yaml, where);

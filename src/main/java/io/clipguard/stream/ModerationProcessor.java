@@ -8,6 +8,10 @@ import io.clipguard.moderation.Outcome;
 import io.clipguard.schema.ImageUploaded;
 import io.clipguard.schema.SourcePosition;
 import io.clipguard.schema.StoredDecision;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -68,12 +72,14 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         final Headers headers;
         final String contentId;
         final ImageUploaded event;
+        final Span span;
         CompletableFuture<Outcome> outcome;
         long startedNanos;
         boolean parked;
 
-        InFlight(long offset, byte[] key, byte[] value, long timestamp, Headers headers, ImageUploaded event) {
+        InFlight(long offset, byte[] key, byte[] value, long timestamp, Headers headers, ImageUploaded event, Span span) {
             this.offset = offset;
+            this.span = span;
             this.key = key;
             this.value = value;
             this.timestamp = timestamp;
@@ -90,6 +96,7 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
     private final SourceReader sources;
     private final ModelHealth health;
     private final InFlightWindow window;
+    private final StreamTelemetry telemetry;
     private final TreeMap<Long, InFlight> inFlight = new TreeMap<>();
     private long inFlightBytes;
     private ProcessorContext<String, byte[]> context;
@@ -99,15 +106,15 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
     private String sourceTopic;
     private int partition;
 
-    ModerationProcessor(Moderator moderator, Clock clock, TopicRegistry topics, OutputLimits limits, SourceReader sources,
-                        ModelHealth health, InFlightWindow window) {
-        this.moderator = moderator;
-        this.clock = clock;
+    ModerationProcessor(ModerationTopology.Parts parts, TopicRegistry topics) {
+        this.moderator = parts.moderator();
+        this.clock = parts.clock();
         this.topics = topics;
-        this.limits = limits;
-        this.sources = sources;
-        this.health = health;
-        this.window = window;
+        this.limits = parts.limits();
+        this.sources = parts.sources();
+        this.health = parts.health();
+        this.window = parts.window();
+        this.telemetry = parts.telemetry();
     }
 
     @Override
@@ -124,36 +131,48 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
     @Override
     public void process(Record<byte[], byte[]> record) {
         SourcePosition source = source();
+        Span span = span(record.headers(), source);
         ImageUploaded event;
         try {
             if (record.value() == null || record.value().length == 0) {
                 deadLetter(record.key(), record.value(), source, null, ErrorCode.VALUE_MISSING, "record has no value", record.timestamp(),
-                        record.headers());
+                        record.headers(), span);
                 return;
             }
             event = AvroSerde.IMAGE_UPLOADED.decode(record.value());
         } catch (MissingSchemaException e) {
             deadLetter(record.key(), record.value(), source, null, ErrorCode.SCHEMA_UNKNOWN,
-                    "writer schema fingerprint is not a known ImageUploaded version: " + e.getMessage(), record.timestamp(), record.headers());
+                    "writer schema fingerprint is not a known ImageUploaded version: " + e.getMessage(), record.timestamp(), record.headers(),
+                    span);
             return;
         } catch (BadHeaderException e) {
             deadLetter(record.key(), record.value(), source, null, ErrorCode.AVRO_UNDECODABLE, "not Avro single-object encoding: "
-                    + e.getMessage(), record.timestamp(), record.headers());
+                    + e.getMessage(), record.timestamp(), record.headers(), span);
             return;
         } catch (IOException | RuntimeException e) {
             deadLetter(record.key(), record.value(), source, null, ErrorCode.AVRO_UNDECODABLE, "Avro body unreadable: " + e,
-                    record.timestamp(), record.headers());
+                    record.timestamp(), record.headers(), span);
             return;
         }
         Outcome.Rejected refused = moderator.check(event);
         if (refused != null) {
-            deadLetter(record.key(), record.value(), source, event, refused.code(), refused.message(), record.timestamp(), record.headers());
+            deadLetter(record.key(), record.value(), source, event, refused.code(), refused.message(), record.timestamp(), record.headers(),
+                    span);
             return;
         }
         admit(record.value().length);
-        InFlight work = new InFlight(source.getOffset(), record.key(), record.value(), record.timestamp(), record.headers(), event);
+        InFlight work = new InFlight(source.getOffset(), record.key(), record.value(), record.timestamp(), record.headers(), event, span);
         pending.put(work.offset, work.contentId);
         start(work);
+    }
+
+    /** The upload's span: a consumer span under the upload's own trace context when it came with one. */
+    private Span span(Headers headers, SourcePosition source) {
+        return telemetry.tracer().spanBuilder("moderate").setParent(TraceHeaders.extract(headers)).setSpanKind(SpanKind.CONSUMER)
+                .setAttribute("messaging.system", "kafka").setAttribute("messaging.operation.type", "process")
+                .setAttribute("messaging.destination.name", source.getTopic())
+                .setAttribute("messaging.destination.partition.id", String.valueOf(source.getPartition()))
+                .setAttribute("messaging.kafka.offset", source.getOffset()).startSpan();
     }
 
     /** Waits, finishing work, until the window has room for {@code bytes} more (or everything in flight waits for the model). */
@@ -176,9 +195,11 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
     private void start(InFlight work) {
         work.parked = false;
         work.startedNanos = System.nanoTime();
-        work.outcome = moderator.moderate(work.event, new SourcePosition(sourceTopic, partition, work.offset));
+        work.outcome = moderator.moderate(work.event, new SourcePosition(sourceTopic, partition, work.offset),
+                Context.root().with(work.span));
         if (inFlight.put(work.offset, work) == null) {
             inFlightBytes += work.value.length;
+            telemetry.inFlight().incrementAndGet();
         }
     }
 
@@ -215,6 +236,7 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
             emit(work, outcome);
             pending.delete(work.offset);
             inFlightBytes -= work.value.length;
+            telemetry.inFlight().decrementAndGet();
             it.remove();
         }
         restart.forEach(this::start);
@@ -223,7 +245,7 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
     private void emit(InFlight work, Outcome outcome) {
         SourcePosition source = new SourcePosition(sourceTopic, partition, work.offset);
         if (outcome instanceof Outcome.Rejected r) {
-            deadLetter(work.key, work.value, source, work.event, r.code(), r.message(), work.timestamp, work.headers);
+            deadLetter(work.key, work.value, source, work.event, r.code(), r.message(), work.timestamp, work.headers, work.span);
             return;
         }
         Outcome.Decided d = (Outcome.Decided) outcome;
@@ -242,19 +264,27 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
             String topic = ModerationTopology.topicOf(topics, o.key);
             if (!limits.fits(topic, keyBytes + o.value.length)) {
                 deadLetter(work.key, work.value, source, work.event, ErrorCode.RECORD_TOO_LARGE, "the " + o.key + " record would be "
-                        + o.value.length + " bytes; " + topic + " takes " + limits.room(topic), work.timestamp, work.headers);
+                        + o.value.length + " bytes; " + topic + " takes " + limits.room(topic), work.timestamp, work.headers, work.span);
                 return;
             }
         }
         String changelog = ModerationTopology.decisionChangelog(context.applicationId());
         if (!limits.fits(changelog, keyBytes + storedBytes)) {
             deadLetter(work.key, work.value, source, work.event, ErrorCode.RECORD_TOO_LARGE, "the stored decision would be " + storedBytes
-                    + " bytes; " + changelog + " takes " + limits.room(changelog), work.timestamp, work.headers);
+                    + " bytes; " + changelog + " takes " + limits.room(changelog), work.timestamp, work.headers, work.span);
             return;
         }
+        Span produce = producing(work.span);
+        Headers headers = TraceHeaders.forOutput(work.headers, Context.root().with(produce));
+        headers.remove(ModerationTopology.SOURCE_HEADER);
+        headers.add(ModerationTopology.SOURCE_HEADER, (sourceTopic + ":" + partition + ":" + work.offset).getBytes(StandardCharsets.UTF_8));
         for (KeyValue<String, byte[]> o : out) {
-            context.forward(new Record<>(key, o.value, work.timestamp, new RecordHeaders(work.headers.toArray())), o.key);
+            context.forward(new Record<>(key, o.value, work.timestamp, headers), o.key);
         }
+        produce.end();
+        work.span.setAttribute("clipguard.action", d.decision().getAction().name());
+        work.span.end();
+        telemetry.metrics().decided(d.decision());
         StoredDecision previous = decisions.get(key);
         if (previous == null || previous.getAudit().getSource().getOffset() <= work.offset
                 || previous.getAudit().getSource().getPartition() != partition) {
@@ -263,11 +293,24 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
     }
 
     private void deadLetter(byte[] key, byte[] value, SourcePosition source, ImageUploaded event, ErrorCode code, String message,
-                            long timestamp, Headers headers) {
+                            long timestamp, Headers headers, Span span) {
         DeadLetters.Letter letter = DeadLetters.build(code, message, key, value, source, event == null ? null : event.getEventId(),
                 event == null ? null : event.getContentId(), moderator.instanceId(), clock.instant());
         byte[] bytes = DeadLetters.encodeToFit(letter, limits.room(topics.deadLetters().name()));
-        context.forward(new Record<>(letter.key(), bytes, timestamp, new RecordHeaders(headers.toArray())), ModerationTopology.DLQ_SINK);
+        span.setStatus(StatusCode.ERROR, message);
+        span.setAttribute("clipguard.reason", code.name());
+        Span produce = producing(span);
+        context.forward(new Record<>(letter.key(), bytes, timestamp, TraceHeaders.forOutput(headers, Context.root().with(produce))),
+                ModerationTopology.DLQ_SINK);
+        produce.end();
+        span.end();
+        telemetry.metrics().deadLettered(code.name());
+    }
+
+    /** The span of forwarding an upload's outputs; its context is the {@code traceparent} they carry. */
+    private Span producing(Span upload) {
+        return telemetry.tracer().spanBuilder("produce").setParent(Context.root().with(upload)).setSpanKind(SpanKind.PRODUCER)
+                .setAttribute("messaging.system", "kafka").setAttribute("messaging.operation.type", "send").startSpan();
     }
 
     /** After a restart or a rebalance: the uploads this task had in flight, read again and started. */
@@ -291,12 +334,13 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
                 // it was readable when it was taken in; treated as gone below
             }
             if (event == null) {
+                RecordHeaders none = new RecordHeaders();
                 deadLetter(null, null, source, null, ErrorCode.SOURCE_GONE, "upload at offset " + offset + " (contentId "
-                        + pending.get(offset) + ") is no longer on " + sourceTopic, clock.millis(), new RecordHeaders());
+                        + pending.get(offset) + ") is no longer on " + sourceTopic, clock.millis(), none, span(none, source));
                 pending.delete(offset);
                 continue;
             }
-            InFlight work = new InFlight(offset, r.key(), r.value(), r.timestamp(), r.headers(), event);
+            InFlight work = new InFlight(offset, r.key(), r.value(), r.timestamp(), r.headers(), event, span(r.headers(), source));
             start(work);
         }
     }
@@ -316,7 +360,10 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
             if (w.outcome != null) {
                 w.outcome.cancel(false);
             }
+            w.span.setAttribute("clipguard.handed.over", true);
+            w.span.end();
         });
+        telemetry.inFlight().addAndGet(-inFlight.size());
         inFlight.clear();
         inFlightBytes = 0;
     }

@@ -7,9 +7,13 @@ import io.clipguard.kafka.KafkaErrors;
 import io.clipguard.moderation.ModerationRuntime;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -28,22 +32,26 @@ public final class ModerationService implements AutoCloseable {
     private final ServiceSettings settings;
     private final KafkaStreams streams;
     private volatile Throwable fatal;
-    private final java.util.concurrent.atomic.AtomicLong replacedThreads = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong replacedThreads = new AtomicLong();
 
     private final OutputLimits limits;
     private final DeadLetterChannel deadLetters;
+    private final RestoreTracker restores = new RestoreTracker();
+    private final StreamTelemetry telemetry;
 
     /** The service over {@code runtime}; topics must exist (the node creates them once). */
-    public ModerationService(KafkaClients clients, ServiceSettings settings, ModerationRuntime runtime) {
+    public ModerationService(KafkaClients clients, ServiceSettings settings, ModerationRuntime runtime, StreamTelemetry telemetry) {
         this.settings = settings;
+        this.telemetry = telemetry;
         this.limits = OutputLimits.assumed(settings.topics().service(),
                 Map.of(ModerationTopology.decisionChangelog(settings.applicationId()), ModerationTopology.DECISION_CHANGELOG_MAX_BYTES));
         this.deadLetters = new DeadLetterChannel(clients, settings.topics().deadLetters().name(), limits);
         ModerationTopology.Parts parts = new ModerationTopology.Parts(runtime.moderator(), runtime.policies(), Clock.systemUTC(), limits,
-                SourceReader.kafka(clients), runtime.batcher().health(), settings.window());
+                SourceReader.kafka(clients), runtime.batcher().health(), settings.window(), telemetry);
         Properties props = properties(clients, settings);
         props.put(OversizeHandler.CHANNEL, deadLetters);
         this.streams = new KafkaStreams(ModerationTopology.build(settings.topics(), parts), props);
+        streams.setGlobalStateRestoreListener(restores);
         // Bad data never reaches here (it becomes dead letters). A refused login or a denied
         // operation will not heal by retrying: stop and say so. Anything else replaces the
         // thread, not the instance.
@@ -90,7 +98,7 @@ public final class ModerationService implements AutoCloseable {
 
     /** Reads the output topics' size limits from the cluster again (at start and every minute; see {@link OutputLimits}). */
     public void refreshLimits(KafkaClients clients) {
-        java.util.List<String> names = new java.util.ArrayList<>(settings.topics().service().stream().map(Topic::name).toList());
+        List<String> names = new ArrayList<>(settings.topics().service().stream().map(Topic::name).toList());
         names.add(ModerationTopology.decisionChangelog(settings.applicationId()));
         limits.refresh(clients, names);
     }
@@ -123,9 +131,19 @@ public final class ModerationService implements AutoCloseable {
         return replacedThreads.get();
     }
 
+    /** Uploads admitted and not yet answered, across this instance's tasks. */
+    public long inFlight() {
+        return telemetry.inFlight().get();
+    }
+
+    /** Records restored from changelogs since start, per store (none after a clean restart). */
+    public Map<String, Long> restoredRecords() {
+        return restores.restored();
+    }
+
     /** Why the service stopped for good (Kafka refused it), if it did. */
-    public java.util.Optional<Throwable> fatalFailure() {
-        return java.util.Optional.ofNullable(fatal);
+    public Optional<Throwable> fatalFailure() {
+        return Optional.ofNullable(fatal);
     }
 
     public KafkaStreams streams() {

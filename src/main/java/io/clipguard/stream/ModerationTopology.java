@@ -19,6 +19,8 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class ModerationTopology {
     public static final String DECISION_STORE = "latest-decisions";
+    /** Header on a decision's output records naming the upload they answer: {@code topic:partition:offset}. */
+    public static final String SOURCE_HEADER = "clipguard-source";
     /** Offsets (and contentIds) of the uploads a task has in flight; restored and finished after a restart. */
     public static final String PENDING_STORE = "pending-uploads";
     /** The policy catalog, a global store: every instance holds every version. */
@@ -38,7 +40,7 @@ public final class ModerationTopology {
 
     /** Everything the processor needs besides the topics: the moderator, limits, re-reads of uploads, model health, the window. */
     record Parts(Moderator moderator, PolicyListener policies, Clock clock, OutputLimits limits, SourceReader sources, ModelHealth health,
-                 InFlightWindow window) {
+                 InFlightWindow window, StreamTelemetry telemetry) {
     }
 
     static Topology build(TopicRegistry topics, Parts parts) {
@@ -49,8 +51,7 @@ public final class ModerationTopology {
                 Serdes.ByteArray().deserializer(), topics.policies().name(), "policies-update", () -> new PolicyStoreUpdater(parts.policies()));
         t.addSource(SOURCE, topics.uploaded().keySerde().deserializer(), topics.uploaded().valueSerde().deserializer(),
                 topics.uploaded().name());
-        t.addProcessor(PROCESSOR, () -> new ModerationProcessor(parts.moderator(), parts.clock(), topics, parts.limits(), parts.sources(),
-                parts.health(), parts.window()), SOURCE);
+        t.addProcessor(PROCESSOR, () -> new ModerationProcessor(parts, topics), SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DECISION_STORE), Serdes.String(),
                 AvroSerde.STORED_DECISION).withLoggingEnabled(Map.of("max.message.bytes", String.valueOf(DECISION_CHANGELOG_MAX_BYTES))),
                 PROCESSOR);

@@ -1,23 +1,10 @@
-// ClipGuard policy editor: a thin client of the policy API. Credentials stay in memory
-// (never stored); each control is shown only to the roles the API would allow.
+// ClipGuard policy editor: a thin client of the policy API (session.js holds the credentials,
+// in memory only); each control is shown only to the roles the API would allow.
 'use strict';
-const state = { auth: null, roles: [], policy: null, opened: null, history: [] };
+const state = { roles: [], policy: null, opened: null, history: [] };
 const $ = (id) => document.getElementById(id);
 
-async function api(method, path, body) {
-  const headers = { 'Accept': 'application/json', 'X-Requested-With': 'clipguard-editor' };
-  if (state.auth) headers['Authorization'] = state.auth;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!r.ok) {
-    const err = new Error((data && data.detail) || r.statusText);
-    err.problem = data || {};
-    throw err;
-  }
-  return data;
-}
+const api = (method, path, body) => session.api(method, path, body);
 
 function status(text, isError) {
   $('status').textContent = text;
@@ -42,11 +29,10 @@ function applyRoles() {
 
 async function login(event) {
   event.preventDefault();
-  state.auth = 'Basic ' + btoa($('user').value + ':' + $('password').value);
   try {
+    await session.login($('user').value, $('password').value);
     await enter();
   } catch (e) {
-    state.auth = null;
     $('login-error').textContent = 'Login failed: ' + e.message;
   }
 }

@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.clipguard.api.security.UserFile;
 import io.clipguard.demo.ShapeScenes;
 import io.clipguard.node.LocalNode;
+import io.clipguard.testing.Chromium;
 import io.clipguard.testing.LiveNode;
 import io.clipguard.testing.Uploads;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import java.io.File;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,9 +34,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -51,8 +48,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 // The forgery test leaves Basic credentials cached in the browser, so it runs after the login flows.
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PolicyEditorBrowserIT {
-    static final String CHROMIUM = "/usr/bin/chromium";
-    static final String CHROMEDRIVER = "/usr/bin/chromedriver";
     static final String PASSWORD = "editor page password";
 
     @Inject
@@ -69,7 +64,6 @@ class PolicyEditorBrowserIT {
 
     LiveNode live;
     WebDriver browser;
-    Path profile;
 
     @BeforeAll
     void start() throws Exception {
@@ -77,15 +71,7 @@ class PolicyEditorBrowserIT {
         UserFile.put(usersFile, "vic", PASSWORD.toCharArray(), Set.of("viewer"));
         UserFile.put(usersFile, "ada", PASSWORD.toCharArray(), Set.of("viewer", "editor", "publisher"));
         live = new LiveNode(Files.createTempDirectory("editor"), "editor", Map.of("clipguard.policies.two-person-rule", "false"), local);
-        profile = Files.createTempDirectory("chromium-profile");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1400,1200", "--user-data-dir=" + profile);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER))
-                .usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
+        browser = Chromium.start();
     }
 
     @AfterAll

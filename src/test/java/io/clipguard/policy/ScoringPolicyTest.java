@@ -145,6 +145,8 @@ class ScoringPolicyTest {
                 .hasMessageContaining("$.templates[0]");
         assertThatThrownBy(() -> PolicyFiles.parse("a: [unclosed", "p.yaml")).hasMessageContaining("not valid YAML");
         assertThatThrownBy(() -> PolicyFiles.parse("x".repeat(PolicyFiles.MAX_BYTES + 1), "p.yaml")).hasMessageContaining("larger than");
+        // Counted in UTF-8 bytes, as the topics count them: 100k three-byte characters are 300 KB.
+        assertThatThrownBy(() -> PolicyFiles.parse("\u20ac".repeat(100_000), "p.yaml")).hasMessageContaining("larger than");
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.clipguard.config.Settings;
 import io.clipguard.demo.ShapeScenes;
 import io.clipguard.kafka.EmbeddedKafka;
 import io.clipguard.node.ClipGuardNode;
+import io.clipguard.node.NodeHealth;
 import io.clipguard.testing.KafkaIO;
 import io.clipguard.testing.TestNode;
 import io.clipguard.testing.Uploads;
@@ -65,6 +66,12 @@ class ModelFaultIT {
                 Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !node.runtime().batcher().health().available());
                 Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> node.service().streams().isPaused());
                 assertThat(node.runtime().batcher().health().lastFailure()).contains("unspecified launch failure");
+                // Not ready while paused (the readiness probe takes it out of rotation), and it says why; still alive.
+                NodeHealth.Report paused = NodeHealth.of(node);
+                assertThat(paused.ready()).isFalse();
+                assertThat(paused.parts().get("model")).contains("unspecified launch failure");
+                assertThat(paused.parts().get("processing")).isEqualTo("paused until the model answers");
+                assertThat(NodeHealth.alive(node)).isTrue();
                 assertThat(KafkaIO.readOutputs(kafka.bootstrapServers(), topics, 1, Duration.ofSeconds(3)).total())
                         .as("nothing decided, nothing dead-lettered while the model is down").isZero();
 
@@ -72,6 +79,7 @@ class ModelFaultIT {
                 broken.set(false);
                 Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> node.runtime().batcher().health().available());
                 Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !node.service().streams().isPaused());
+                assertThat(NodeHealth.of(node).parts().get("processing")).isEqualTo("ok");
                 KafkaIO.Outputs out = KafkaIO.readOutputs(kafka.bootstrapServers(), topics, 30, Duration.ofSeconds(60));
                 assertThat(out.deadLetters()).isEmpty();
                 assertThat(out.notExactlyOnce(keys.subList(0, 30))).isEmpty();

@@ -67,7 +67,7 @@ class ModerationTopologyTest {
         props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
         ModerationTopology.Parts parts = new ModerationTopology.Parts(runtime.moderator(), runtime.policies(), Clock.systemUTC(),
                 OutputLimits.assumed(TOPICS.all(), Map.of()), (topic, partition, offsets) -> Map.of(), runtime.batcher().health(),
-                InFlightWindow.defaults());
+                InFlightWindow.defaults(), StreamTelemetry.none());
         driver = new TopologyTestDriver(ModerationTopology.build(TOPICS, parts), props);
         uploads = driver.createInputTopic(TOPICS.uploaded().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         decisions = driver.createOutputTopic(TOPICS.decisions().name(), Serdes.String().deserializer(), AvroSerde.DECISION.deserializer());
@@ -220,7 +220,8 @@ class ModerationTopologyTest {
         // The audit topic takes 200 bytes beyond the room kept for headers here: an audit record does not fit.
         OutputLimits small = OutputLimits.assumed(TOPICS.all(), Map.of(TOPICS.audit().name(), OutputLimits.OVERHEAD + 200));
         driver = new TopologyTestDriver(ModerationTopology.build(TOPICS, new ModerationTopology.Parts(runtime.moderator(), runtime.policies(),
-                Clock.systemUTC(), small, (topic, partition, offsets) -> Map.of(), runtime.batcher().health(), InFlightWindow.defaults())), props);
+                Clock.systemUTC(), small, (topic, partition, offsets) -> Map.of(), runtime.batcher().health(), InFlightWindow.defaults(),
+                StreamTelemetry.none())), props);
         uploads = driver.createInputTopic(TOPICS.uploaded().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         decisions = driver.createOutputTopic(TOPICS.decisions().name(), Serdes.String().deserializer(), AvroSerde.DECISION.deserializer());
         deadLetters = driver.createOutputTopic(TOPICS.deadLetters().name(), Serdes.String().deserializer(), AvroSerde.DEAD_LETTER.deserializer());

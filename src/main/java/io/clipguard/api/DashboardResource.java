@@ -1,0 +1,105 @@
+package io.clipguard.api;
+
+import io.clipguard.api.security.Roles;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.live.FeedEvent;
+import io.clipguard.live.LiveStats;
+import io.clipguard.node.ClipGuardNode;
+import io.clipguard.node.LocalNode;
+import io.clipguard.node.NodeHealth;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.BackPressureStrategy;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jboss.resteasy.reactive.RestStreamElementType;
+
+/**
+ * The live dashboard's data ({@code /dashboard/} is the page): a Server-Sent Events stream of
+ * every decision and dead letter as it commits, on any instance; a summary for the charts and
+ * counters; and thumbnails of uploads, rendered on request from the upload record. Viewers and
+ * up only: the feed shows what users uploaded.
+ */
+@Path("/dashboard")
+@RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
+public class DashboardResource {
+    static final int THUMBNAIL_SIDE = 192;
+
+    @Inject
+    LocalNode local;
+
+    /** One JSON event per decision or dead letter; a client that reads too slowly misses events rather than slowing the feed. */
+    @GET
+    @Path("stream")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    public Multi<FeedEvent> stream() {
+        ClipGuardNode node = running();
+        return Multi.createFrom().<FeedEvent>emitter(emitter -> {
+            AutoCloseable subscription = node.feed().subscribe(emitter::emit);
+            emitter.onTermination(() -> {
+                try {
+                    subscription.close();
+                } catch (Exception ignored) {
+                    // nothing to release beyond the subscription itself
+                }
+            });
+        }, BackPressureStrategy.DROP);
+    }
+
+    /** Per-second series by action and category, latency percentiles, dead letters by reason, lag, policy, model, health. */
+    @GET
+    @Path("summary")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> summary() {
+        ClipGuardNode node = running();
+        LiveStats.Snapshot s = node.feed().stats().snapshot(System.currentTimeMillis());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("firstSecond", s.firstSecond());
+        out.put("perSecondByAction", s.perSecondByAction());
+        out.put("perSecondByCategory", s.perSecondByCategory());
+        out.put("latencyMs", Map.of("p50", s.p50LatencyMs(), "p99", s.p99LatencyMs(), "samples", s.latencySamples()));
+        out.put("deadLettersByReason", s.deadLettersByReason());
+        out.put("decisionsSeen", s.decisionsSeen());
+        out.put("lag", node.lag());
+        var policy = node.runtime().policies().status();
+        out.put("policy", Map.of("id", policy.policyId(), "version", policy.activeVersion()));
+        var model = node.runtime().engine();
+        out.put("model", Map.of("id", model.identity().id(), "digest", model.identity().digest(), "provider", model.provider()));
+        out.put("instance", node.service().settings().instanceId());
+        out.put("health", NodeHealth.of(node));
+        return out;
+    }
+
+    /** A small JPEG of the upload at {@code partition}/{@code offset}, if it is {@code contentId}'s and still on the topic. */
+    @GET
+    @Path("thumbnails/{contentId}")
+    @Produces({"image/jpeg", Problem.MEDIA_TYPE})
+    public Response thumbnail(@PathParam("contentId") String contentId, @QueryParam("partition") Integer partition,
+                              @QueryParam("offset") Long offset) {
+        if (partition == null || offset == null || partition < 0 || offset < 0) {
+            return Problem.of(ErrorCode.INVALID_ARGUMENT, "partition and offset of the upload are required (the feed gives them)");
+        }
+        try {
+            return running().thumbnail(contentId, partition, offset, THUMBNAIL_SIDE)
+                    .map(jpeg -> Response.ok(jpeg, "image/jpeg").header("Cache-Control", "no-store, private").build())
+                    .orElseGet(() -> Problem.of(ErrorCode.THUMBNAIL_UNAVAILABLE, "no upload of '" + contentId + "' at partition "
+                            + partition + " offset " + offset + " (gone from the topic, or another content's)"));
+        } catch (ClipGuardException e) {
+            return Problem.of(e.code(), e.getMessage());
+        }
+    }
+
+    private ClipGuardNode running() {
+        return local.get().orElseThrow(() -> new ClipGuardException(ErrorCode.SERVICE_NOT_RUNNING, "this process runs no moderation service"));
+    }
+}

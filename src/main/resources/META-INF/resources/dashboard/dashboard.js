@@ -1,0 +1,196 @@
+// ClipGuard live dashboard: a client of /dashboard/summary (polled) and /dashboard/stream
+// (Server-Sent Events, read with fetch so the Authorization header goes along).
+'use strict';
+const $ = (id) => document.getElementById(id);
+const COLOURS = { ALLOW: '#2e7d32', REVIEW: '#f9a825', BLOCK: '#c62828', DEAD_LETTER: '#6a1b9a' };
+const PALETTE = ['#3949ab', '#00897b', '#8e24aa', '#f4511e', '#6d4c41', '#039be5', '#c0ca33', '#d81b60'];
+const FEED_ROWS = 100;
+const CHART_SECONDS = 300;
+let stream = null;
+
+async function login(event) {
+  event.preventDefault();
+  try {
+    const me = await session.login($('user').value, $('password').value);
+    await enter(me);
+  } catch (e) {
+    $('login-error').textContent = 'Login failed: ' + e.message;
+  }
+}
+
+async function enter(me) {
+  $('whoami').textContent = me.user + ' (' + me.roles.join(', ') + ')';
+  $('login').hidden = true;
+  $('app').hidden = false;
+  await refresh();
+  setInterval(refresh, 2000);
+  listen();
+}
+
+function listen() {
+  if (stream) stream.abort();
+  stream = new AbortController();
+  session.stream('/dashboard/stream', addEvent, stream.signal)
+    .catch(() => { /* dropped: retry below */ })
+    .finally(() => setTimeout(listen, 2000));
+}
+
+async function refresh() {
+  let s;
+  try {
+    s = await session.api('GET', '/dashboard/summary');
+  } catch (e) {
+    $('health').textContent = 'unreachable';
+    return;
+  }
+  $('facts').textContent = 'instance ' + s.instance + ' · policy ' + s.policy.id + ' v' + s.policy.version
+    + ' · model ' + s.model.id + ' ' + s.model.digest.slice(0, 19) + '… on ' + s.model.provider;
+  // The last ten whole seconds (the current one is still filling).
+  const last10 = Object.entries(s.perSecondByAction).filter(([action]) => action !== 'DEAD_LETTER')
+    .reduce((sum, [, series]) => sum + series.slice(-11, -1).reduce((a, b) => a + b, 0), 0);
+  $('rate').textContent = (last10 / 10).toFixed(1);
+  $('p50').textContent = s.latencyMs.samples ? s.latencyMs.p50 + ' ms' : '-';
+  $('p99').textContent = s.latencyMs.samples ? s.latencyMs.p99 + ' ms' : '-';
+  $('lag').textContent = s.lag;
+  $('dead').textContent = Object.values(s.deadLettersByReason).reduce((a, b) => a + b, 0);
+  $('health').textContent = s.health.ready ? 'ready' : 'not ready';
+  $('health').title = Object.entries(s.health.parts).map(([k, v]) => k + ': ' + v).join('\n');
+  chart('chart-action', 'legend-action', s.perSecondByAction, (label) => COLOURS[label] || '#555');
+  const categories = Object.keys(s.perSecondByCategory);
+  chart('chart-category', 'legend-category', s.perSecondByCategory, (label) => PALETTE[categories.indexOf(label) % PALETTE.length]);
+  const rows = Object.entries(s.deadLettersByReason).sort((a, b) => b[1] - a[1]);
+  $('reasons').tBodies[0].innerHTML = '';
+  rows.forEach(([reason, n]) => {
+    const tr = $('reasons').tBodies[0].insertRow();
+    tr.insertCell().textContent = reason;
+    tr.insertCell().textContent = n;
+  });
+}
+
+// One polyline per label over the last CHART_SECONDS seconds, drawn as SVG.
+function chart(svgId, legendId, seriesByLabel, colour) {
+  const svg = $(svgId);
+  const width = 600;
+  const height = 160;
+  const series = Object.entries(seriesByLabel).map(([label, values]) => [label, values.slice(-CHART_SECONDS)]);
+  const max = Math.max(1, ...series.flatMap(([, v]) => v));
+  const ns = 'http://www.w3.org/2000/svg';
+  svg.innerHTML = '';
+  series.forEach(([label, values]) => {
+    const points = values.map((v, i) => (i * width / (CHART_SECONDS - 1)).toFixed(1) + ',' + (height - 4 - v * (height - 12) / max).toFixed(1));
+    const line = document.createElementNS(ns, 'polyline');
+    line.setAttribute('points', points.join(' '));
+    line.setAttribute('fill', 'none');
+    line.setAttribute('stroke', colour(label));
+    line.setAttribute('stroke-width', '1.5');
+    line.dataset.label = label;
+    svg.appendChild(line);
+  });
+  const top = document.createElementNS(ns, 'text');
+  top.setAttribute('x', '4');
+  top.setAttribute('y', '12');
+  top.setAttribute('font-size', '11');
+  top.textContent = max + '/s';
+  svg.appendChild(top);
+  $(legendId).innerHTML = '';
+  series.forEach(([label]) => {
+    const span = document.createElement('span');
+    span.textContent = label;
+    span.style.setProperty('--c', colour(label));
+    $(legendId).appendChild(span);
+  });
+}
+
+function addEvent(e) {
+  const body = $('feed').tBodies[0];
+  const tr = document.createElement('tr');
+  tr.dataset.contentId = e.contentId || '';
+  tr.dataset.kind = e.kind;
+  const cells = [new Date(e.at).toLocaleTimeString(), e.contentId || '(no id)',
+    e.kind === 'decision' ? e.action : 'DEAD LETTER', e.kind === 'decision' ? (e.category || '') : e.reason,
+    e.probability == null ? '' : e.probability.toFixed(3), e.policyVersion == null ? '' : 'v' + e.policyVersion,
+    e.latencyMs == null ? '' : e.latencyMs + ' ms'];
+  cells.forEach((text, i) => {
+    const td = tr.insertCell();
+    td.textContent = text;
+    if (i === 2) td.className = e.kind === 'decision' ? e.action : 'DEAD';
+  });
+  const imageCell = tr.insertCell();
+  if (e.kind === 'decision' && e.action !== 'ALLOW' && e.sourcePartition != null) {
+    thumbnail(imageCell, e);
+  }
+  if (e.kind === 'decision') {
+    tr.addEventListener('click', () => why(e.contentId));
+  } else {
+    tr.title = e.message || '';
+  }
+  body.insertBefore(tr, body.firstChild);
+  while (body.rows.length > FEED_ROWS) body.deleteRow(body.rows.length - 1);
+}
+
+// Flagged images arrive blurred; a click reveals (and a second one blurs again).
+async function thumbnail(cell, e) {
+  const path = '/dashboard/thumbnails/' + encodeURIComponent(e.contentId) + '?partition=' + e.sourcePartition + '&offset=' + e.sourceOffset;
+  try {
+    const r = await fetch(path, { headers: session.headers() });
+    if (!r.ok) return;
+    const img = document.createElement('img');
+    img.className = 'thumb blurred';
+    img.alt = 'flagged image (click to reveal)';
+    img.src = URL.createObjectURL(await r.blob());
+    img.addEventListener('click', (ev) => {
+      ev.stopPropagation();
+      img.classList.toggle('blurred');
+    });
+    cell.appendChild(img);
+  } catch (err) {
+    // the upload may be gone from the topic: no thumbnail, the row stays
+  }
+}
+
+async function why(contentId) {
+  let x;
+  try {
+    x = await session.api('GET', '/decisions/' + encodeURIComponent(contentId) + '/explain');
+  } catch (e) {
+    $('why').hidden = false;
+    $('why-content').textContent = contentId;
+    $('why-summary').textContent = e.message;
+    return;
+  }
+  $('why').hidden = false;
+  $('why-content').textContent = contentId;
+  $('why-summary').textContent = x.action + (x.triggeringCategory ? ' (' + x.triggeringCategory + ')' : '') + ': ' + x.rule;
+  const body = $('why-categories').tBodies[0];
+  body.innerHTML = '';
+  x.categories.forEach((c) => {
+    const tr = body.insertRow();
+    tr.insertCell().textContent = c.name + (c.triggered ? ' ✔' : '');
+    const bar = document.createElement('div');
+    bar.className = 'bar';
+    bar.title = 'probability ' + c.probability.toFixed(3) + ', threshold ' + c.threshold;
+    const fill = document.createElement('div');
+    fill.className = 'fill' + (c.triggered ? ' triggered' : '');
+    fill.style.width = (100 * c.probability) + '%';
+    const mark = document.createElement('div');
+    mark.className = 'mark';
+    mark.style.left = (100 * c.threshold) + '%';
+    bar.append(fill, mark);
+    tr.insertCell().appendChild(bar);
+    const text = tr.insertCell();
+    text.innerHTML = '';
+    const numbers = document.createElement('div');
+    numbers.textContent = c.probability.toFixed(3) + ' vs ' + c.threshold;
+    const prompts = document.createElement('div');
+    prompts.className = 'prompts';
+    prompts.textContent = c.prompts.length ? 'prompts: ' + c.prompts.join('; ') + (c.exclusions.length ? ' · not: ' + c.exclusions.join('; ') : '')
+      : '(prompts unavailable: policy version not in the catalog)';
+    text.append(numbers, prompts);
+  });
+  $('why-facts').textContent = 'policy ' + x.policyId + ' v' + x.policyVersion + ' (' + x.policyHash.slice(0, 19) + '…)'
+    + ' · model ' + x.modelId + ' ' + x.modelDigest + ' on ' + x.executionProvider + ' · logit scale ' + x.logitScale.toFixed(2)
+    + ' · image sha256 ' + x.imageSha256.slice(0, 12) + '… · ' + x.endToEndMs + ' ms' + (x.traceId ? ' · trace ' + x.traceId : '');
+}
+
+$('login-form').addEventListener('submit', login);
+session.api('GET', '/me').then(enter).catch(() => { /* not logged in yet: the form stays */ });
