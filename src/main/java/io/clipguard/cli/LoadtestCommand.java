@@ -2,7 +2,12 @@ package io.clipguard.cli;
 
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
+import io.clipguard.config.ClipGuardConfig;
+import io.clipguard.config.Settings;
 import io.clipguard.loadtest.FaultDrill;
+import io.clipguard.loadtest.LoadReport;
+import io.clipguard.loadtest.LoadRun;
+import io.clipguard.node.Models;
 import io.clipguard.loadtest.OutputTracker;
 import io.clipguard.loadtest.Soak;
 import java.io.IOException;
@@ -10,22 +15,90 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code clipguard loadtest faults|soak}: drills against a real {@code clipguard serve} child
- * process and an embedded broker (loopback only). Code in {@code loadtest/}.
+ * {@code clipguard loadtest [faults|soak]}: the load test, and drills, against a real
+ * {@code clipguard serve} child process (an embedded broker on loopback unless
+ * {@code --bootstrap-servers}). Code in {@code loadtest/}.
  */
 @Command(name = "loadtest", mixinStandardHelpOptions = true,
-        description = "Load and fault drills against a real serve process on an embedded broker.",
+        description = "Load test a real serve process: throughput, latency, batch sizes, CPU per record, exactly-once; "
+                + "JSON and HTML reports. Subcommands: fault and soak drills.",
         subcommands = {LoadtestCommand.Faults.class, LoadtestCommand.SoakRun.class})
-class LoadtestCommand {
+class LoadtestCommand implements Callable<Integer> {
+    @Option(names = "--events", defaultValue = "2000", description = "Uploads measured (default: ${DEFAULT-VALUE}).")
+    int events;
+
+    @Option(names = "--rate", defaultValue = "0", description = "Uploads per second; 0 sends them all at once, a backlog (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--mix", defaultValue = "photos", description = "photos (640x480 to 4032x3024 JPEGs) or small (about 256 px) (default: ${DEFAULT-VALUE}).")
+    String mix;
+
+    @Option(names = "--partitions", defaultValue = "6", description = "Partitions of the run's topics (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "An external broker (KAFKA_* variables pass through); default: an embedded one.")
+    String bootstrapServers;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A setting of the service under test, e.g. clipguard.batching.max-batch=32; repeatable.")
+    Map<String, String> set = new LinkedHashMap<>();
+
+    @Mixin
+    EngineArgs engineArgs;
+
+    @Option(names = "--baseline", description = "First measure the model alone at batch 8 in this process, for the ratio service / model.")
+    boolean baseline;
+
+    @Option(names = "--warmup", defaultValue = "200", description = "Uploads answered before measuring (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where report.json and report.html go (default: target/loadtest/RUN).")
+    Path out;
+
+    @Option(names = "--service-jvm", paramLabel = "OPTIONS", defaultValue = "-Xmx2g -XX:MaxDirectMemorySize=2g",
+            description = "JVM options of the service under test, e.g. a flight recording (default: ${DEFAULT-VALUE}).")
+    String serviceJvm;
+
+    @Option(names = "--compare", arity = "2", paramLabel = "REPORT.json", description = "Print the ratios of two reports' figures (B / A) and exit.")
+    List<Path> compare;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter print = spec.commandLine().getOut();
+        if (compare != null) {
+            LoadReport.compare(LoadReport.read(compare.get(0)), LoadReport.read(compare.get(1)), print);
+            return 0;
+        }
+        Map<String, String> settings = new LinkedHashMap<>(set);
+        engineArgs.addTo(settings);
+        Settings.load(settings); // a misspelt setting fails here, not in the child process
+        ClipGuardConfig.Model model = Settings.load(settings).app().model();
+        LoadRun.Baseline bare = baseline ? new LoadRun.Baseline(Models.dir(model), Models.options(model), 8, Duration.ofSeconds(15)) : null;
+        Path work = workDir(null, "clipguard-loadtest");
+        LoadReport report = LoadRun.run(new LoadRun.Plan(events, rate, mix, partitions, bootstrapServers, settings, work,
+                serviceJvm, warmup, Duration.ofMinutes(30), bare), print);
+        Path dir = out != null ? out : Path.of("target", "loadtest", report.run());
+        report.write(dir);
+        print.printf("reports: %s, %s%n", dir.resolve("report.json"), dir.resolve("report.html"));
+        print.flush();
+        return 0;
+    }
+
     /**
      * The drills' own clients log every refused connection while they kill and restart things on
      * purpose; only errors are worth showing here (the service's log is in the work directory).

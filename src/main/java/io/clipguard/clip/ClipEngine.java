@@ -60,6 +60,9 @@ public final class ClipEngine implements AutoCloseable {
             if (options.intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(options.intraOpThreads());
             }
+            // ONNX Runtime's intra-op threads spin between runs by default: under a batcher that
+            // waits for images, that burns cores while idle (measured: README, Performance).
+            so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
             this.provider = ExecutionProviders.configure(so, options.provider());
             OrtSession visionSession = open(model.vision(), so);
             OrtSession textSession = model.text().equals(model.vision()) ? visionSession : open(model.text(), so);

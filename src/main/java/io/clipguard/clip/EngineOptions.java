@@ -10,8 +10,10 @@ import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
  * @param optimization   graph optimisation level
  * @param batchSize      largest batch one session run receives
  * @param fp16           use the folder's {@code *_fp16.onnx} files
+ * @param spinning       let ONNX Runtime's intra-op threads spin between runs: faster back-to-back
+ *                       runs on CPU, but they burn cores while the batcher waits for images
  */
-public record EngineOptions(String provider, int intraOpThreads, OptLevel optimization, int batchSize, boolean fp16) {
+public record EngineOptions(String provider, int intraOpThreads, OptLevel optimization, int batchSize, boolean fp16, boolean spinning) {
 
     public EngineOptions {
         if (batchSize < 1) {
@@ -23,14 +25,14 @@ public record EngineOptions(String provider, int intraOpThreads, OptLevel optimi
     }
 
     public static EngineOptions defaults() {
-        return new EngineOptions("auto", 0, OptLevel.ALL_OPT, 32, false);
+        return new EngineOptions("auto", 0, OptLevel.ALL_OPT, 32, false, false);
     }
 
     public EngineOptions withProvider(String p) {
-        return new EngineOptions(p, intraOpThreads, optimization, batchSize, fp16);
+        return new EngineOptions(p, intraOpThreads, optimization, batchSize, fp16, spinning);
     }
 
     public EngineOptions withBatchSize(int b) {
-        return new EngineOptions(provider, intraOpThreads, optimization, b, fp16);
+        return new EngineOptions(provider, intraOpThreads, optimization, b, fp16, spinning);
     }
 }

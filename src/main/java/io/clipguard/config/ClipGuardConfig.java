@@ -171,6 +171,9 @@ public interface ClipGuardConfig {
         String optimization();
 
         boolean fp16();
+
+        /** ONNX Runtime's intra-op threads spin between runs (faster at saturation on CPU, cores busy while idle). */
+        boolean spinning();
     }
 
     /** Policy files and governance. */

@@ -1,5 +1,7 @@
 package io.clipguard.image;
 
+import java.util.Arrays;
+
 /**
  * Separable resampling with the arithmetic of Pillow's {@code Image.resize}: the filter is
  * widened by the downscale factor (antialiasing), weights are normalised then rounded to
@@ -71,75 +73,117 @@ final class PilResampler {
         int inRowFrom = vertical == null ? rowFrom : vertical.start()[0];
         int inRowTo = vertical == null ? rowTo : vertical.start()[rows - 1] + vertical.length()[rows - 1];
         int inRows = inRowTo - inRowFrom;
+        Coefficients horizontal = outW == w ? null : coefficients(w, outW, colFrom, cols, filter);
+        int[][] mid = horizontalPass(rgb, w, inRowFrom, inRows, colFrom, cols, horizontal, budget);
+        verticalPass(mid, cols, rows, inRowFrom, vertical, out, cropW, plane, colFrom - left, rowFrom - top, budget);
+        return out;
+    }
 
-        // Horizontal pass into three 8-bit planes of inRows x cols.
+    /**
+     * Rows {@code [inRowFrom, inRowFrom + inRows)} resized horizontally to output columns
+     * {@code [colFrom, colFrom + cols)}, rounded to 8 bits as Pillow does between the passes:
+     * three planes (R, G, B) of {@code inRows x cols}. Each input pixel is unpacked once per row
+     * into planar scratch rows, so the tap loops read contiguous ints.
+     */
+    private static int[][] horizontalPass(int[] rgb, int w, int inRowFrom, int inRows, int colFrom, int cols, Coefficients horizontal,
+                                          CpuBudget budget) {
         int[] r = new int[inRows * cols];
         int[] g = new int[inRows * cols];
         int[] b = new int[inRows * cols];
-        Coefficients horizontal = outW == w ? null : coefficients(w, outW, colFrom, cols, filter);
+        int inColFrom = horizontal == null ? colFrom : horizontal.start()[0];
+        int inColTo = horizontal == null ? colFrom + cols : horizontal.start()[cols - 1] + horizontal.length()[cols - 1];
+        int span = inColTo - inColFrom;
+        int[] rowR = new int[span];
+        int[] rowG = new int[span];
+        int[] rowB = new int[span];
         for (int y = 0; y < inRows; y++) {
             if ((y & 15) == 0) {
                 budget.check();
             }
-            int rowBase = (inRowFrom + y) * w;
+            int rowBase = (inRowFrom + y) * w + inColFrom;
+            for (int x = 0; x < span; x++) {
+                int p = rgb[rowBase + x];
+                rowR[x] = (p >> 16) & 0xFF;
+                rowG[x] = (p >> 8) & 0xFF;
+                rowB[x] = p & 0xFF;
+            }
+            int o = y * cols;
+            if (horizontal == null) {
+                System.arraycopy(rowR, 0, r, o, cols);
+                System.arraycopy(rowG, 0, g, o, cols);
+                System.arraycopy(rowB, 0, b, o, cols);
+                continue;
+            }
+            int[] start = horizontal.start();
+            int[] length = horizontal.length();
+            int[] weights = horizontal.weights();
+            int stride = horizontal.stride();
             for (int x = 0; x < cols; x++) {
-                int o = y * cols + x;
-                if (horizontal == null) {
-                    int p = rgb[rowBase + colFrom + x];
-                    r[o] = (p >> 16) & 0xFF;
-                    g[o] = (p >> 8) & 0xFF;
-                    b[o] = p & 0xFF;
-                    continue;
-                }
                 int s0 = 1 << (PRECISION_BITS - 1);
                 int s1 = s0;
                 int s2 = s0;
-                int kBase = x * horizontal.stride();
-                int xmin = horizontal.start()[x];
-                for (int k = 0; k < horizontal.length()[x]; k++) {
-                    int p = rgb[rowBase + xmin + k];
-                    int wgt = horizontal.weights()[kBase + k];
-                    s0 += ((p >> 16) & 0xFF) * wgt;
-                    s1 += ((p >> 8) & 0xFF) * wgt;
-                    s2 += (p & 0xFF) * wgt;
+                int kBase = x * stride;
+                int from = start[x] - inColFrom;
+                int n = length[x];
+                for (int k = 0; k < n; k++) {
+                    int wgt = weights[kBase + k];
+                    s0 += rowR[from + k] * wgt;
+                    s1 += rowG[from + k] * wgt;
+                    s2 += rowB[from + k] * wgt;
                 }
-                r[o] = clip8(s0);
-                g[o] = clip8(s1);
-                b[o] = clip8(s2);
+                r[o + x] = clip8(s0);
+                g[o + x] = clip8(s1);
+                b[o + x] = clip8(s2);
             }
         }
+        return new int[][] {r, g, b};
+    }
 
-        // Vertical pass into the window.
-        int dx = colFrom - left;
-        int dy = rowFrom - top;
+    /**
+     * The vertical pass into the window, a whole output row at a time: for each tap, one
+     * contiguous multiply-add over the row's columns (a loop the JIT vectorises), then the
+     * rounding to 8 bits.
+     */
+    private static void verticalPass(int[][] mid, int cols, int rows, int inRowFrom, Coefficients vertical, int[] out, int cropW,
+                                     int plane, int dx, int dy, CpuBudget budget) {
+        int[] r = mid[0];
+        int[] g = mid[1];
+        int[] b = mid[2];
+        int[] s0 = new int[cols];
+        int[] s1 = new int[cols];
+        int[] s2 = new int[cols];
         for (int y = 0; y < rows; y++) {
+            if ((y & 15) == 0) {
+                budget.check();
+            }
+            int o = (y + dy) * cropW + dx;
+            if (vertical == null) {
+                System.arraycopy(r, y * cols, out, o, cols);
+                System.arraycopy(g, y * cols, out, plane + o, cols);
+                System.arraycopy(b, y * cols, out, 2 * plane + o, cols);
+                continue;
+            }
+            Arrays.fill(s0, 1 << (PRECISION_BITS - 1));
+            Arrays.fill(s1, 1 << (PRECISION_BITS - 1));
+            Arrays.fill(s2, 1 << (PRECISION_BITS - 1));
+            int kBase = y * vertical.stride();
+            int ymin = vertical.start()[y] - inRowFrom;
+            int n = vertical.length()[y];
+            for (int k = 0; k < n; k++) {
+                int wgt = vertical.weights()[kBase + k];
+                int base = (ymin + k) * cols;
+                for (int x = 0; x < cols; x++) {
+                    s0[x] += r[base + x] * wgt;
+                    s1[x] += g[base + x] * wgt;
+                    s2[x] += b[base + x] * wgt;
+                }
+            }
             for (int x = 0; x < cols; x++) {
-                int o = (y + dy) * cropW + (x + dx);
-                if (vertical == null) {
-                    int i = y * cols + x;
-                    out[o] = r[i];
-                    out[plane + o] = g[i];
-                    out[2 * plane + o] = b[i];
-                    continue;
-                }
-                int s0 = 1 << (PRECISION_BITS - 1);
-                int s1 = s0;
-                int s2 = s0;
-                int kBase = y * vertical.stride();
-                int ymin = vertical.start()[y] - inRowFrom;
-                for (int k = 0; k < vertical.length()[y]; k++) {
-                    int i = (ymin + k) * cols + x;
-                    int wgt = vertical.weights()[kBase + k];
-                    s0 += r[i] * wgt;
-                    s1 += g[i] * wgt;
-                    s2 += b[i] * wgt;
-                }
-                out[o] = clip8(s0);
-                out[plane + o] = clip8(s1);
-                out[2 * plane + o] = clip8(s2);
+                out[o + x] = clip8(s0[x]);
+                out[plane + o + x] = clip8(s1[x]);
+                out[2 * plane + o + x] = clip8(s2[x]);
             }
         }
-        return out;
     }
 
     private static int clip8(int fixed) {

@@ -37,7 +37,7 @@ public final class Models {
             throw new ClipGuardException(ErrorCode.CONFIG_INVALID, "clipguard.model.optimization must be NO_OPT, BASIC_OPT, "
                     + "EXTENDED_OPT or ALL_OPT, found '" + model.optimization() + "'");
         }
-        return new EngineOptions(model.provider(), model.threads(), level, model.batchSize(), model.fp16());
+        return new EngineOptions(model.provider(), model.threads(), level, model.batchSize(), model.fp16(), model.spinning());
     }
 
     public static ClipEngine open(ClipGuardConfig.Model model) {

@@ -38,7 +38,10 @@ public final class AclPlan {
         switch (role) {
             case SERVICE -> {
                 allow(out, principal, topic(topics.uploaded().name()), AclOperation.READ);
-                for (Topic<?, ?> t : List.of(topics.decisions(), topics.audit(), topics.deadLetters())) {
+                allow(out, principal, topic(topics.audit().name()), AclOperation.WRITE);
+                // Decisions and dead letters are read back by the live dashboard's feed.
+                for (Topic<?, ?> t : List.of(topics.decisions(), topics.deadLetters())) {
+                    allow(out, principal, topic(t.name()), AclOperation.READ);
                     allow(out, principal, topic(t.name()), AclOperation.WRITE);
                 }
                 // Embeddings and shadow decisions are read back by backtests and shadow reports.

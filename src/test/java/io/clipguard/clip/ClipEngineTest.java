@@ -220,7 +220,7 @@ class ClipEngineTest {
     @Test
     void fp16RequestWithoutFp16FilesIsExplained() throws Exception {
         Path dir = generate(Layout.HUGGING_FACE, "fp16");
-        assertThatThrownBy(() -> ClipEngine.open(dir, new EngineOptions("cpu", 0, OrtSession.SessionOptions.OptLevel.ALL_OPT, 8, true)))
+        assertThatThrownBy(() -> ClipEngine.open(dir, new EngineOptions("cpu", 0, OrtSession.SessionOptions.OptLevel.ALL_OPT, 8, true, false)))
                 .isInstanceOf(ClipGuardException.class).hasMessageContaining("vision_model_fp16.onnx");
     }
 

@@ -2,6 +2,7 @@ package io.clipguard.loadtest;
 
 import io.clipguard.kafka.KafkaClients;
 import io.clipguard.schema.AuditRecord;
+import io.clipguard.schema.StageTimings;
 import io.clipguard.stream.AvroSerde;
 import io.clipguard.stream.TopicRegistry;
 import java.nio.charset.StandardCharsets;
@@ -33,11 +34,20 @@ public final class OutputTracker implements AutoCloseable {
     private final AtomicLong deadLetters = new AtomicLong();
     private final Latencies latencies = new Latencies();
     private final Latencies batchSizes = new Latencies();
+    private final Timeline timeline = new Timeline(System.nanoTime());
+    private final Latencies decodeMicros = new Latencies();
+    private final Latencies embedMicros = new Latencies();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile RuntimeException failure;
 
+    /** Reads from the start of the topics (every output of the run). */
     public OutputTracker(KafkaClients clients, TopicRegistry topics, Map<String, Long> sentAtNanos) {
+        this(clients, topics, sentAtNanos, false);
+    }
+
+    /** With {@code fromEnd}, only outputs written from now on count (a measurement after a warm-up). */
+    public OutputTracker(KafkaClients clients, TopicRegistry topics, Map<String, Long> sentAtNanos, boolean fromEnd) {
         this.consumer = clients.newConsumer(Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, TopicRegistry.MAX_RECORD_BYTES));
         this.topics = topics;
@@ -47,7 +57,12 @@ public final class OutputTracker implements AutoCloseable {
             consumer.partitionsFor(t).forEach(p -> partitions.add(new TopicPartition(t, p.partition())));
         }
         consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        if (fromEnd) {
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position); // resolve now: "the end" is this moment, not the first poll
+        } else {
+            consumer.seekToBeginning(partitions);
+        }
         this.thread = new Thread(this::run, "output-tracker");
         thread.setDaemon(true);
         thread.start();
@@ -62,16 +77,26 @@ public final class OutputTracker implements AutoCloseable {
                         AuditRecord audit = AvroSerde.AUDIT.deserializer().deserialize(r.topic(), r.value());
                         if (audit.getBatch().getPosition() == 0) {
                             batchSizes.add(audit.getBatch().getSize());
+                            timeline.batch(now, audit.getBatch().getSize());
                         }
                         continue;
                     }
-                    (r.topic().equals(topics.decisions().name()) ? decisions : deadLetters).incrementAndGet();
+                    if (r.topic().equals(topics.decisions().name())) {
+                        decisions.incrementAndGet();
+                        StageTimings t = AvroSerde.DECISION.deserializer().deserialize(r.topic(), r.value()).getTimings();
+                        decodeMicros.add((long) (t.getDecodeMs() * 1000));
+                        embedMicros.add((long) (t.getEmbedMs() * 1000));
+                    } else {
+                        deadLetters.incrementAndGet();
+                    }
                     String key = r.key() == null ? "(null)" : new String(r.key(), StandardCharsets.UTF_8);
                     if (outputs.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet() == 1) {
                         Long sent = sentAtNanos.get(key);
-                        if (sent != null) {
-                            latencies.add((now - sent) / 1_000_000);
+                        Long latency = sent == null ? null : (now - sent) / 1_000_000;
+                        if (latency != null) {
+                            latencies.add(latency);
                         }
+                        timeline.output(now, latency);
                     }
                 }
             }
@@ -115,6 +140,21 @@ public final class OutputTracker implements AutoCloseable {
     /** Milliseconds from send to first visible output, one per upload. */
     public Latencies latencies() {
         return latencies;
+    }
+
+    /** The service's decode + preprocess time per decided upload, in microseconds (from the decisions' stage timings). */
+    public Latencies decodeMicros() {
+        return decodeMicros;
+    }
+
+    /** Time from an image's submission to its embedding (waiting for and running the batch), in microseconds. */
+    public Latencies embedMicros() {
+        return embedMicros;
+    }
+
+    /** Per second of the run: outputs, latency percentiles, batch sizes. */
+    public Timeline timeline() {
+        return timeline;
     }
 
     /** Sizes of the inference batches the outputs ran in, one per batch seen. */

@@ -4,8 +4,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +22,8 @@ import java.util.concurrent.TimeUnit;
  * (resident set and Java heap) it can sample from outside.
  */
 public final class ServeProcess implements AutoCloseable {
+    /** {@code getconf CLK_TCK} on Linux (the kernel's USER_HZ, 100 on every common architecture). */
+    private static final int CLOCK_TICKS = 100;
     private final Process process;
     private final Path log;
     private final int httpPort;
@@ -86,6 +93,62 @@ public final class ServeProcess implements AutoCloseable {
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             kill();
         }
+    }
+
+    /** Waits until {@code /q/health/ready} answers 200; false when {@code timeout} passed or the process ended first. */
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
+                + "/q/health/ready")).timeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            try {
+                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        return false;
+    }
+
+    /** CPU seconds the process has used (user + system, from {@code /proc}); -1 if unknown. */
+    public double cpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // Fields 14 and 15 of stat (utime, stime), counted after the command name: indexes 11 and 12.
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLOCK_TICKS;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * CPU seconds per thread name (digits folded, so a pool counts as one), from
+     * {@code /proc/PID/task}: the JVM names native threads after Java threads, so this splits
+     * the process's CPU between stream threads, the prepare pool, ONNX Runtime's native pool,
+     * Kafka's network threads and the GC, which a Java profiler alone cannot.
+     */
+    public Map<String, Double> cpuSecondsByThread() {
+        Map<String, Double> out = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid()), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("\\d+", "N");
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    out.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLOCK_TICKS, Double::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            // the process ended
+        }
+        return out;
     }
 
     /** Resident set size from {@code /proc} (heap, direct buffers, ONNX Runtime's native memory, all of it), in bytes; -1 if unknown. */
