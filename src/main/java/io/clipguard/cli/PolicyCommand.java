@@ -4,6 +4,9 @@ import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.config.Settings;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
+import io.clipguard.evaluation.Calibration;
+import io.clipguard.evaluation.Reports;
+import io.clipguard.policy.PolicyFiles;
 import io.clipguard.kafka.KafkaClients;
 import io.clipguard.kafka.KafkaErrors;
 import io.clipguard.policy.catalog.PolicyWriter;
@@ -16,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -28,8 +32,91 @@ import picocli.CommandLine.Spec;
 
 /** {@code clipguard policy ...}: policy operations from the command line. */
 @Command(name = "policy", mixinStandardHelpOptions = true, description = "Policy operations.",
-        subcommands = {PolicyCommand.Apply.class})
+        subcommands = {PolicyCommand.Apply.class, PolicyCommand.Calibrate.class})
 class PolicyCommand {
+
+    /**
+     * {@code clipguard policy calibrate}: thresholds fitted on labelled images to a target
+     * precision (or recall), with bootstrap intervals; writes a draft policy (a file, or a draft
+     * version through the policy API with the report as its reason) for backtest and shadow
+     * mode to check on live traffic before anyone publishes it.
+     */
+    @Command(name = "calibrate", mixinStandardHelpOptions = true,
+            description = "Fit each category's threshold on labelled images to a target precision or recall; write a draft policy.")
+    static class Calibrate implements Callable<Integer> {
+        @Mixin
+        LabelledArgs args;
+
+        @Option(names = "--target-precision", paramLabel = "P", description = "For every category: the lowest threshold reaching precision P.")
+        Double precision;
+
+        @Option(names = "--target-recall", paramLabel = "R", description = "For every category: the highest threshold keeping recall R.")
+        Double recall;
+
+        @Option(names = "--category-precision", paramLabel = "ID=P", description = "A precision target for one category; repeatable.")
+        Map<String, Double> categoryPrecision = new LinkedHashMap<>();
+
+        @Option(names = "--category-recall", paramLabel = "ID=R", description = "A recall target for one category; repeatable.")
+        Map<String, Double> categoryRecall = new LinkedHashMap<>();
+
+        @Option(names = "--min-positives", defaultValue = "20", description = "Labelled positives a category needs to be calibrated "
+                + "(default: ${DEFAULT-VALUE}); with fewer its threshold is left alone.")
+        int minPositives;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of the bootstrap resampling (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--draft", paramLabel = "FILE", description = "Write the calibrated policy here (default: OUT/policy-draft.yaml).")
+        Path draft;
+
+        @Option(names = "--draft-api", paramLabel = "URL", description = "Also create it as a draft version through the policy API at URL "
+                + "(e.g. http://localhost:8080), as --user with the password in CLIPGUARD_PASSWORD.")
+        String api;
+
+        @Option(names = "--user", description = "The editor creating the draft through --draft-api.")
+        String user;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (precision != null && recall != null) {
+                throw new IllegalArgumentException("give --target-precision or --target-recall, not both");
+            }
+            Calibration.Target all = precision != null ? new Calibration.Target(precision, null)
+                    : recall != null ? new Calibration.Target(null, recall) : null;
+            Map<String, Calibration.Target> per = new LinkedHashMap<>();
+            categoryPrecision.forEach((id, p) -> per.put(id, new Calibration.Target(p, null)));
+            categoryRecall.forEach((id, r) -> per.put(id, new Calibration.Target(null, r)));
+            if (all == null && per.isEmpty()) {
+                throw new IllegalArgumentException("give a target: --target-precision, --target-recall, --category-precision or --category-recall");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            try (LabelledArgs.Run run = args.score(null)) {
+                for (String id : per.keySet()) {
+                    if (run.policy().categories().stream().noneMatch(c -> c.id().equals(id))) {
+                        throw new IllegalArgumentException("no category '" + id + "' in " + run.policy().id());
+                    }
+                }
+                List<Calibration.Result> results = Calibration.calibrate(run.policy(), run.scored().samples(), per, all, minPositives, seed);
+                Path dir = args.out("calibration");
+                Reports.calibration(run.engine().identity(), run.policy(), run.scored().samples().size(), results, dir, out);
+                String yaml = Calibration.draftYaml(Files.readString(args.policy, StandardCharsets.UTF_8), results);
+                PolicyFiles.parse(yaml, "the calibrated draft"); // still a valid policy
+                Path file = draft != null ? draft : dir.resolve("policy-draft.yaml");
+                Files.writeString(file, yaml, StandardCharsets.UTF_8);
+                String reason = Calibration.summary(run.scored().samples().size(), results);
+                out.println("draft: " + file);
+                if (api != null) {
+                    out.println("draft version: " + DraftApi.create(api, user, run.policy().id(), yaml, reason));
+                }
+                out.println("reports: " + dir.resolve("report.json") + ", " + dir.resolve("report.html"));
+                out.flush();
+            }
+            return 0;
+        }
+    }
 
     /**
      * {@code clipguard policy apply FILE}: publishes the file as the new active version when

@@ -44,6 +44,7 @@ public final class ClipEngine implements AutoCloseable {
     private final int contextLength;
     private final int dimension;
     private final double logitScale;
+    private final String logitScaleSource;
 
     private record ImageTower(OrtSession session, String pixels, TensorInfo pixelInfo, String output) {
     }
@@ -78,6 +79,8 @@ public final class ClipEngine implements AutoCloseable {
         }
         this.dimension = probeText[0].length;
         this.logitScale = model.statedLogitScale().orElseGet(() -> derivedLogitScale(probeImage[0], probeText[0]));
+        this.logitScaleSource = model.statedLogitScale().isPresent() ? "config.json logit_scale"
+                : graphStatesScale() && logitScale != DEFAULT_LOGIT_SCALE ? "graph logits_per_image" : "default 100 (CLIP's trained value)";
         LOG.info(() -> "loaded " + model.identity().id() + " (" + model.layout() + ", dim " + dimension
                 + ", provider " + provider + ", digest " + model.identity().digest() + ")");
     }
@@ -128,6 +131,11 @@ public final class ClipEngine implements AutoCloseable {
             out[l] = ZeroShot.ensemble(List.of(vectors).subList(from, from + templates.size()));
         }
         return out;
+    }
+
+    /** The model folder as loaded: layout, files, preprocessing, identity. */
+    public ModelDirectory directory() {
+        return model;
     }
 
     public ModelIdentity identity() {
@@ -337,9 +345,17 @@ public final class ClipEngine implements AutoCloseable {
         }
         List<String> twoD = new ArrayList<>();
         for (NodeInfo out : outputs.values()) {
-            if (out.getInfo() instanceof TensorInfo t && TensorIO.isFloat(t) && t.getShape().length == 2) {
+            // pooler_output is the transformer's pooled state before CLIP's projection: the wrong
+            // space (and usually the wrong width) to compare with prompts. Never taken silently.
+            if (out.getInfo() instanceof TensorInfo t && TensorIO.isFloat(t) && t.getShape().length == 2
+                    && !NOT_EMBEDDINGS.contains(out.getName())) {
                 twoD.add(out.getName());
             }
+        }
+        if (twoD.isEmpty() && outputs.keySet().stream().anyMatch(NOT_EMBEDDINGS::contains)) {
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": has " + outputs.keySet() + " but no '" + preferred
+                    + "': 'pooler_output' and 'last_hidden_state' are states before CLIP's projection, not embeddings; "
+                    + "export with the projection (optimum's CLIP export names its outputs image_embeds and text_embeds)");
         }
         if (twoD.size() != 1) {
             throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": expected an output named '" + preferred + "' or exactly one 2-D float output, found "
@@ -347,6 +363,9 @@ public final class ClipEngine implements AutoCloseable {
         }
         return twoD.get(0);
     }
+
+    /** Transformer outputs an export may carry beside (or instead of) the projected embedding. */
+    private static final Set<String> NOT_EMBEDDINGS = Set.of("pooler_output", "last_hidden_state");
 
     private static int contextLength(TextTower t) {
         long declared = t.idsInfo().getShape()[1];
@@ -357,6 +376,16 @@ public final class ClipEngine implements AutoCloseable {
      * A combined export states its scale through {@code logits_per_image}; otherwise CLIP's
      * trained value, 100.
      */
+    /** Whether a combined export's graph states its scale (through {@code logits_per_image}). */
+    private boolean graphStatesScale() {
+        return model.layout() == ModelLayout.COMBINED && imageTower.session().getOutputNames().contains("logits_per_image");
+    }
+
+    /** Where the logit scale came from: {@code config.json}, the graph, or CLIP's default (audit records carry it). */
+    public String logitScaleSource() {
+        return logitScaleSource;
+    }
+
     private double derivedLogitScale(float[] image, float[] text) {
         if (model.layout() != ModelLayout.COMBINED
                 || !imageTower.session().getOutputNames().contains("logits_per_image")) {

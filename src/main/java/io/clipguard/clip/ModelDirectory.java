@@ -60,7 +60,7 @@ public record ModelDirectory(Path root, ModelLayout layout, Path vision, Path te
         JsonNode config = readJson(root.resolve("config.json"));
         PreprocessSpec spec = preprocessSpec(root.resolve("preprocessor_config.json"));
         return new ModelDirectory(root, layout, vision, text, tokenizer, spec, logitScale(config, root),
-                new ModelIdentity(modelId(config, root), digest(vision, text, tokenizer)));
+                new ModelIdentity(modelId(config, root), digest(root, vision, text, tokenizer)));
     }
 
     private static boolean exists(Path dir, String file) {
@@ -148,13 +148,40 @@ public record ModelDirectory(Path root, ModelLayout layout, Path vision, Path te
         return name == null ? "model" : name.toString();
     }
 
-    /** sha256 over each file's name and bytes, in a fixed order. */
-    private static String digest(Path vision, Path text, Path tokenizer) {
-        List<Path> files = new ArrayList<>(List.of(vision));
-        if (!text.equals(vision)) {
-            files.add(text);
+    /**
+     * The files a score depends on, in a fixed order: the towers with their external weights
+     * ({@code NAME_data} or {@code NAME.data} beside them), the tokenizer, and the configs that
+     * set preprocessing and the logit scale, when present. Two folders with the same digest
+     * score every image identically.
+     */
+    static List<Path> digestedFiles(Path root, Path vision, Path text, Path tokenizer) {
+        List<Path> files = new ArrayList<>();
+        for (Path tower : text.equals(vision) ? List.of(vision) : List.of(vision, text)) {
+            files.add(tower);
+            for (String suffix : List.of("_data", ".data")) {
+                Path data = tower.resolveSibling(tower.getFileName() + suffix);
+                if (Files.isRegularFile(data)) {
+                    files.add(data);
+                }
+            }
         }
         files.add(tokenizer);
+        for (String config : List.of("preprocessor_config.json", "config.json", "open_clip_config.json")) {
+            if (Files.isRegularFile(root.resolve(config))) {
+                files.add(root.resolve(config));
+            }
+        }
+        return files;
+    }
+
+    /** The files this folder's digest covers. */
+    public List<Path> digestedFiles() {
+        return digestedFiles(root, vision, text, tokenizer);
+    }
+
+    /** sha256 over each digested file's name and bytes ({@link #digestedFiles}). */
+    private static String digest(Path root, Path vision, Path text, Path tokenizer) {
+        List<Path> files = digestedFiles(root, vision, text, tokenizer);
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[1 << 20];

@@ -207,7 +207,7 @@ public final class Moderator {
                         p.image().decodePath(), p.from()))
                 .setPreprocessing(preprocessing(engine.preprocess()))
                 .setModelId(engine.identity().id()).setModelDigest(engine.identity().digest())
-                .setExecutionProvider(engine.provider()).setLogitScale(active.logitScale())
+                .setExecutionProvider(engine.provider()).setLogitScale(active.logitScale()).setLogitScaleSource(engine.logitScaleSource())
                 .setPolicyId(active.policy().id()).setPolicyVersion(active.policy().version()).setPolicyHash(active.policyHash())
                 .setPromptsHash(active.promptsHash()).setPrompts(List.of()).setScores(scores)
                 .setBatch(new BatchInfo(embedded.batchId(), embedded.batchSize(), embedded.position()))

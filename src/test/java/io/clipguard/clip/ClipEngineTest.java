@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clipguard.clip.demo.DemoModelGenerator.Layout;
 import io.clipguard.clip.demo.DemoModelGenerator;
 import io.clipguard.clip.demo.DemoWorld;
+import io.clipguard.clip.onnx.OnnxGraph;
 import io.clipguard.demo.ShapeScenes;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
@@ -178,6 +179,33 @@ class ClipEngineTest {
         Path badJson = generate(Layout.HUGGING_FACE, "bad-json");
         Files.writeString(badJson.resolve("config.json"), "{not json");
         assertInvalid(badJson, "config.json: not valid JSON");
+    }
+
+    @Test
+    void aPoolerOutputIsNeverTakenForTheEmbeddingAndTheLogitScaleSaysWhereItCameFrom() throws Exception {
+        Path pooled = generate(Layout.HUGGING_FACE, "pooled");
+        // A vision tower exported without CLIP's projection: its only 2-D output is pooler_output.
+        OnnxGraph g = new OnnxGraph("no-projection");
+        String pixels = g.input("pixel_values", OnnxGraph.FLOAT, "batch", 3, 224, 224);
+        g.output("pooler_output", g.op("ReduceMean", pixels, OnnxGraph.Attribute.ints("axes", 2, 3), OnnxGraph.Attribute.i("keepdims", 0)),
+                OnnxGraph.FLOAT, "batch", 3);
+        Files.write(pooled.resolve("vision_model.onnx"), g.toModelBytes("test"));
+        assertInvalid(pooled, "'pooler_output' and 'last_hidden_state' are states before CLIP's projection");
+
+        Path stated = generate(Layout.HUGGING_FACE, "source-stated");
+        try (ClipEngine e = ClipEngine.open(stated, CPU)) {
+            assertThat(e.logitScaleSource()).isEqualTo("config.json logit_scale");
+        }
+        removeConfigKey(stated, "logit_scale");
+        try (ClipEngine e = ClipEngine.open(stated, CPU)) {
+            assertThat(e.logitScaleSource()).isEqualTo("default 100 (CLIP's trained value)");
+        }
+        Path combined = root.resolve("source-combined");
+        new DemoModelGenerator(50f).write(combined, Layout.COMBINED);
+        removeConfigKey(combined, "logit_scale");
+        try (ClipEngine e = ClipEngine.open(combined, CPU)) {
+            assertThat(e.logitScaleSource()).isEqualTo("graph logits_per_image");
+        }
     }
 
     @Test

@@ -67,7 +67,8 @@ public final class DemoModelGenerator {
             case COMBINED -> writeCombined(dir.resolve("model.onnx"));
             case OPEN_CLIP -> writeTowers(dir, "visual.onnx", "textual.onnx", false);
         }
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        // Keys sorted: Map.of iterates in an order salted per JVM, and the model's digest covers these files.
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
         json.writeValue(dir.resolve("tokenizer.json").toFile(), TokenizerJsonWriter.clipTokenizer(vocabulary));
         json.writeValue(dir.resolve("preprocessor_config.json").toFile(), preprocessorConfig());
         json.writeValue(dir.resolve("config.json").toFile(), modelConfig());

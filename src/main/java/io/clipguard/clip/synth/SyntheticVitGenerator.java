@@ -37,7 +37,8 @@ public final class SyntheticVitGenerator {
         Files.createDirectories(dir);
         writeVision(dir.resolve("vision_model.onnx"));
         writeText(dir.resolve("text_model.onnx"));
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        // Keys sorted: Map.of iterates in an order salted per JVM, and the model's digest covers these files.
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
         json.writeValue(dir.resolve("tokenizer.json").toFile(), TokenizerJsonWriter.clipTokenizer(new DemoVocabulary()));
         Map<String, Object> pre = new LinkedHashMap<>();
         pre.put("size", Map.of("shortest_edge", arch.imageSize()));

@@ -1,0 +1,69 @@
+package io.clipguard.evaluation;
+
+import io.clipguard.clip.ClipEngine;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.image.ImagePipeline;
+import io.clipguard.policy.ScoringPolicy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Scores a labelled sample exactly as the service scores uploads: the same decoding and
+ * preprocessing, the model in batches, the policy's own scoring (probabilities, thresholds,
+ * exclusions, benign prompts). Images that cannot be decoded are reported, not scored.
+ */
+public final class SampleScorer {
+    private static final int BATCH = 32;
+
+    /** The scored samples and the images skipped, with why. */
+    public record Scored(List<Sample> samples, Map<String, String> skipped) {
+    }
+
+    private SampleScorer() {
+    }
+
+    public static Scored score(LabelledImages images, ClipEngine engine, ImagePipeline pipeline, ScoringPolicy policy) {
+        List<Sample> samples = new ArrayList<>();
+        Map<String, String> skipped = new LinkedHashMap<>();
+        List<LabelledImages.Item> batch = new ArrayList<>();
+        List<float[]> tensors = new ArrayList<>();
+        for (LabelledImages.Item item : images.items()) {
+            try {
+                tensors.add(pipeline.prepare(Files.readAllBytes(item.file())).tensor());
+                batch.add(item);
+            } catch (ClipGuardException e) {
+                skipped.put(item.relative(), e.code() + ": " + e.getMessage());
+            } catch (IOException e) {
+                skipped.put(item.relative(), "FILE_UNREADABLE: " + e.getMessage());
+            }
+            if (batch.size() == BATCH) {
+                flush(batch, tensors, engine, policy, samples);
+            }
+        }
+        flush(batch, tensors, engine, policy, samples);
+        return new Scored(samples, skipped);
+    }
+
+    private static void flush(List<LabelledImages.Item> batch, List<float[]> tensors, ClipEngine engine, ScoringPolicy policy,
+                              List<Sample> samples) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        float[][] vectors = engine.embedImages(tensors);
+        for (int i = 0; i < batch.size(); i++) {
+            LabelledImages.Item item = batch.get(i);
+            // The relative path as content id: the review sample (if the policy has one) is then stable per image.
+            ScoringPolicy.Verdict v = policy.score(vectors[i], item.relative());
+            Map<String, Double> p = new LinkedHashMap<>();
+            v.scores().forEach(s -> p.put(s.category(), s.probability()));
+            samples.add(new Sample(item.relative(), item.label(), item.group(), p, v.action().name(),
+                    v.triggeringCategory() == null ? "none" : v.triggeringCategory()));
+        }
+        batch.clear();
+        tensors.clear();
+    }
+}
