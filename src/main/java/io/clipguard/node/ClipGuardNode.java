@@ -347,6 +347,14 @@ public final class ClipGuardNode implements AutoCloseable {
 
     static ModerationRuntime.Settings runtimeSettings(ClipGuardConfig c, String instance, UnaryOperator<EmbeddingBatcher.ImageModel> model) {
         ClipGuardConfig.Decode d = c.decode();
+        return new ModerationRuntime.Settings(Models.dir(c.model()), Models.options(c.model()), enforcedPolicy(c),
+                c.batching().maxBatch(), c.batching().maxWait(), c.batching().prepareThreads(),
+                new DecodeLimits(d.maxBytes(), d.maxWidth(), d.maxHeight(), d.maxPixels(), d.maxFrames(), d.cpuDeadline()), d.reduced(),
+                fetchSettings(c), instance, model);
+    }
+
+    /** The fetch allow-list and limits from the settings (also for tools that fetch an upload's image again). */
+    public static FetchSettings fetchSettings(ClipGuardConfig c) {
         ClipGuardConfig.Fetch f = c.fetch();
         Set<String> hosts = f.allowedHosts().orElse(List.of()).stream().map(String::trim).filter(h -> !h.isEmpty())
                 .map(h -> h.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
@@ -356,12 +364,8 @@ public final class ClipGuardNode implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ClipGuardException(ErrorCode.CONFIG_INVALID, "clipguard.fetch.allowed-networks: " + e.getMessage());
         }
-        FetchSettings fetch = new FetchSettings(hosts, networks, f.connectTimeout(), f.readTimeout(), f.deadline(), f.minBytesPerSecond(),
+        return new FetchSettings(hosts, networks, f.connectTimeout(), f.readTimeout(), f.deadline(), f.minBytesPerSecond(),
                 f.maxBytes(), f.maxRedirects(), f.fileRoot().orElse(null));
-        return new ModerationRuntime.Settings(Models.dir(c.model()), Models.options(c.model()), enforcedPolicy(c),
-                c.batching().maxBatch(), c.batching().maxWait(), c.batching().prepareThreads(),
-                new DecodeLimits(d.maxBytes(), d.maxWidth(), d.maxHeight(), d.maxPixels(), d.maxFrames(), d.cpuDeadline()), d.reduced(), fetch,
-                instance, model);
     }
 
     /** The policy whose id this instance enforces: {@code clipguard.policies.file}, else the bundled demo policy. */
