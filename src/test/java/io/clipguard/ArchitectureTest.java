@@ -35,7 +35,7 @@ class ArchitectureTest {
                 .layer("loadtest").definedBy("io.clipguard.loadtest..")
                 .layer("evaluation").definedBy("io.clipguard.evaluation..")
                 .layer("node").definedBy("io.clipguard.node..")
-                .layer("live").definedBy("io.clipguard.live..")
+                .layer("live").definedBy("io.clipguard.live..", "io.clipguard.review..")
                 .layer("stream").definedBy("io.clipguard.stream..")
                 .layer("kafka").definedBy("io.clipguard.kafka..")
                 .layer("demo").definedBy("io.clipguard.demo..")

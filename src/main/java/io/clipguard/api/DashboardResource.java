@@ -83,6 +83,7 @@ public class DashboardResource {
     /** A small JPEG of the upload at {@code partition}/{@code offset}, if it is {@code contentId}'s and still on the topic. */
     @GET
     @Path("thumbnails/{contentId}")
+    @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER, Roles.REVIEWER})
     @Produces({"image/jpeg", Problem.MEDIA_TYPE})
     public Response thumbnail(@PathParam("contentId") String contentId, @QueryParam("partition") Integer partition,
                               @QueryParam("offset") Long offset) {

@@ -25,7 +25,7 @@ public class MeResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
+    @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER, Roles.REVIEWER})
     public Map<String, Object> me() {
         boolean twoPerson = node.get().map(n -> n.policies().writer().twoPersonRule()).orElse(false);
         return Map.of("user", identity.getPrincipal().getName(), "roles", new TreeSet<>(identity.getRoles()),

@@ -29,7 +29,7 @@ class UserCommand {
         @Parameters(paramLabel = "NAME", description = "User name.")
         String name;
 
-        @Option(names = "--role", required = true, description = "viewer, editor or publisher; repeat for several.")
+        @Option(names = "--role", required = true, description = "viewer, editor, publisher, reviewer or service; repeat for several.")
         List<String> roles;
 
         @Option(names = "--file", description = "The users file (default: the setting clipguard.users.file, env CLIPGUARD_USERS_FILE).")

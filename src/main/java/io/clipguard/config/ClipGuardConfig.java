@@ -36,6 +36,8 @@ public interface ClipGuardConfig {
 
     Telemetry telemetry();
 
+    Reviews reviews();
+
     /** Topic names (shared clusters have naming rules) and how missing topics are created. */
     interface Topics {
         String uploaded();
@@ -53,6 +55,12 @@ public interface ClipGuardConfig {
         String policyChanges();
 
         String shadow();
+
+        /** Reviewers' verdicts on decisions sent to review. */
+        String verdicts();
+
+        /** Who is reviewing what, until when (compacted). */
+        String reviewLeases();
 
         /** The ledger of dead letters sent back to the uploads topic ({@code dlq replay}). */
         String dlqReplays();
@@ -230,5 +238,14 @@ public interface ClipGuardConfig {
 
         /** How often consumer lag is measured for the lag gauges. */
         Duration lagInterval();
+    }
+
+    /** The review queue (README, Review). */
+    interface Reviews {
+        /** How long a reviewer holds an item before it goes back to the queue. */
+        Duration lease();
+
+        /** How far back decisions are read into the queue on start. */
+        Duration history();
     }
 }

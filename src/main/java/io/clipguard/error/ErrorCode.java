@@ -85,6 +85,9 @@ public enum ErrorCode {
     LIMIT_OUT_OF_RANGE("a limit parameter is outside its range", Exit.USAGE, 400, false),
     JOB_NOT_FOUND("no backtest job with this id", Exit.USAGE, 404, false),
     DECISION_NOT_FOUND("no decision for this contentId", Exit.USAGE, 404, false),
+    REVIEW_NOT_FOUND("no decision of this content waits for review (reviewed already, or never sent to review)", Exit.USAGE, 404, false),
+    LEASE_NOT_HELD("the item is not leased to this reviewer (take it with GET /reviews/next first; leases expire)", Exit.USAGE, 409, false),
+    VERDICT_INVALID("the verdict does not fit the decision (VIOLATION needs one of the policy's categories)", Exit.USAGE, 400, false),
     THUMBNAIL_UNAVAILABLE("the upload is no longer on its topic, or the position named another content's upload", Exit.USAGE, 404, false),
 
     // The running service (exit 7)

@@ -33,8 +33,11 @@ public record Explanation(String contentId, String action, String rule, String t
     }
 
     public static Explanation of(StoredDecision stored, Policy policy) {
-        ModerationDecision d = stored.getDecision();
-        AuditRecord a = stored.getAudit();
+        return of(stored.getDecision(), stored.getAudit(), policy);
+    }
+
+    /** The same from a decision alone when the audit record is not at hand (the review queue): no rule, image or provider facts. */
+    public static Explanation of(ModerationDecision d, AuditRecord a, Policy policy) {
         Map<String, Policy.Category> defined = policy == null ? Map.of()
                 : policy.categories().stream().collect(Collectors.toMap(Policy.Category::id, Function.identity()));
         List<Category> categories = d.getScores().stream().map((CategoryScore s) -> {
@@ -42,9 +45,10 @@ public record Explanation(String contentId, String action, String rule, String t
             return new Category(s.getCategory(), c == null ? s.getCategory() : c.name(), s.getProbability(), s.getThreshold(),
                     s.getTriggered(), s.getCosine(), c == null ? List.of() : c.prompts(), c == null ? List.of() : c.exclusions());
         }).sorted((x, y) -> Double.compare(y.probability(), x.probability())).toList();
-        return new Explanation(d.getContentId(), d.getAction().name(), a.getRule(), d.getTriggeringCategory(), categories, d.getPolicyId(),
-                d.getPolicyVersion(), d.getPolicyHash(), a.getPromptsHash(), policy != null, policy == null ? List.of() : policy.templates(),
-                policy == null ? List.of() : policy.benign(), d.getModelId(), d.getModelDigest(), a.getExecutionProvider(), a.getLogitScale(),
-                a.getImage().getSha256(), a.getImage().getSource(), d.getTimings().getEndToEndMs(), d.getTraceId());
+        return new Explanation(d.getContentId(), d.getAction().name(), a == null ? null : a.getRule(), d.getTriggeringCategory(), categories,
+                d.getPolicyId(), d.getPolicyVersion(), d.getPolicyHash(), a == null ? null : a.getPromptsHash(), policy != null,
+                policy == null ? List.of() : policy.templates(), policy == null ? List.of() : policy.benign(), d.getModelId(), d.getModelDigest(),
+                a == null ? null : a.getExecutionProvider(), a == null ? 0 : a.getLogitScale(), a == null ? null : a.getImage().getSha256(),
+                a == null ? null : a.getImage().getSource(), d.getTimings().getEndToEndMs(), d.getTraceId());
     }
 }

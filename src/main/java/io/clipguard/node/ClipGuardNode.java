@@ -15,6 +15,7 @@ import io.clipguard.moderation.ModerationRuntime;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.catalog.PolicyFileSync;
+import io.clipguard.review.ReviewQueue;
 import io.clipguard.schema.ImageReference;
 import io.clipguard.schema.ImageUploaded;
 import io.clipguard.schema.InlineImage;
@@ -39,6 +40,7 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -80,6 +82,7 @@ public final class ClipGuardNode implements AutoCloseable {
     private final LagMonitor lag;
     private volatile boolean paused;
     private DecisionFeed feed;
+    private final ReviewQueue reviews;
 
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "clipguard-node");
@@ -100,6 +103,7 @@ public final class ClipGuardNode implements AutoCloseable {
         this.telemetry = telemetry;
         this.metrics = metrics;
         this.lag = new LagMonitor(clients, service.settings().applicationId(), topics.uploaded().name(), service.streams(), metrics);
+        this.reviews = new ReviewQueue(clients, topics, settings.app().reviews().lease(), settings.app().reviews().history(), Clock.systemUTC());
         bindGauges();
         // A model down for everything pauses processing (nothing turns into dead letters) until it answers again.
         runtime.batcher().health().onChange(available -> {
@@ -133,6 +137,8 @@ public final class ClipGuardNode implements AutoCloseable {
         metrics.gauge("clipguard.model.available", "1 while the model answers, 0 while it is down", () -> batcher.health().available() ? 1 : 0);
         metrics.gauge("clipguard.processing.paused", "1 while processing is paused for a model that does not answer", () -> paused ? 1 : 0);
         metrics.gauge("clipguard.policy.version", "The policy version this instance enforces", () -> runtime.policy().policy().version());
+        metrics.gauge("clipguard.review.queue.depth", "Decisions sent to review that wait for a verdict", reviews::depth);
+        metrics.gauge("clipguard.review.oldest.seconds", "Age of the oldest decision waiting for a verdict", reviews::oldestAgeSeconds);
         metrics.info("clipguard.model.info", "The loaded model", Tags.of("model_id", runtime.engine().identity().id(),
                 "model_digest", runtime.engine().identity().digest(), "execution_provider", runtime.engine().provider()));
     }
@@ -291,6 +297,11 @@ public final class ClipGuardNode implements AutoCloseable {
         return out;
     }
 
+    /** The review queue (every instance's view of the same queue). */
+    public ReviewQueue reviews() {
+        return reviews;
+    }
+
     /** When the broker last answered this instance's admin client (lag measurement); null before the first answer. */
     public Instant brokerAnsweredAt() {
         return lag.answeredAt();
@@ -308,7 +319,7 @@ public final class ClipGuardNode implements AutoCloseable {
         synchronized (this) {
             live = feed;
         }
-        closeAll(live, service, lag, control, runtime, metrics, telemetry, embedded);
+        closeAll(live, reviews, service, lag, control, runtime, metrics, telemetry, embedded);
     }
 
     /** The instance id: configured, else the host name (stable across restarts; it also names the state directory). */

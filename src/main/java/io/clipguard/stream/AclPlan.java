@@ -45,7 +45,8 @@ public final class AclPlan {
                     allow(out, principal, topic(t.name()), AclOperation.WRITE);
                 }
                 // Embeddings and shadow decisions are read back by backtests and shadow reports.
-                for (Topic<?, ?> t : List.of(topics.embeddings(), topics.shadow(), topics.policies(), topics.policyChanges())) {
+                for (Topic<?, ?> t : List.of(topics.embeddings(), topics.shadow(), topics.policies(), topics.policyChanges(), topics.verdicts(),
+                        topics.reviewLeases())) {
                     allow(out, principal, topic(t.name()), AclOperation.READ);
                     allow(out, principal, topic(t.name()), AclOperation.WRITE);
                 }

@@ -7,6 +7,7 @@ import io.clipguard.schema.ImageUploaded;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.schema.PolicyChange;
 import io.clipguard.schema.PolicyEntry;
+import io.clipguard.schema.ReviewVerdict;
 import io.clipguard.schema.ShadowDecision;
 import io.clipguard.schema.StoredDecision;
 import java.io.IOException;
@@ -44,6 +45,8 @@ public final class AvroSerde<T> implements Serde<T> {
             new AvroSerde<>(PolicyEntry::toByteBuffer, PolicyEntry.createDecoder(KnownSchemas.store()));
     public static final AvroSerde<PolicyChange> POLICY_CHANGE =
             new AvroSerde<>(PolicyChange::toByteBuffer, PolicyChange.createDecoder(KnownSchemas.store()));
+    public static final AvroSerde<ReviewVerdict> REVIEW_VERDICT =
+            new AvroSerde<>(ReviewVerdict::toByteBuffer, ReviewVerdict.createDecoder(KnownSchemas.store()));
     public static final AvroSerde<ShadowDecision> SHADOW_DECISION =
             new AvroSerde<>(ShadowDecision::toByteBuffer, ShadowDecision.createDecoder(KnownSchemas.store()));
 

@@ -7,6 +7,7 @@ import io.clipguard.schema.EmbeddingRecord;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.schema.PolicyChange;
 import io.clipguard.schema.PolicyEntry;
+import io.clipguard.schema.ReviewVerdict;
 import io.clipguard.schema.ShadowDecision;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
                             Topic<String, AuditRecord> audit, Topic<String, EmbeddingRecord> embeddings,
                             Topic<String, DeadLetter> deadLetters, Topic<String, PolicyEntry> policies,
                             Topic<String, PolicyChange> policyChanges, Topic<String, ShadowDecision> shadow,
+                            Topic<String, ReviewVerdict> verdicts, Topic<String, String> reviewLeases,
                             Topic<String, String> dlqReplays) {
 
     /** Largest upload record (inline image plus event); larger images must come by URI. */
@@ -32,7 +34,7 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
     /** The topics these settings name, created with their partitions and replication factor. */
     public static TopicRegistry from(ClipGuardConfig.Topics t) {
         return named(t.uploaded(), t.decisions(), t.audit(), t.embeddings(), t.deadLetters(), t.policies(), t.policyChanges(),
-                t.shadow(), t.dlqReplays(), t.partitions(), t.replicationFactor());
+                t.shadow(), t.verdicts(), t.reviewLeases(), t.dlqReplays(), t.partitions(), t.replicationFactor());
     }
 
     /**
@@ -40,7 +42,8 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
      * written in one transaction and must be read in that order.
      */
     static TopicRegistry named(String uploaded, String decisions, String audit, String embeddings, String dlq, String policies,
-                               String policyChanges, String shadow, String dlqReplays, int partitions, short replication) {
+                               String policyChanges, String shadow, String verdicts, String reviewLeases, String dlqReplays, int partitions,
+                               short replication) {
         return new TopicRegistry(
                 new Topic<>(uploaded, Serdes.ByteArray(), Serdes.ByteArray(), partitions, replication,
                         Map.of("max.message.bytes", String.valueOf(MAX_UPLOAD_BYTES))),
@@ -52,17 +55,20 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
                 new Topic<>(policies, Serdes.String(), AvroSerde.POLICY_ENTRY, 1, replication, Map.of("cleanup.policy", "compact")),
                 new Topic<>(policyChanges, Serdes.String(), AvroSerde.POLICY_CHANGE, 1, replication, Map.of()),
                 new Topic<>(shadow, Serdes.String(), AvroSerde.SHADOW_DECISION, partitions, replication, Map.of()),
+                new Topic<>(verdicts, Serdes.String(), AvroSerde.REVIEW_VERDICT, partitions, replication, Map.of()),
+                // Review leases (ReviewQueue): the latest per content id is all that matters.
+                new Topic<>(reviewLeases, Serdes.String(), Serdes.String(), partitions, replication, Map.of("cleanup.policy", "compact")),
                 // The replay ledger: one entry per dead letter sent back (DeadLetterReplay).
                 new Topic<>(dlqReplays, Serdes.String(), Serdes.String(), 1, replication, Map.of("cleanup.policy", "compact")));
     }
 
     /** Every topic, the replay ledger included. */
     public List<Topic<?, ?>> all() {
-        return List.of(uploaded, decisions, audit, embeddings, deadLetters, policies, policyChanges, shadow, dlqReplays);
+        return List.of(uploaded, decisions, audit, embeddings, deadLetters, policies, policyChanges, shadow, verdicts, reviewLeases, dlqReplays);
     }
 
     /** The topics an instance uses (created on start when missing): all but the replay ledger, which only {@code dlq replay} uses. */
     public List<Topic<?, ?>> service() {
-        return List.of(uploaded, decisions, audit, embeddings, deadLetters, policies, policyChanges, shadow);
+        return List.of(uploaded, decisions, audit, embeddings, deadLetters, policies, policyChanges, shadow, verdicts, reviewLeases);
     }
 }

@@ -120,7 +120,7 @@ function addEvent(e) {
     thumbnail(imageCell, e);
   }
   if (e.kind === 'decision') {
-    tr.addEventListener('click', () => why(e.contentId));
+    tr.addEventListener('click', () => explain(e.contentId));
   } else {
     tr.title = e.message || '';
   }
@@ -130,25 +130,15 @@ function addEvent(e) {
 
 // Flagged images arrive blurred; a click reveals (and a second one blurs again).
 async function thumbnail(cell, e) {
-  const path = '/dashboard/thumbnails/' + encodeURIComponent(e.contentId) + '?partition=' + e.sourcePartition + '&offset=' + e.sourceOffset;
   try {
-    const r = await fetch(path, { headers: session.headers() });
-    if (!r.ok) return;
-    const img = document.createElement('img');
-    img.className = 'thumb blurred';
-    img.alt = 'flagged image (click to reveal)';
-    img.src = URL.createObjectURL(await r.blob());
-    img.addEventListener('click', (ev) => {
-      ev.stopPropagation();
-      img.classList.toggle('blurred');
-    });
-    cell.appendChild(img);
+    const img = await why.thumbnail(e.contentId, e.sourcePartition, e.sourceOffset);
+    if (img) cell.appendChild(img);
   } catch (err) {
     // the upload may be gone from the topic: no thumbnail, the row stays
   }
 }
 
-async function why(contentId) {
+async function explain(contentId) {
   let x;
   try {
     x = await session.api('GET', '/decisions/' + encodeURIComponent(contentId) + '/explain');
@@ -161,32 +151,7 @@ async function why(contentId) {
   $('why').hidden = false;
   $('why-content').textContent = contentId;
   $('why-summary').textContent = x.action + (x.triggeringCategory ? ' (' + x.triggeringCategory + ')' : '') + ': ' + x.rule;
-  const body = $('why-categories').tBodies[0];
-  body.innerHTML = '';
-  x.categories.forEach((c) => {
-    const tr = body.insertRow();
-    tr.insertCell().textContent = c.name + (c.triggered ? ' ✔' : '');
-    const bar = document.createElement('div');
-    bar.className = 'bar';
-    bar.title = 'probability ' + c.probability.toFixed(3) + ', threshold ' + c.threshold;
-    const fill = document.createElement('div');
-    fill.className = 'fill' + (c.triggered ? ' triggered' : '');
-    fill.style.width = (100 * c.probability) + '%';
-    const mark = document.createElement('div');
-    mark.className = 'mark';
-    mark.style.left = (100 * c.threshold) + '%';
-    bar.append(fill, mark);
-    tr.insertCell().appendChild(bar);
-    const text = tr.insertCell();
-    text.innerHTML = '';
-    const numbers = document.createElement('div');
-    numbers.textContent = c.probability.toFixed(3) + ' vs ' + c.threshold;
-    const prompts = document.createElement('div');
-    prompts.className = 'prompts';
-    prompts.textContent = c.prompts.length ? 'prompts: ' + c.prompts.join('; ') + (c.exclusions.length ? ' · not: ' + c.exclusions.join('; ') : '')
-      : '(prompts unavailable: policy version not in the catalog)';
-    text.append(numbers, prompts);
-  });
+  why.categories($('why-categories').tBodies[0], x);
   $('why-facts').textContent = 'policy ' + x.policyId + ' v' + x.policyVersion + ' (' + x.policyHash.slice(0, 19) + '…)'
     + ' · model ' + x.modelId + ' ' + x.modelDigest + ' on ' + x.executionProvider + ' · logit scale ' + x.logitScale.toFixed(2)
     + ' · image sha256 ' + x.imageSha256.slice(0, 12) + '… · ' + x.endToEndMs + ' ms' + (x.traceId ? ' · trace ' + x.traceId : '');

@@ -20,7 +20,7 @@ import java.util.Map;
 public final class TestNode {
     /** The topic roles, as the settings name them ({@code clipguard.topics.ROLE}). */
     public static final List<String> ROLES = List.of("uploaded", "decisions", "audit", "embeddings", "dead-letters", "policies",
-            "policy-changes", "shadow", "dlq-replays");
+            "policy-changes", "shadow", "verdicts", "review-leases", "dlq-replays");
 
     private TestNode() {
     }

@@ -52,7 +52,7 @@ public final class LoadRun {
         String run = "loadtest-" + Long.toString(System.currentTimeMillis(), 36);
         Map<String, String> topicSettings = new HashMap<>();
         for (String role : List.of("uploaded", "decisions", "audit", "embeddings", "dead-letters", "policies", "policy-changes", "shadow",
-                "dlq-replays")) {
+                "verdicts", "review-leases", "dlq-replays")) {
             topicSettings.put("clipguard.topics." + role, run + "." + role);
         }
         topicSettings.put("clipguard.topics.partitions", String.valueOf(plan.partitions()));

@@ -13,7 +13,9 @@ public final class Roles {
     public static final String EDITOR = "editor";
     public static final String PUBLISHER = "publisher";
     public static final String SERVICE = "service";
-    public static final Set<String> ALL = Set.of(VIEWER, EDITOR, PUBLISHER, SERVICE);
+    /** Gives verdicts on decisions sent to review ({@code /reviews}, the review page). */
+    public static final String REVIEWER = "reviewer";
+    public static final Set<String> ALL = Set.of(VIEWER, EDITOR, PUBLISHER, SERVICE, REVIEWER);
 
     private Roles() {
     }

@@ -1,0 +1,205 @@
+package io.clipguard.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.clipguard.api.security.UserFile;
+import io.clipguard.demo.ShapeScenes;
+import io.clipguard.node.LocalNode;
+import io.clipguard.schema.ReviewVerdict;
+import io.clipguard.stream.AvroSerde;
+import io.clipguard.testing.Chromium;
+import io.clipguard.testing.LiveNode;
+import io.clipguard.testing.Uploads;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.awaitility.Awaitility;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The review loop on a live instance: decisions sent to review wait in the queue, oldest
+ * first; a reviewer leases one (another reviewer gets another; an expired lease frees it), gives
+ * a verdict that is written once to the verdict topic, and the queue moves on; then the same
+ * through the review page in Chromium with its keyboard shortcuts.
+ */
+@QuarkusTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReviewIT {
+    static final String PASSWORD = "correct horse battery";
+
+    @Inject
+    LocalNode local;
+
+    @ConfigProperty(name = "clipguard.users.file")
+    Path usersFile;
+
+    @TestHTTPResource("/review/")
+    URL page;
+
+    LiveNode live;
+
+    @BeforeAll
+    void start() throws Exception {
+        Files.deleteIfExists(usersFile);
+        UserFile.put(usersFile, "rita", PASSWORD.toCharArray(), Set.of("reviewer"));
+        UserFile.put(usersFile, "rob", PASSWORD.toCharArray(), Set.of("reviewer"));
+        UserFile.put(usersFile, "vera", PASSWORD.toCharArray(), Set.of("viewer"));
+        live = new LiveNode(Files.createTempDirectory("review"), "review", Map.of("clipguard.reviews.lease", "4s"), local);
+        ShapeScenes scenes = new ShapeScenes(12);
+        for (int i = 0; i < 3; i++) {
+            live.upload("rev-" + i, Uploads.scene(scenes, "yellow", ShapeScenes.SHAPES.get(i)));
+            Thread.sleep(50); // distinct decision times: the queue is oldest first
+        }
+        live.upload("rev-allowed", Uploads.scene(scenes, "green", "circle"));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> live.node.reviews().depth() == 3);
+    }
+
+    @AfterAll
+    void stop() {
+        live.close();
+    }
+
+    @Test
+    @Order(1)
+    void leasesKeepReviewersApartAndAVerdictIsWrittenOnce() throws Exception {
+        as("vera").get("/reviews/next").then().statusCode(403);
+        String first = as("rita").get("/reviews/next").then().statusCode(200).body("explanation.action", equalTo("REVIEW"))
+                .body("explanation.categories[0].prompts.size()", org.hamcrest.Matchers.greaterThan(0)).extract().path("contentId");
+        assertThat(first).isEqualTo("rev-0");
+        assertThat((String) as("rita").get("/reviews/next").then().statusCode(200).extract().path("contentId")).as("a reload resumes").isEqualTo(first);
+        String second = as("rob").get("/reviews/next").then().statusCode(200).extract().path("contentId");
+        assertThat(second).isEqualTo("rev-1");
+
+        verdict("rob", first, Map.of("verdict", "NO_VIOLATION")).then().statusCode(409).body("code", equalTo("LEASE_NOT_HELD"));
+        verdict("rita", first, Map.of("verdict", "VIOLATION", "category", "nope")).then().statusCode(400).body("code", equalTo("VERDICT_INVALID"));
+        verdict("rita", first, Map.of("verdict", "VIOLATION")).then().statusCode(400).body("code", equalTo("VERDICT_INVALID"));
+        verdict("rita", first, Map.of("verdict", "VIOLATION", "category", "yellow-shape", "note", "clearly yellow")).then().statusCode(201)
+                .body("reviewer", equalTo("rita")).body("category", equalTo("yellow-shape"));
+        verdict("rita", first, Map.of("verdict", "VIOLATION", "category", "yellow-shape")).then().statusCode(404)
+                .body("code", equalTo("REVIEW_NOT_FOUND"));
+        assertThat(live.node.reviews().depth()).isEqualTo(2);
+
+        // rob's lease runs out: the item goes to whoever asks next.
+        Thread.sleep(4500);
+        assertThat((String) as("rita").get("/reviews/next").then().statusCode(200).extract().path("contentId")).isEqualTo(second);
+
+        List<ReviewVerdict> verdicts = verdicts(1);
+        assertThat(verdicts).singleElement().satisfies(v -> {
+            assertThat(v.getContentId()).isEqualTo(first);
+            assertThat(v.getReviewer()).isEqualTo("rita");
+            assertThat(v.getVerdict().name()).isEqualTo("VIOLATION");
+            assertThat(v.getPolicyVersion()).isEqualTo(1);
+            assertThat(v.getModelDigest()).isEqualTo(live.node.runtime().engine().identity().digest());
+            assertThat(v.getNote()).isEqualTo("clearly yellow");
+        });
+        String metrics = given().get("/q/metrics").asString();
+        assertThat(metrics).contains("clipguard_review_queue_depth 2.0").contains("clipguard_review_oldest_seconds ");
+    }
+
+    @Test
+    @Order(2)
+    void theReviewPageShowsTheItemBlurredAndTakesVerdictsFromTheKeyboard() throws Exception {
+        Thread.sleep(4500); // the leases of the API test run out
+        WebDriver browser = Chromium.start();
+        try {
+            browser.get(page.toString());
+            new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.visibilityOfElementLocated(By.id("user")));
+            browser.findElement(By.id("user")).sendKeys("rob");
+            browser.findElement(By.id("password")).sendKeys(PASSWORD);
+            browser.findElement(By.id("login-button")).click();
+            waitFor(browser, By.id("content"), "rev-1");
+            WebElement image = new WebDriverWait(browser, Duration.ofSeconds(10))
+                    .until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#image img.thumb")));
+            assertThat(filter(browser, image)).contains("blur");
+            assertThat(browser.findElement(By.id("categories")).getText()).contains("prompts:").contains("vs 0.5");
+            new Actions(browser).sendKeys(Keys.SPACE).perform();
+            assertThat(filter(browser, image)).isEqualTo("none");
+
+            new Actions(browser).sendKeys("n").perform();
+            waitFor(browser, By.id("status"), "Recorded: rev-1 NO_VIOLATION");
+            waitFor(browser, By.id("content"), "rev-2");
+            new Actions(browser).sendKeys("v").perform();
+            waitFor(browser, By.id("status"), "Recorded: rev-2 VIOLATION (yellow-shape)");
+            new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.visibilityOfElementLocated(By.id("empty")));
+        } finally {
+            browser.quit();
+        }
+        List<ReviewVerdict> verdicts = verdicts(3);
+        assertThat(verdicts).extracting(v -> v.getContentId() + " " + v.getVerdict() + " " + v.getReviewer())
+                .containsExactlyInAnyOrder("rev-0 VIOLATION rita", "rev-1 NO_VIOLATION rob", "rev-2 VIOLATION rob");
+        assertThat(live.node.reviews().depth()).isZero();
+    }
+
+    private static RequestSpecification as(String user) {
+        return given().auth().preemptive().basic(user, PASSWORD).header("X-Requested-With", "test");
+    }
+
+    private static io.restassured.response.Response verdict(String user, String contentId, Map<String, String> body) {
+        return as(user).contentType(ContentType.JSON).body(body).post("/reviews/" + contentId + "/verdict");
+    }
+
+    private List<ReviewVerdict> verdicts(int expected) {
+        String topic = live.node.topics().verdicts().name();
+        try (KafkaConsumer<byte[], byte[]> c = live.node.clients().newConsumer(Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
+            List<TopicPartition> partitions = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            c.assign(partitions);
+            c.seekToBeginning(partitions);
+            List<ReviewVerdict> out = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline && out.size() < expected) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    out.add(AvroSerde.REVIEW_VERDICT.deserializer().deserialize(topic, r.value()));
+                }
+            }
+            for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(1000))) {
+                out.add(AvroSerde.REVIEW_VERDICT.deserializer().deserialize(topic, r.value()));
+            }
+            return out;
+        }
+    }
+
+    private static String filter(WebDriver browser, WebElement image) {
+        return (String) ((JavascriptExecutor) browser).executeScript("return getComputedStyle(arguments[0]).filter", image);
+    }
+
+    private static void waitFor(WebDriver browser, By element, String text) {
+        try {
+            new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.textToBePresentInElementLocated(element, text));
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("'" + text + "' not in " + element + "; it shows '" + browser.findElement(element).getText() + "'; page: "
+                    + browser.findElement(By.tagName("main")).getAttribute("outerHTML"), e);
+        }
+    }
+}
