@@ -18,7 +18,8 @@ class AuditBiasCommand implements Callable<Integer> {
     @Mixin
     LabelledArgs args;
 
-    @Option(names = "--groups", required = true, paramLabel = "FILE.csv", description = "Lines image,group (image paths relative to --labels).")
+    @Option(names = "--groups", paramLabel = "FILE.csv", description = "Lines image,group (image paths relative to --labels); "
+            + "with --from-verdicts the group is the tenant.")
     Path groups;
 
     @Option(names = "--max-ratio", defaultValue = "1.25", description = "Flag a group whose error rate exceeds the best group's this many times "
@@ -34,6 +35,9 @@ class AuditBiasCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (groups == null && !args.fromVerdicts) {
+            throw new IllegalArgumentException("give --groups FILE.csv (or --from-verdicts, whose groups are tenants)");
+        }
         try (LabelledArgs.Run run = args.score(groups)) {
             List<BiasAudit.GroupRates> rates = BiasAudit.audit(run.policy(), run.scored().samples(), maxRatio, minImages);
             Reports.bias(run.engine().identity(), run.policy(), run.scored().samples().size(), maxRatio, rates, args.out("bias-audit"),

@@ -48,6 +48,23 @@ public final class SampleScorer {
         return new Scored(samples, skipped);
     }
 
+    /**
+     * Samples from stored embeddings (reviewed uploads): {@code labels} maps each content id to
+     * its label ({@code benign} or a category id) and {@code groups} to its group (the tenant).
+     */
+    public static Scored scoreVectors(Map<String, float[]> vectors, Map<String, String> labels, Map<String, String> groups,
+                                      ScoringPolicy policy) {
+        List<Sample> samples = new ArrayList<>();
+        vectors.forEach((id, vector) -> {
+            ScoringPolicy.Verdict v = policy.score(vector, id);
+            Map<String, Double> p = new LinkedHashMap<>();
+            v.scores().forEach(s -> p.put(s.category(), s.probability()));
+            samples.add(new Sample(id, labels.get(id), groups.get(id), p, v.action().name(),
+                    v.triggeringCategory() == null ? "none" : v.triggeringCategory()));
+        });
+        return new Scored(samples, new LinkedHashMap<>());
+    }
+
     private static void flush(List<LabelledImages.Item> batch, List<float[]> tensors, ClipEngine engine, ScoringPolicy policy,
                               List<Sample> samples) {
         if (batch.isEmpty()) {

@@ -2,14 +2,18 @@ package io.clipguard.api;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.hamcrest.Matchers.equalTo;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipguard.api.security.UserFile;
 import io.clipguard.demo.ShapeScenes;
 import io.clipguard.node.LocalNode;
 import io.clipguard.schema.ReviewVerdict;
 import io.clipguard.stream.AvroSerde;
 import io.clipguard.testing.Chromium;
+import io.clipguard.testing.Cli;
 import io.clipguard.testing.LiveNode;
 import io.clipguard.testing.Uploads;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -160,6 +164,31 @@ class ReviewIT {
         assertThat(verdicts).extracting(v -> v.getContentId() + " " + v.getVerdict() + " " + v.getReviewer())
                 .containsExactlyInAnyOrder("rev-0 VIOLATION rita", "rev-1 NO_VIOLATION rob", "rev-2 VIOLATION rob");
         assertThat(live.node.reviews().depth()).isZero();
+    }
+
+    @Test
+    @Order(3)
+    void verdictsAreTheLabelsEvaluateLearnsFrom() throws Exception {
+        Map<String, String> topics = Map.of("clipguard.topics.verdicts", live.node.topics().verdicts().name(),
+                "clipguard.topics.embeddings", live.node.topics().embeddings().name());
+        topics.forEach(System::setProperty);
+        try {
+            Path out = Files.createTempDirectory("from-verdicts");
+            Cli.Run run = Cli.run("evaluate", "--from-verdicts", "--policy", "policies/demo-shapes.yaml",
+                    "--bootstrap-servers", live.kafka.bootstrapServers(), "--model", live.node.settings().app().model().dir().orElseThrow().toString(),
+                    "--provider", "cpu", "--out", out.toString());
+            assertThat(run.exit()).as(run.err()).isZero();
+            JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+            assertThat(report.get("images").asInt()).as("three verdicts, each with its stored embedding").isEqualTo(3);
+            JsonNode yellow = report.at("/categories/1");
+            assertThat(yellow.get("id").asText()).isEqualTo("yellow-shape");
+            // rev-0 and rev-2 were judged yellow shapes (both flagged: tp 2); rev-1 was judged no violation but flagged (fp 1).
+            assertThat(yellow.get("tp").asInt()).isEqualTo(2);
+            assertThat(yellow.get("fp").asInt()).isEqualTo(1);
+            assertThat(yellow.get("precision").asDouble()).isCloseTo(2 / 3.0, within(1e-9));
+        } finally {
+            topics.keySet().forEach(System::clearProperty);
+        }
     }
 
     private static RequestSpecification as(String user) {
