@@ -32,7 +32,11 @@ final class EngineArgs {
     @Option(names = "--fp16", description = "Load the model's *_fp16.onnx files (clipguard.model.fp16).")
     Boolean fp16;
 
+    @Option(names = "--variant", description = "Load an export variant's files, e.g. quantized (vision_model_quantized.onnx) (clipguard.model.variant).")
+    String variant;
+
     void addTo(Map<String, String> overrides) {
+        Options.put(overrides, "clipguard.model.variant", variant);
         Options.put(overrides, "clipguard.model.dir", model);
         Options.put(overrides, "clipguard.model.provider", provider);
         Options.put(overrides, "clipguard.model.threads", threads);

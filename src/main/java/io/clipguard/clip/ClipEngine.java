@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.logging.Logger;
 
@@ -87,7 +88,7 @@ public final class ClipEngine implements AutoCloseable {
 
     /** Loads the model folder and opens its sessions; {@link ClipGuardException} when it does not fit. */
     public static ClipEngine open(Path modelDir, EngineOptions options) {
-        ModelDirectory dir = ModelDirectory.open(modelDir, options.fp16());
+        ModelDirectory dir = ModelDirectory.open(modelDir, options.variant());
         try {
             return new ClipEngine(dir, options);
         } catch (OrtException e) {
@@ -196,8 +197,9 @@ public final class ClipEngine implements AutoCloseable {
         PreprocessSpec spec = model.preprocess();
         int perImage = spec.tensorSize();
         float[][] out = new float[pixelTensors.size()][];
-        for (int from = 0; from < pixelTensors.size(); from += options.batchSize()) {
-            int n = Math.min(options.batchSize(), pixelTensors.size() - from);
+        int batchSize = fixedBatch(imageTower.pixelInfo()).orElse(options.batchSize());
+        for (int from = 0; from < pixelTensors.size(); from += batchSize) {
+            int n = Math.min(batchSize, pixelTensors.size() - from);
             float[] batch = new float[n * perImage];
             for (int i = 0; i < n; i++) {
                 float[] img = pixelTensors.get(from + i);
@@ -226,8 +228,9 @@ public final class ClipEngine implements AutoCloseable {
 
     private float[][] embedTextsRaw(List<String> texts) {
         float[][] out = new float[texts.size()][];
-        for (int from = 0; from < texts.size(); from += options.batchSize()) {
-            List<String> chunk = texts.subList(from, Math.min(texts.size(), from + options.batchSize()));
+        int batchSize = fixedBatch(textTower.idsInfo()).orElse(options.batchSize());
+        for (int from = 0; from < texts.size(); from += batchSize) {
+            List<String> chunk = texts.subList(from, Math.min(texts.size(), from + batchSize));
             Map<String, OnnxTensor> inputs = new HashMap<>();
             try {
                 addTextInputs(inputs, chunk);
@@ -379,6 +382,15 @@ public final class ClipEngine implements AutoCloseable {
     /** Whether a combined export's graph states its scale (through {@code logits_per_image}). */
     private boolean graphStatesScale() {
         return model.layout() == ModelLayout.COMBINED && imageTower.session().getOutputNames().contains("logits_per_image");
+    }
+
+    /**
+     * An export with a fixed batch dimension (many are exported with batch 1) can only run that
+     * many inputs at a time: such a model runs image by image, however large the batcher's batch.
+     */
+    private static OptionalInt fixedBatch(TensorInfo input) {
+        long batch = input.getShape()[0];
+        return batch > 0 ? OptionalInt.of((int) batch) : OptionalInt.empty();
     }
 
     /** Where the logit scale came from: {@code config.json}, the graph, or CLIP's default (audit records carry it). */

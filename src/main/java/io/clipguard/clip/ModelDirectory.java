@@ -26,15 +26,21 @@ public record ModelDirectory(Path root, ModelLayout layout, Path vision, Path te
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /**
-     * Finds the layout and reads the configs. {@code fp16} picks Optimum's
-     * {@code *_fp16.onnx} variants where the folder has them.
-     */
+    /** The plain files, or Optimum's {@code *_fp16.onnx} variant. */
     public static ModelDirectory open(Path root, boolean fp16) {
+        return open(root, fp16 ? "fp16" : null);
+    }
+
+    /**
+     * Finds the layout and reads the configs. {@code variant} picks an export's variant files
+     * ({@code quantized}: {@code vision_model_quantized.onnx}, as Optimum and Xenova name them);
+     * null for the plain ones.
+     */
+    public static ModelDirectory open(Path root, String variant) {
         if (!Files.isDirectory(root)) {
             throw new ClipGuardException(ErrorCode.MODEL_INVALID, root + ": model directory does not exist");
         }
-        String suffix = fp16 ? "_fp16.onnx" : ".onnx";
+        String suffix = variant == null ? ".onnx" : "_" + variant + ".onnx";
         Path vision;
         Path text;
         ModelLayout layout;
@@ -48,17 +54,24 @@ public record ModelDirectory(Path root, ModelLayout layout, Path vision, Path te
             layout = ModelLayout.COMBINED;
             vision = exists(root, "model" + suffix) ? root.resolve("model" + suffix) : onnxDir.resolve("model" + suffix);
             text = vision;
+        } else if (exists(root.resolve("visual"), "model" + suffix)) {
+            // open_clip exports by directory: visual/model.onnx and textual/model.onnx.
+            layout = ModelLayout.OPEN_CLIP;
+            vision = root.resolve("visual").resolve("model" + suffix);
+            text = require(root.resolve("textual").resolve("model" + suffix), "open_clip's text tower beside visual/");
         } else if (exists(root, "visual.onnx")) {
             layout = ModelLayout.OPEN_CLIP;
             vision = root.resolve("visual.onnx");
             text = require(root.resolve("textual.onnx"), "open_clip's text tower beside visual.onnx");
         } else {
             throw new ClipGuardException(ErrorCode.MODEL_INVALID, root + ": no model found: expected vision_model" + suffix + " + text_model" + suffix
-                    + " (at the root or under onnx/), model" + suffix + ", or visual.onnx + textual.onnx");
+                    + " (at the root or under onnx/), model" + suffix + ", visual/model" + suffix + " + textual/model" + suffix
+                    + ", or visual.onnx + textual.onnx");
         }
         Path tokenizer = require(root.resolve("tokenizer.json"), "the Hugging Face tokenizer");
         JsonNode config = readJson(root.resolve("config.json"));
-        PreprocessSpec spec = preprocessSpec(root.resolve("preprocessor_config.json"));
+        PreprocessSpec spec = Files.exists(root.resolve("preprocessor_config.json")) || !Files.exists(root.resolve("open_clip_config.json"))
+                ? preprocessSpec(root.resolve("preprocessor_config.json")) : openClipPreprocessSpec(root.resolve("open_clip_config.json"));
         return new ModelDirectory(root, layout, vision, text, tokenizer, spec, logitScale(config, root),
                 new ModelIdentity(modelId(config, root), digest(root, vision, text, tokenizer)));
     }
@@ -90,6 +103,37 @@ public record ModelDirectory(Path root, ModelLayout layout, Path vision, Path te
             return node;
         } catch (IOException e) {
             throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": not valid JSON: " + e.getMessage());
+        }
+    }
+
+    /**
+     * open_clip's {@code preprocess_cfg}: size, mean, std and interpolation. Only resize mode
+     * {@code shortest} (resize the short side, centre crop: what CLIP was trained with) is
+     * supported; {@code squash} and {@code longest} would score a different image, so they are
+     * refused rather than approximated.
+     */
+    static PreprocessSpec openClipPreprocessSpec(Path file) {
+        JsonNode cfg = readJson(file).path("preprocess_cfg");
+        PreprocessSpec d = PreprocessSpec.clipDefaults();
+        String mode = cfg.path("resize_mode").asText("shortest");
+        if (!mode.equals("shortest")) {
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": preprocess_cfg.resize_mode '" + mode
+                    + "' is not supported (only 'shortest': resize the short side, centre crop)");
+        }
+        JsonNode size = cfg.path("size");
+        int edge = size.isInt() ? size.asInt() : size.isArray() ? size.get(0).asInt() : readJson(file).at("/model_cfg/vision_cfg/image_size").asInt(d.shortestEdge());
+        int resample = switch (cfg.path("interpolation").asText("bicubic")) {
+            case "bicubic" -> 3;
+            case "bilinear" -> 2;
+            case "lanczos" -> 1;
+            default -> throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": preprocess_cfg.interpolation '"
+                    + cfg.path("interpolation").asText() + "' is not supported (bicubic, bilinear or lanczos)");
+        };
+        try {
+            return new PreprocessSpec(edge, edge, edge, floats(cfg.get("mean"), d.mean()), floats(cfg.get("std"), d.std()), d.rescaleFactor(),
+                    resample);
+        } catch (IllegalArgumentException e) {
+            throw new ClipGuardException(ErrorCode.MODEL_INVALID, file + ": " + e.getMessage());
         }
     }
 

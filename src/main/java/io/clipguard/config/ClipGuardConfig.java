@@ -182,6 +182,9 @@ public interface ClipGuardConfig {
 
         /** ONNX Runtime's intra-op threads spin between runs (faster at saturation on CPU, cores busy while idle). */
         boolean spinning();
+
+        /** An export variant to load: the suffix of its files ({@code quantized}: {@code vision_model_quantized.onnx}). */
+        Optional<String> variant();
     }
 
     /** Policy files and governance. */

@@ -37,7 +37,8 @@ public final class Models {
             throw new ClipGuardException(ErrorCode.CONFIG_INVALID, "clipguard.model.optimization must be NO_OPT, BASIC_OPT, "
                     + "EXTENDED_OPT or ALL_OPT, found '" + model.optimization() + "'");
         }
-        return new EngineOptions(model.provider(), model.threads(), level, model.batchSize(), model.fp16(), model.spinning());
+        return new EngineOptions(model.provider(), model.threads(), level, model.batchSize(), model.fp16(), model.spinning(),
+                model.variant().orElse(null));
     }
 
     public static ClipEngine open(ClipGuardConfig.Model model) {

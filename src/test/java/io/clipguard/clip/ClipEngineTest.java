@@ -82,6 +82,64 @@ class ClipEngineTest {
     }
 
     @Test
+    void moreRealExportsLoad() throws Exception {
+        // open_clip by directory: visual/model.onnx + textual/model.onnx.
+        Path dirs = generate(Layout.OPEN_CLIP, "open-clip-dirs");
+        Files.createDirectories(dirs.resolve("visual"));
+        Files.createDirectories(dirs.resolve("textual"));
+        Files.move(dirs.resolve("visual.onnx"), dirs.resolve("visual/model.onnx"));
+        Files.move(dirs.resolve("textual.onnx"), dirs.resolve("textual/model.onnx"));
+        try (ClipEngine e = ClipEngine.open(dirs, CPU)) {
+            assertThat(e.directory().vision()).isEqualTo(dirs.resolve("visual/model.onnx"));
+            assertSameEmbeddings(e);
+        }
+
+        // A quantized variant beside the plain files: --variant picks it (and the digest names what was loaded).
+        Path variants = generate(Layout.HUGGING_FACE, "variants");
+        Files.copy(variants.resolve("vision_model.onnx"), variants.resolve("vision_model_quantized.onnx"));
+        Files.copy(variants.resolve("text_model.onnx"), variants.resolve("text_model_quantized.onnx"));
+        EngineOptions quantized = new EngineOptions("cpu", 0, OrtSession.SessionOptions.OptLevel.ALL_OPT, 8, false, false, "quantized");
+        try (ClipEngine plain = ClipEngine.open(variants, CPU); ClipEngine q = ClipEngine.open(variants, quantized)) {
+            assertThat(q.directory().vision().getFileName().toString()).isEqualTo("vision_model_quantized.onnx");
+            assertThat(q.identity().digest()).isNotEqualTo(plain.identity().digest());
+            assertSameEmbeddings(q);
+        }
+        assertThatThrownBy(() -> ClipEngine.open(variants, new EngineOptions("cpu", 0, OrtSession.SessionOptions.OptLevel.ALL_OPT, 8, false,
+                false, "int8"))).hasMessageContaining("vision_model_int8.onnx");
+
+        // An export with a fixed batch of 1 runs image by image, whatever the batch size asked.
+        Path one = root.resolve("batch-of-one");
+        new DemoModelGenerator().withBatchOfOne().write(one, Layout.HUGGING_FACE);
+        try (ClipEngine e = ClipEngine.open(one, CPU.withBatchSize(8))) {
+            assertSameEmbeddings(e);
+        }
+
+        // open_clip_config.json's preprocessing when there is no preprocessor_config.json.
+        Path openClip = generate(Layout.OPEN_CLIP, "open-clip-config");
+        Files.delete(openClip.resolve("preprocessor_config.json"));
+        Files.writeString(openClip.resolve("open_clip_config.json"), """
+                {"model_cfg": {"vision_cfg": {"image_size": 224}},
+                 "preprocess_cfg": {"size": 224, "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25], "interpolation": "bilinear",
+                                    "resize_mode": "shortest"}}""");
+        try (ClipEngine e = ClipEngine.open(openClip, CPU)) {
+            assertThat(e.preprocess().mean()).containsExactly(0.5f, 0.5f, 0.5f);
+            assertThat(e.preprocess().std()).containsExactly(0.25f, 0.25f, 0.25f);
+            assertThat(e.preprocess().resample()).isEqualTo(2);
+            assertThat(e.directory().digestedFiles()).contains(openClip.resolve("open_clip_config.json"));
+        }
+        Files.writeString(openClip.resolve("open_clip_config.json"), """
+                {"preprocess_cfg": {"size": 224, "resize_mode": "squash"}}""");
+        assertInvalid(openClip, "resize_mode 'squash' is not supported");
+    }
+
+    private static void assertSameEmbeddings(ClipEngine e) {
+        float[][] got = e.embedImages(images);
+        for (int i = 0; i < got.length; i++) {
+            assertThat(got[i]).containsExactly(reference[i], within(1e-5f));
+        }
+    }
+
+    @Test
     void embeddingsAreUnitLengthAndBatchingDoesNotChangeThem() throws Exception {
         Path dir = generate(Layout.HUGGING_FACE, "batching");
         try (ClipEngine oneByOne = ClipEngine.open(dir, CPU.withBatchSize(1));
@@ -248,7 +306,7 @@ class ClipEngineTest {
     @Test
     void fp16RequestWithoutFp16FilesIsExplained() throws Exception {
         Path dir = generate(Layout.HUGGING_FACE, "fp16");
-        assertThatThrownBy(() -> ClipEngine.open(dir, new EngineOptions("cpu", 0, OrtSession.SessionOptions.OptLevel.ALL_OPT, 8, true, false)))
+        assertThatThrownBy(() -> ClipEngine.open(dir, new EngineOptions("cpu", 0, OrtSession.SessionOptions.OptLevel.ALL_OPT, 8, true, false, null)))
                 .isInstanceOf(ClipGuardException.class).hasMessageContaining("vision_model_fp16.onnx");
     }
 

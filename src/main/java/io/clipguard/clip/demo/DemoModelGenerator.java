@@ -47,10 +47,17 @@ public final class DemoModelGenerator {
 
     private final DemoVocabulary vocabulary = new DemoVocabulary();
     private final float logitScale;
+    private Object batch = "batch";
 
     /** The demo model at CLIP's trained logit scale, 100. */
     public DemoModelGenerator() {
         this(100f);
+    }
+
+    /** Towers exported with a fixed batch of 1 (as many exports are), for the engine's image-by-image path. */
+    public DemoModelGenerator withBatchOfOne() {
+        this.batch = 1;
+        return this;
     }
 
     /** A demo model stating {@code logitScale} (in {@code config.json}, and in a combined graph's logits). */
@@ -81,15 +88,15 @@ public final class DemoModelGenerator {
 
     private void writeTowers(Path dir, String visionFile, String textFile, boolean hfNames) throws IOException {
         OnnxGraph vision = new OnnxGraph("demo_vision");
-        String pixels = vision.input(hfNames ? "pixel_values" : "image", OnnxGraph.FLOAT, "batch", 3, IMAGE_SIZE, IMAGE_SIZE);
-        vision.output(hfNames ? "image_embeds" : "image_features", visionTower(vision, pixels), OnnxGraph.FLOAT, "batch", DIM);
+        String pixels = vision.input(hfNames ? "pixel_values" : "image", OnnxGraph.FLOAT, batch, 3, IMAGE_SIZE, IMAGE_SIZE);
+        vision.output(hfNames ? "image_embeds" : "image_features", visionTower(vision, pixels), OnnxGraph.FLOAT, batch, DIM);
         vision.metadata("clipguard.demo", "true");
         vision.write(dir.resolve(visionFile), "clipguard-demo");
 
         OnnxGraph text = new OnnxGraph("demo_text");
-        String ids = text.input(hfNames ? "input_ids" : "text", OnnxGraph.INT64, "batch", CONTEXT);
-        String mask = hfNames ? text.input("attention_mask", OnnxGraph.INT64, "batch", CONTEXT) : null;
-        text.output(hfNames ? "text_embeds" : "text_features", textTower(text, ids, mask), OnnxGraph.FLOAT, "batch", DIM);
+        String ids = text.input(hfNames ? "input_ids" : "text", OnnxGraph.INT64, batch, CONTEXT);
+        String mask = hfNames ? text.input("attention_mask", OnnxGraph.INT64, batch, CONTEXT) : null;
+        text.output(hfNames ? "text_embeds" : "text_features", textTower(text, ids, mask), OnnxGraph.FLOAT, batch, DIM);
         text.write(dir.resolve(textFile), "clipguard-demo");
     }
 

@@ -24,7 +24,7 @@ public final class DemoWorld {
      */
     static final float[][][] COLOUR_TESTS = {
         {{1, -1, 0, -0.45f}, {1, 0, -1, -0.45f}, {1, 0, 0, -0.55f}},      // red
-        {{-1, 1, 0, -0.45f}, {0, 1, -1, -0.45f}, {0, 1, 0, -0.45f}},      // green
+        {{-1, 1, 0, -0.32f}, {0, 1, -1, -0.26f}, {0, 1, 0, -0.40f}},      // green: wide enough for darker, bluer greens
         {{-1, 0, 1, -0.40f}, {0, -1, 1, -0.30f}, {0, 0, 1, -0.45f}},      // blue
         {{1, 0, -1, -0.45f}, {0, 1, -1, -0.45f}, {1, 0, 0, -0.60f}},      // yellow
     };
