@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -25,8 +27,11 @@ final class DraftApi {
     /** The draft's version number; its API problem (code and detail) as the command's error otherwise. */
     static int create(String api, String user, String policyId, String yaml, String reason) throws IOException, InterruptedException {
         String password = System.getenv("CLIPGUARD_PASSWORD");
+        if (password == null || password.isEmpty()) {
+            password = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        }
         if (user == null || password == null || password.isEmpty()) {
-            throw new ClipGuardException(ErrorCode.PASSWORD_MISSING, "--draft-api needs --user and the password in CLIPGUARD_PASSWORD");
+            throw new ClipGuardException(ErrorCode.PASSWORD_MISSING, "--draft-api needs --user and the password in CLIPGUARD_PASSWORD or on stdin");
         }
         HttpRequest request = HttpRequest.newBuilder(URI.create(api.replaceAll("/+$", "") + "/policies/"
                         + URLEncoder.encode(policyId, StandardCharsets.UTF_8) + "/drafts"))

@@ -70,7 +70,7 @@ class PolicyCommand {
         Path draft;
 
         @Option(names = "--draft-api", paramLabel = "URL", description = "Also create it as a draft version through the policy API at URL "
-                + "(e.g. http://localhost:8080), as --user with the password in CLIPGUARD_PASSWORD.")
+                + "(e.g. http://localhost:8080), as --user with the password in CLIPGUARD_PASSWORD or on stdin.")
         String api;
 
         @Option(names = "--user", description = "The editor creating the draft through --draft-api.")

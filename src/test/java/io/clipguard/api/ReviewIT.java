@@ -72,6 +72,9 @@ class ReviewIT {
     @TestHTTPResource("/review/")
     URL page;
 
+    @TestHTTPResource("/")
+    URL root;
+
     LiveNode live;
 
     @BeforeAll
@@ -80,6 +83,7 @@ class ReviewIT {
         UserFile.put(usersFile, "rita", PASSWORD.toCharArray(), Set.of("reviewer"));
         UserFile.put(usersFile, "rob", PASSWORD.toCharArray(), Set.of("reviewer"));
         UserFile.put(usersFile, "vera", PASSWORD.toCharArray(), Set.of("viewer"));
+        UserFile.put(usersFile, "ed", PASSWORD.toCharArray(), Set.of("viewer", "editor"));
         live = new LiveNode(Files.createTempDirectory("review"), "review", Map.of("clipguard.reviews.lease", "4s"), local);
         ShapeScenes scenes = new ShapeScenes(12);
         for (int i = 0; i < 3; i++) {
@@ -186,6 +190,22 @@ class ReviewIT {
             assertThat(yellow.get("tp").asInt()).isEqualTo(2);
             assertThat(yellow.get("fp").asInt()).isEqualTo(1);
             assertThat(yellow.get("precision").asDouble()).isCloseTo(2 / 3.0, within(1e-9));
+
+            // Calibrated on those verdicts, the draft goes to the policy API as a draft version with the summary as its reason.
+            java.io.InputStream stdin = System.in;
+            System.setIn(new java.io.ByteArrayInputStream((PASSWORD + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            try {
+                Cli.Run calibrate = Cli.run("policy", "calibrate", "--from-verdicts", "--policy", "policies/demo-shapes.yaml",
+                        "--bootstrap-servers", live.kafka.bootstrapServers(), "--model", live.node.settings().app().model().dir().orElseThrow()
+                                .toString(), "--provider", "cpu", "--target-precision", "0.6", "--min-positives", "1", "--out",
+                        out.resolve("cal").toString(), "--draft-api", root.toString(), "--user", "ed");
+                assertThat(calibrate.exit()).as(calibrate.err()).isZero();
+                assertThat(calibrate.out()).contains("draft version: 2");
+            } finally {
+                System.setIn(stdin);
+            }
+            as("ed").get("/policies/demo-shapes/versions/2").then().statusCode(200).body("state", equalTo("DRAFT"))
+                    .body("author", equalTo("ed")).body("reason", org.hamcrest.Matchers.startsWith("calibrated on 3 labelled images:"));
         } finally {
             topics.keySet().forEach(System::clearProperty);
         }
