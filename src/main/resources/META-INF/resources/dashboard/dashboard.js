@@ -8,19 +8,8 @@ const FEED_ROWS = 100;
 const CHART_SECONDS = 300;
 let stream = null;
 
-async function login(event) {
-  event.preventDefault();
-  try {
-    const me = await session.login($('user').value, $('password').value);
-    await enter(me);
-  } catch (e) {
-    $('login-error').textContent = 'Login failed: ' + e.message;
-  }
-}
-
 async function enter(me) {
   $('whoami').textContent = me.user + ' (' + me.roles.join(', ') + ')';
-  $('login').hidden = true;
   $('app').hidden = false;
   await refresh();
   setInterval(refresh, 2000);
@@ -157,5 +146,4 @@ async function explain(contentId) {
     + ' · image sha256 ' + x.imageSha256.slice(0, 12) + '… · ' + x.endToEndMs + ' ms' + (x.traceId ? ' · trace ' + x.traceId : '');
 }
 
-$('login-form').addEventListener('submit', login);
-session.api('GET', '/me').then(enter).catch(() => { /* not logged in yet: the form stays */ });
+session.mountLogin(enter);

@@ -27,16 +27,6 @@ function applyRoles() {
   });
 }
 
-async function login(event) {
-  event.preventDefault();
-  try {
-    await session.login($('user').value, $('password').value);
-    await enter();
-  } catch (e) {
-    $('login-error').textContent = 'Login failed: ' + e.message;
-  }
-}
-
 // Shows the app for whoever /me says is logged in (Basic from the form, or a session cookie
 // when an OIDC login or a proxy in front of the application already authenticated the user).
 async function enter() {
@@ -225,8 +215,7 @@ async function lookup() {
   }
 }
 
-$('login-form').addEventListener('submit', login);
-enter().catch(() => { /* not logged in yet: the form stays */ });
+session.mountLogin(enter);
 $('validate').addEventListener('click', validate);
 $('save-draft').addEventListener('click', saveDraft);
 $('backtest').addEventListener('click', backtest);

@@ -5,19 +5,8 @@ const $ = (id) => document.getElementById(id);
 let current = null;
 let busy = false;
 
-async function login(event) {
-  event.preventDefault();
-  try {
-    const me = await session.login($('user').value, $('password').value);
-    enter(me);
-  } catch (e) {
-    $('login-error').textContent = 'Login failed: ' + e.message;
-  }
-}
-
 function enter(me) {
   $('whoami').textContent = me.user + ' (' + me.roles.join(', ') + ')';
-  $('login').hidden = true;
   $('app').hidden = false;
   next();
 }
@@ -104,5 +93,4 @@ $('violation').addEventListener('click', () => verdict('VIOLATION'));
 $('no-violation').addEventListener('click', () => verdict('NO_VIOLATION'));
 $('escalate').addEventListener('click', () => verdict('ESCALATE'));
 $('refresh').addEventListener('click', next);
-$('login-form').addEventListener('submit', login);
-session.api('GET', '/me').then(enter).catch(() => { /* not logged in yet: the form stays */ });
+session.mountLogin(enter);

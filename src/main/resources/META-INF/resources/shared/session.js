@@ -58,4 +58,27 @@ const session = {
       }
     }
   },
+
+  // Renders the login form into <section id="login"> and calls enter(me) once logged in: at once
+  // when the request is already authenticated (an OIDC session or a proxy), else after the form.
+  mountLogin(enter) {
+    const section = document.getElementById('login');
+    section.innerHTML = '<h2>Log in</h2><form id="login-form">'
+      + '<label>User <input id="user" autocomplete="username"></label> '
+      + '<label>Password <input id="password" type="password" autocomplete="current-password"></label> '
+      + '<button id="login-button" type="submit">Log in</button></form><p id="login-error" class="error"></p>';
+    const show = async (me) => {
+      section.hidden = true;
+      await enter(me);
+    };
+    document.getElementById('login-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try {
+        await show(await this.login(document.getElementById('user').value, document.getElementById('password').value));
+      } catch (e) {
+        document.getElementById('login-error').textContent = 'Login failed: ' + e.message;
+      }
+    });
+    this.api('GET', '/me').then(show).catch(() => { /* not logged in yet: the form stays */ });
+  },
 };
