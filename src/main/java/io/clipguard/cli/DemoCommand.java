@@ -79,8 +79,10 @@ class DemoCommand implements Callable<Integer> {
                     runtime.engine().identity().id(), runtime.engine().identity().digest().substring(0, 19), runtime.engine().provider(),
                     runtime.policy().policy().id(), runtime.policy().policy().version());
             DemoUsers.ensure(settings.app().users().file(), out);
-            out.printf("Policy editor: http://localhost:%s/editor/  (API: /policies, OpenAPI: /q/openapi); saving a file in %s publishes it%n",
-                    settings.raw("quarkus.http.port").orElse("8080"), DemoUsers.shown(settings.app().policies().dir()));
+            String http = "http://localhost:" + settings.raw("quarkus.http.port").orElse("8080");
+            out.printf("Pages: %s/dashboard/ (live), %s/review/ (review queue), %s/editor/ (policies; saving a file in %s publishes it); "
+                    + "API: /policies, /decisions, /reviews, OpenAPI: /q/openapi; metrics: /q/metrics%n", http, http, http,
+                    DemoUsers.shown(settings.app().policies().dir()));
             out.flush();
             new Run(out, node.service().settings(), runtime).go(node.clients());
         } finally {

@@ -26,13 +26,13 @@ final class DemoUsers {
     static void ensure(Path usersFile, PrintWriter out) throws IOException {
         Path credentials = usersFile.toAbsolutePath().resolveSibling("demo-credentials.txt");
         if (Files.exists(usersFile)) {
-            out.printf("Policy editor users: %s%s%n", shown(usersFile),
+            out.printf("Demo users: %s%s%n", shown(usersFile),
                     Files.exists(credentials) ? " (demo passwords in " + shown(credentials) + ")" : "");
             return;
         }
         SecureRandom random = new SecureRandom();
         List<String> lines = new ArrayList<>();
-        for (String role : List.of("viewer", "editor", "publisher")) {
+        for (String role : List.of("viewer", "editor", "publisher", "reviewer")) {
             StringBuilder password = new StringBuilder();
             for (int i = 0; i < 16; i++) {
                 password.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
@@ -44,7 +44,7 @@ final class DemoUsers {
         }
         Files.deleteIfExists(credentials);
         Files.write(OwnerOnly.createFile(credentials), lines, StandardCharsets.UTF_8);
-        out.printf("Created policy editor users in %s (user password roles):%n", shown(usersFile));
+        out.printf("Created demo users in %s (user password roles):%n", shown(usersFile));
         lines.forEach(l -> out.println("  " + l));
     }
 
