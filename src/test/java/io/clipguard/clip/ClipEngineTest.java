@@ -107,6 +107,14 @@ class ClipEngineTest {
         assertThatThrownBy(() -> ClipEngine.open(variants, new EngineOptions("cpu", 0, OrtSession.SessionOptions.OptLevel.ALL_OPT, 8, false,
                 false, "int8"))).hasMessageContaining("vision_model_int8.onnx");
 
+        // External weights beside a tower are part of the digest: other weights, another model.
+        Path external = generate(Layout.HUGGING_FACE, "external-data");
+        String before = ModelDirectory.open(external, (String) null).identity().digest();
+        Files.write(external.resolve("vision_model.onnx_data"), new byte[] {1, 2, 3});
+        ModelDirectory withData = ModelDirectory.open(external, (String) null);
+        assertThat(withData.digestedFiles()).contains(external.resolve("vision_model.onnx_data"));
+        assertThat(withData.identity().digest()).isNotEqualTo(before);
+
         // An export with a fixed batch of 1 runs image by image, whatever the batch size asked.
         Path one = root.resolve("batch-of-one");
         new DemoModelGenerator().withBatchOfOne().write(one, Layout.HUGGING_FACE);
