@@ -64,7 +64,7 @@ class ReadmeContractTest {
     @Test
     void theReadmeShowsNoMachineSpecificPath() {
         assertThat(readme).doesNotContain("/work/").doesNotContain("/tmp/").doesNotContain("/home/").doesNotContain("/root/")
-                .doesNotContain("../shared");
+                .doesNotContain("../shared").doesNotContain("FACTS.md").doesNotContain("DESIGN.md").doesNotContain("STYLE.md");
     }
 
     /** The mapped setting names, as SmallRye names them (kebab case). */
