@@ -1,8 +1,6 @@
 package io.clipguard.api;
 
 import io.clipguard.api.security.Roles;
-import io.clipguard.error.ErrorCode;
-import io.clipguard.node.ClipGuardNode;
 import io.clipguard.node.LocalNode;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;

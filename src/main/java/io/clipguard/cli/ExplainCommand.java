@@ -9,6 +9,7 @@ import io.clipguard.image.DecodeLimits;
 import io.clipguard.image.ImagePipeline;
 import io.clipguard.kafka.KafkaClients;
 import io.clipguard.moderation.ClipScoring;
+import io.clipguard.moderation.Moderator;
 import io.clipguard.node.ClipGuardNode;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
@@ -16,9 +17,7 @@ import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.policy.catalog.PolicyCatalog;
 import io.clipguard.schema.AuditRecord;
 import io.clipguard.schema.CategoryScore;
-import io.clipguard.schema.ImageReference;
-import io.clipguard.schema.ImageUploaded;
-import io.clipguard.schema.InlineImage;
+import io.clipguard.schema.SourcePosition;
 import io.clipguard.stream.AuditReader;
 import io.clipguard.stream.AvroSerde;
 import io.clipguard.stream.PolicyLog;
@@ -26,13 +25,10 @@ import io.clipguard.stream.SourceReader;
 import io.clipguard.stream.TopicRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import picocli.CommandLine.Command;
@@ -114,23 +110,12 @@ class ExplainCommand implements Callable<Integer> {
 
     /** The upload's image again: from its record on the uploads topic, inline or by URI (fetched under the same allow-list). */
     private static byte[] image(KafkaClients clients, Settings settings, AuditRecord audit) throws IOException {
-        String topic = audit.getSource().getTopic();
-        long offset = audit.getSource().getOffset();
-        ConsumerRecord<byte[], byte[]> r = SourceReader.kafka(clients).read(topic, audit.getSource().getPartition(), new TreeSet<>(Set.of(offset)))
-                .get(offset);
-        if (r == null) {
-            throw new ClipGuardException(ErrorCode.SOURCE_GONE, "the upload at " + topic + "/" + audit.getSource().getPartition() + "@" + offset
-                    + " is no longer on the topic (retention)");
-        }
-        ImageUploaded event = AvroSerde.IMAGE_UPLOADED.decode(r.value());
-        if (event.getImage() instanceof InlineImage inline) {
-            ByteBuffer b = inline.getBytes().duplicate();
-            byte[] bytes = new byte[b.remaining()];
-            b.get(bytes);
-            return bytes;
-        }
+        SourcePosition source = audit.getSource();
+        ConsumerRecord<byte[], byte[]> r = SourceReader.kafka(clients).one(source.getTopic(), source.getPartition(), source.getOffset())
+                .orElseThrow(() -> new ClipGuardException(ErrorCode.SOURCE_GONE, "the upload at " + source.getTopic() + "/" + source.getPartition()
+                        + "@" + source.getOffset() + " is no longer on the topic (retention)"));
         try (ImageFetcher fetcher = new ImageFetcher(ClipGuardNode.fetchSettings(settings.app()))) {
-            return fetcher.fetch(((ImageReference) event.getImage()).getUri());
+            return Moderator.imageBytes(AvroSerde.IMAGE_UPLOADED.decode(r.value()), fetcher);
         }
     }
 }

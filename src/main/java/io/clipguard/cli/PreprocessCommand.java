@@ -2,7 +2,6 @@ package io.clipguard.cli;
 
 import io.clipguard.clip.ModelDirectory;
 import io.clipguard.error.ClipGuardException;
-import io.clipguard.error.ErrorCode;
 import io.clipguard.image.DecodeLimits;
 import io.clipguard.image.ImagePipeline;
 import io.clipguard.image.PreprocessSpec;

@@ -28,8 +28,8 @@ public final class BiasAudit {
         samples.stream().filter(s -> s.group() != null).forEach(s -> byGroup.computeIfAbsent(s.group(), k -> new ArrayList<>()).add(s));
         List<GroupRates> out = new ArrayList<>();
         for (Policy.Category c : policy.categories()) {
-            Map<String, CategoryMetrics> metrics = new TreeMap<>();
-            byGroup.forEach((g, list) -> metrics.put(g, CategoryMetrics.of(c.id(), c.threshold(), list)));
+            Map<String, CategoryMetrics.Counts> metrics = new TreeMap<>();
+            byGroup.forEach((g, list) -> metrics.put(g, CategoryMetrics.count(c.id(), c.threshold(), list)));
             double bestFpr = best(metrics, true, minImages);
             double bestFnr = best(metrics, false, minImages);
             metrics.forEach((g, m) -> {
@@ -52,7 +52,7 @@ public final class BiasAudit {
     }
 
     /** The lowest rate among groups with at least {@code minImages} of the kind counted. */
-    private static double best(Map<String, CategoryMetrics> metrics, boolean falsePositives, int minImages) {
+    private static double best(Map<String, CategoryMetrics.Counts> metrics, boolean falsePositives, int minImages) {
         return metrics.values().stream().filter(m -> (falsePositives ? m.negatives() : m.positives()) >= minImages)
                 .mapToDouble(m -> falsePositives ? rate(m.fp(), m.negatives()) : rate(m.fn(), m.positives())).min().orElse(0);
     }

@@ -69,7 +69,7 @@ public final class Calibration {
             }
             int positives = (int) samples.stream().filter(s -> s.label().equals(c.id())).count();
             if (positives < minPositives) {
-                CategoryMetrics now = CategoryMetrics.of(c.id(), c.threshold(), samples);
+                CategoryMetrics.Counts now = CategoryMetrics.count(c.id(), c.threshold(), samples);
                 double[][] ci = bootstrap(c.id(), c.threshold(), samples, seed);
                 out.add(new Result(c.id(), target, c.threshold(), c.threshold(), false, positives, now.precision(), now.recall(), ci[0], ci[1],
                         "too few labelled positives (" + positives + " < " + minPositives + "): threshold left at " + c.threshold()));
@@ -77,13 +77,13 @@ public final class Calibration {
             }
             Double chosen = choose(c.id(), samples, target);
             if (chosen == null) {
-                CategoryMetrics now = CategoryMetrics.of(c.id(), c.threshold(), samples);
+                CategoryMetrics.Counts now = CategoryMetrics.count(c.id(), c.threshold(), samples);
                 double[][] ci = bootstrap(c.id(), c.threshold(), samples, seed);
                 out.add(new Result(c.id(), target, c.threshold(), c.threshold(), false, positives, now.precision(), now.recall(), ci[0], ci[1],
                         "no threshold reaches " + target + " on this sample: threshold left at " + c.threshold()));
                 continue;
             }
-            CategoryMetrics at = CategoryMetrics.of(c.id(), chosen, samples);
+            CategoryMetrics.Counts at = CategoryMetrics.count(c.id(), chosen, samples);
             double[][] ci = bootstrap(c.id(), chosen, samples, seed);
             out.add(new Result(c.id(), target, c.threshold(), chosen, chosen != c.threshold(), positives, at.precision(), at.recall(), ci[0], ci[1],
                     String.format(Locale.ROOT, "%s: %.4g -> %.4g", target, c.threshold(), chosen)));
@@ -118,7 +118,7 @@ public final class Calibration {
             Double best = null;
             double bestRecall = -1;
             for (double t : candidates) {
-                CategoryMetrics m = CategoryMetrics.of(id, t, samples);
+                CategoryMetrics.Counts m = CategoryMetrics.count(id, t, samples);
                 if (m.tp() > 0 && m.precision() >= target.precision() && m.recall() >= bestRecall) {
                     best = t;
                     bestRecall = m.recall();
@@ -127,7 +127,7 @@ public final class Calibration {
             return best;
         }
         for (double t : candidates.descendingSet()) {
-            if (CategoryMetrics.of(id, t, samples).recall() >= target.recall()) {
+            if (CategoryMetrics.count(id, t, samples).recall() >= target.recall()) {
                 return t;
             }
         }
@@ -145,7 +145,7 @@ public final class Calibration {
             for (int i = 0; i < samples.size(); i++) {
                 resample.add(samples.get(random.nextInt(samples.size())));
             }
-            CategoryMetrics m = CategoryMetrics.of(id, threshold, resample);
+            CategoryMetrics.Counts m = CategoryMetrics.count(id, threshold, resample);
             precision[b] = m.precision();
             recall[b] = m.recall();
         }

@@ -15,7 +15,26 @@ import java.util.List;
 public record CategoryMetrics(String id, double threshold, int positives, int negatives, int tp, int fp, int fn, int tn, double precision,
                               double recall, @JsonProperty("pr_auc") double prAuc, List<double[]> curve) {
 
-    public static CategoryMetrics of(String id, double threshold, List<Sample> samples) {
+    /** The counts at one threshold alone: what calibration and the bias audit need, many times over (no curve). */
+    public record Counts(int tp, int fp, int fn, int tn) {
+        public int positives() {
+            return tp + fn;
+        }
+
+        public int negatives() {
+            return fp + tn;
+        }
+
+        public double precision() {
+            return ratio(tp, tp + fp);
+        }
+
+        public double recall() {
+            return ratio(tp, tp + fn);
+        }
+    }
+
+    public static Counts count(String id, double threshold, List<Sample> samples) {
         int tp = 0;
         int fp = 0;
         int fn = 0;
@@ -33,9 +52,14 @@ public record CategoryMetrics(String id, double threshold, int positives, int ne
                 tn++;
             }
         }
+        return new Counts(tp, fp, fn, tn);
+    }
+
+    public static CategoryMetrics of(String id, double threshold, List<Sample> samples) {
+        Counts c = count(id, threshold, samples);
         List<double[]> curve = curve(id, samples);
-        return new CategoryMetrics(id, threshold, tp + fn, fp + tn, tp, fp, fn, tn, ratio(tp, tp + fp), ratio(tp, tp + fn), averagePrecision(curve),
-                curve);
+        return new CategoryMetrics(id, threshold, c.positives(), c.negatives(), c.tp(), c.fp(), c.fn(), c.tn(), c.precision(), c.recall(),
+                averagePrecision(curve), curve);
     }
 
     /** {threshold, precision, recall} at each distinct probability, highest first. */

@@ -1,7 +1,5 @@
 package io.clipguard.image;
 
-import io.clipguard.error.ClipGuardException;
-import io.clipguard.error.ErrorCode;
 
 /**
  * Bytes in, CLIP tensor out: header-first decode (reduced for large JPEGs when enabled),

@@ -4,15 +4,13 @@ import io.clipguard.kafka.KafkaClients;
 import io.clipguard.schema.CategoryScore;
 import io.clipguard.schema.DeadLetter;
 import io.clipguard.schema.ModerationDecision;
+import io.clipguard.schema.SourcePosition;
 import io.clipguard.stream.AvroSerde;
-import io.clipguard.stream.ModerationTopology;
+import io.clipguard.stream.SourceHeader;
+import io.clipguard.stream.TopicTail;
 import io.clipguard.stream.TopicRegistry;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
@@ -21,9 +19,6 @@ import java.util.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 
 /**
  * What every instance decides, as it commits: reads the decision and dead-letter topics
@@ -65,20 +60,8 @@ public final class DecisionFeed implements AutoCloseable {
 
     private void run(Duration history) {
         try {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (String t : List.of(topics.decisions().name(), topics.deadLetters().name())) {
-                consumer.partitionsFor(t).forEach(p -> partitions.add(new TopicPartition(t, p.partition())));
-            }
-            consumer.assign(partitions);
-            Map<TopicPartition, Long> from = new HashMap<>();
-            partitions.forEach(tp -> from.put(tp, startedAt - history.toMillis()));
-            Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(from);
-            consumer.seekToEnd(partitions);
-            offsets.forEach((tp, o) -> {
-                if (o != null) {
-                    consumer.seek(tp, o.offset());
-                }
-            });
+            long since = startedAt - history.toMillis();
+            TopicTail.assign(consumer, Map.of(topics.decisions().name(), since, topics.deadLetters().name(), since));
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     FeedEvent e = event(r);
@@ -106,10 +89,10 @@ public final class DecisionFeed implements AutoCloseable {
                 ModerationDecision d = AvroSerde.DECISION.decode(r.value());
                 CategoryScore top = d.getScores().stream().filter(s -> s.getCategory().equals(d.getTriggeringCategory())).findFirst()
                         .orElseGet(() -> d.getScores().stream().max(Comparator.comparingDouble(CategoryScore::getProbability)).orElse(null));
-                Long[] source = source(r);
+                SourcePosition source = SourceHeader.read(r.headers()).orElse(null);
                 return new FeedEvent("decision", d.getContentId(), d.getAction().name(), top == null ? null : top.getCategory(),
                         top == null ? null : top.getProbability(), d.getPolicyId(), d.getPolicyVersion(), d.getTimings().getEndToEndMs(), null,
-                        null, d.getDecidedAt().toEpochMilli(), source == null ? null : source[0].intValue(), source == null ? null : source[1]);
+                        null, d.getDecidedAt().toEpochMilli(), source == null ? null : source.getPartition(), source == null ? null : source.getOffset());
             }
             DeadLetter l = AvroSerde.DEAD_LETTER.decode(r.value());
             return new FeedEvent("dead-letter", l.getContentId(), null, null, null, null, null, null, l.getReasonCode(),
@@ -117,20 +100,6 @@ public final class DecisionFeed implements AutoCloseable {
                     l.getSourcePartition(), l.getSourceOffset());
         } catch (Exception e) {
             return null; // another writer's record on our topic: not ours to show
-        }
-    }
-
-    /** {partition, offset} from the decision's source header, or null. */
-    private static Long[] source(ConsumerRecord<byte[], byte[]> r) {
-        Header h = r.headers().lastHeader(ModerationTopology.SOURCE_HEADER);
-        if (h == null) {
-            return null;
-        }
-        String[] parts = new String(h.value(), StandardCharsets.UTF_8).split(":");
-        try {
-            return new Long[] {Long.parseLong(parts[parts.length - 2]), Long.parseLong(parts[parts.length - 1])};
-        } catch (RuntimeException e) {
-            return null;
         }
     }
 

@@ -135,13 +135,8 @@ public final class Moderator {
         String from;
         Span fetch = tracer.spanBuilder("fetch").setParent(trace).startSpan();
         try {
-            if (event.getImage() instanceof InlineImage inline) {
-                bytes = toArray(inline.getBytes());
-                from = "inline";
-            } else {
-                from = ((ImageReference) event.getImage()).getUri();
-                bytes = fetcher.fetch(from);
-            }
+            from = event.getImage() instanceof ImageReference r ? r.getUri() : "inline";
+            bytes = imageBytes(event, fetcher);
             fetch.setAttribute("clipguard.image.source", from.equals("inline") ? "inline" : "uri");
             fetch.setAttribute("clipguard.image.bytes", bytes.length);
             fetch.end();
@@ -266,6 +261,11 @@ public final class Moderator {
             out.add(v);
         }
         return out;
+    }
+
+    /** An upload's image: its inline bytes, or fetched from its URI under {@code fetcher}'s allow-list and limits. */
+    public static byte[] imageBytes(ImageUploaded event, ImageFetcher fetcher) {
+        return event.getImage() instanceof InlineImage inline ? toArray(inline.getBytes()) : fetcher.fetch(((ImageReference) event.getImage()).getUri());
     }
 
     private static byte[] toArray(ByteBuffer buffer) {

@@ -12,13 +12,12 @@ import io.clipguard.kafka.EmbeddedKafka;
 import io.clipguard.kafka.KafkaClients;
 import io.clipguard.live.DecisionFeed;
 import io.clipguard.moderation.ModerationRuntime;
+import io.clipguard.moderation.Moderator;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.catalog.PolicyFileSync;
 import io.clipguard.review.ReviewQueue;
-import io.clipguard.schema.ImageReference;
 import io.clipguard.schema.ImageUploaded;
-import io.clipguard.schema.InlineImage;
 import io.clipguard.stream.AvroSerde;
 import io.clipguard.stream.InFlightWindow;
 import io.clipguard.stream.LagMonitor;
@@ -37,7 +36,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -48,7 +46,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -80,7 +77,6 @@ public final class ClipGuardNode implements AutoCloseable {
     private final Telemetry telemetry;
     private final ModerationMetrics metrics;
     private final LagMonitor lag;
-    private volatile boolean paused;
     private DecisionFeed feed;
     private final ReviewQueue reviews;
 
@@ -110,10 +106,8 @@ public final class ClipGuardNode implements AutoCloseable {
             if (available) {
                 LOG.info("model answers again: resuming processing");
                 service.streams().resume();
-                paused = false;
             } else {
                 LOG.severe("model unavailable: pausing processing");
-                paused = true;
                 service.streams().pause();
             }
         });
@@ -135,7 +129,7 @@ public final class ClipGuardNode implements AutoCloseable {
         metrics.counter("clipguard.policy.reloads", "Policy versions swapped in, and heads refused", Tags.of("outcome", "refused"),
                 runtime.policies()::refusals);
         metrics.gauge("clipguard.model.available", "1 while the model answers, 0 while it is down", () -> batcher.health().available() ? 1 : 0);
-        metrics.gauge("clipguard.processing.paused", "1 while processing is paused for a model that does not answer", () -> paused ? 1 : 0);
+        metrics.gauge("clipguard.processing.paused", "1 while processing is paused for a model that does not answer", () -> paused() ? 1 : 0);
         metrics.gauge("clipguard.policy.version", "The policy version this instance enforces", () -> runtime.policy().policy().version());
         metrics.gauge("clipguard.review.queue.depth", "Decisions sent to review that wait for a verdict", reviews::depth);
         metrics.gauge("clipguard.review.oldest.seconds", "Age of the oldest decision waiting for a verdict", reviews::oldestAgeSeconds);
@@ -274,8 +268,7 @@ public final class ClipGuardNode implements AutoCloseable {
      * the record is gone or is not {@code contentId}'s.
      */
     public Optional<byte[]> thumbnail(String contentId, int partition, long offset, int maxSide) {
-        ConsumerRecord<byte[], byte[]> r = SourceReader.kafka(clients).read(topics.uploaded().name(), partition, new TreeSet<>(Set.of(offset)))
-                .get(offset);
+        ConsumerRecord<byte[], byte[]> r = SourceReader.kafka(clients).one(topics.uploaded().name(), partition, offset).orElse(null);
         if (r == null || r.key() == null || !contentId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
             return Optional.empty();
         }
@@ -285,16 +278,7 @@ public final class ClipGuardNode implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
-        byte[] image = event.getImage() instanceof InlineImage inline ? bytes(inline.getBytes())
-                : runtime.fetcher().fetch(((ImageReference) event.getImage()).getUri());
-        return Optional.of(runtime.thumbnails().render(image, maxSide));
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer b = buffer.duplicate();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
+        return Optional.of(runtime.thumbnails().render(Moderator.imageBytes(event, runtime.fetcher()), maxSide));
     }
 
     /** The review queue (every instance's view of the same queue). */
@@ -307,9 +291,9 @@ public final class ClipGuardNode implements AutoCloseable {
         return lag.answeredAt();
     }
 
-    /** Whether processing is paused because the model does not answer. */
+    /** Whether processing is paused (only this node's model listener pauses it: because the model does not answer). */
     public boolean paused() {
-        return paused;
+        return service.streams().isPaused();
     }
 
     @Override

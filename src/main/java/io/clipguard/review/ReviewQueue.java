@@ -6,19 +6,19 @@ import io.clipguard.kafka.KafkaClients;
 import io.clipguard.schema.Action;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.schema.ReviewVerdict;
+import io.clipguard.schema.SourcePosition;
 import io.clipguard.schema.VerdictKind;
 import io.clipguard.stream.AvroSerde;
-import io.clipguard.stream.ModerationTopology;
+import io.clipguard.stream.SourceHeader;
+import io.clipguard.stream.TopicTail;
 import io.clipguard.stream.TopicRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -26,13 +26,11 @@ import java.util.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 
 /**
  * The review queue, the same on every instance: decisions sent to review (read from the
@@ -87,26 +85,12 @@ public final class ReviewQueue implements AutoCloseable {
         this.topics = topics;
         this.leaseFor = leaseFor;
         this.clock = clock;
-        List<TopicPartition> all = new ArrayList<>();
-        Map<TopicPartition, Long> since = new HashMap<>();
-        for (String t : List.of(topics.decisions().name(), topics.verdicts().name(), topics.reviewLeases().name())) {
-            consumer.partitionsFor(t).forEach(p -> {
-                TopicPartition tp = new TopicPartition(t, p.partition());
-                all.add(tp);
-                if (!t.equals(topics.reviewLeases().name())) {
-                    since.put(tp, clock.millis() - history.toMillis());
-                }
-            });
-        }
-        consumer.assign(all);
-        consumer.seekToBeginning(all);
-        consumer.offsetsForTimes(since).forEach((tp, o) -> {
-            if (o != null) {
-                consumer.seek(tp, o.offset());
-            } else {
-                consumer.seekToEnd(List.of(tp));
-            }
-        });
+        long since = clock.millis() - history.toMillis();
+        Map<String, Long> from = new HashMap<>();
+        from.put(topics.decisions().name(), since);
+        from.put(topics.verdicts().name(), since);
+        from.put(topics.reviewLeases().name(), null); // compacted: every live lease, from the start
+        TopicTail.assign(consumer, from);
         this.thread = new Thread(this::run, "clipguard-review-queue");
         thread.setDaemon(true);
         thread.start();
@@ -145,8 +129,8 @@ public final class ReviewQueue implements AutoCloseable {
                     if (pending.size() >= MAX_ITEMS) {
                         dropOldest();
                     }
-                    Long[] source = source(r);
-                    pending.put(d.getContentId(), new Item(d, source == null ? null : source[0].intValue(), source == null ? null : source[1]));
+                    SourcePosition source = SourceHeader.read(r.headers()).orElse(null);
+                    pending.put(d.getContentId(), new Item(d, source == null ? null : source.getPartition(), source == null ? null : source.getOffset()));
                 } else {
                     pending.remove(d.getContentId()); // decided again, not for review (or already reviewed)
                 }
@@ -285,20 +269,6 @@ public final class ReviewQueue implements AutoCloseable {
                 throw new ClipGuardException(ErrorCode.STORE_NOT_READY, "the review queue has not caught up with " + tp + " yet; try again");
             }
             wait(Math.max(1, left / 1_000_000));
-        }
-    }
-
-    /** {partition, offset} from a decision's source header, or null. */
-    private static Long[] source(ConsumerRecord<byte[], byte[]> r) {
-        Header h = r.headers().lastHeader(ModerationTopology.SOURCE_HEADER);
-        if (h == null) {
-            return null;
-        }
-        String[] parts = new String(h.value(), StandardCharsets.UTF_8).split(":");
-        try {
-            return new Long[] {Long.parseLong(parts[parts.length - 2]), Long.parseLong(parts[parts.length - 1])};
-        } catch (RuntimeException e) {
-            return null;
         }
     }
 

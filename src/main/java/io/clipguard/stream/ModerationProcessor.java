@@ -276,8 +276,7 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         }
         Span produce = producing(work.span);
         Headers headers = TraceHeaders.forOutput(work.headers, Context.root().with(produce));
-        headers.remove(ModerationTopology.SOURCE_HEADER);
-        headers.add(ModerationTopology.SOURCE_HEADER, (sourceTopic + ":" + partition + ":" + work.offset).getBytes(StandardCharsets.UTF_8));
+        SourceHeader.write(headers, source);
         for (KeyValue<String, byte[]> o : out) {
             context.forward(new Record<>(key, o.value, work.timestamp, headers), o.key);
         }

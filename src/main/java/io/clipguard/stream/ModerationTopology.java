@@ -19,8 +19,6 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class ModerationTopology {
     public static final String DECISION_STORE = "latest-decisions";
-    /** Header on a decision's output records naming the upload they answer: {@code topic:partition:offset}. */
-    public static final String SOURCE_HEADER = "clipguard-source";
     /** Offsets (and contentIds) of the uploads a task has in flight; restored and finished after a restart. */
     public static final String PENDING_STORE = "pending-uploads";
     /** The policy catalog, a global store: every instance holds every version. */

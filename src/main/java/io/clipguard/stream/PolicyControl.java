@@ -1,7 +1,5 @@
 package io.clipguard.stream;
 
-import io.clipguard.error.ClipGuardException;
-import io.clipguard.error.ErrorCode;
 import io.clipguard.kafka.KafkaClients;
 import io.clipguard.moderation.ClipScoring;
 import io.clipguard.moderation.PolicySwitch;

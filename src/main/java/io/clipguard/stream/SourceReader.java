@@ -5,6 +5,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.SortedSet;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -20,6 +23,11 @@ import org.apache.kafka.common.TopicPartition;
 public interface SourceReader {
     /** The records at these offsets of one partition; an offset no longer on the topic is absent. */
     Map<Long, ConsumerRecord<byte[], byte[]>> read(String topic, int partition, SortedSet<Long> offsets);
+
+    /** The record at one offset, if it is still on the topic. */
+    default Optional<ConsumerRecord<byte[], byte[]>> one(String topic, int partition, long offset) {
+        return Optional.ofNullable(read(topic, partition, new TreeSet<>(Set.of(offset))).get(offset));
+    }
 
     static SourceReader kafka(KafkaClients clients) {
         return (topic, partition, offsets) -> {

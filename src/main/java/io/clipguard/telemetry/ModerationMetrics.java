@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,6 +35,9 @@ public final class ModerationMetrics implements AutoCloseable {
     private final Timer endToEnd;
     private final Map<String, Timer> stages = new ConcurrentHashMap<>();
     private final DistributionSummary batchSizes;
+    /** Counters by their label values, so a decision costs a map lookup, not a registry lookup. */
+    private final Map<List<String>, Counter> decisions = new ConcurrentHashMap<>();
+    private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
 
     public ModerationMetrics(Telemetry telemetry) {
         this.registry = telemetry.meters();
@@ -50,13 +54,13 @@ public final class ModerationMetrics implements AutoCloseable {
 
     /** A decision was made (counted as it is forwarded, so an aborted transaction's retry counts again). */
     public void decided(ModerationDecision d) {
-        Tags tags = Tags.of("action", d.getAction().name(), "category", d.getTriggeringCategory() == null ? "none" : d.getTriggeringCategory(),
-                "policy_id", d.getPolicyId(), "policy_version", String.valueOf(d.getPolicyVersion()));
-        if (tenantLabel) {
-            tags = tags.and("tenant", d.getTenant());
-        }
-        keep(Counter.builder("clipguard.decisions").description("Decisions by action, triggering category and policy version")
-                .tags(tags).register(registry)).increment();
+        List<String> labels = List.of(d.getAction().name(), d.getTriggeringCategory() == null ? "none" : d.getTriggeringCategory(),
+                d.getPolicyId(), String.valueOf(d.getPolicyVersion()), tenantLabel ? d.getTenant() : "");
+        decisions.computeIfAbsent(labels, l -> {
+            Tags tags = Tags.of("action", l.get(0), "category", l.get(1), "policy_id", l.get(2), "policy_version", l.get(3));
+            return keep(Counter.builder("clipguard.decisions").description("Decisions by action, triggering category and policy version")
+                    .tags(tenantLabel ? tags.and("tenant", l.get(4)) : tags).register(registry));
+        }).increment();
         StageTimings t = d.getTimings();
         endToEnd.record(Duration.ofMillis(t.getEndToEndMs()));
         stages.get("fetch").record(nanos(t.getFetchMs()));
@@ -66,8 +70,8 @@ public final class ModerationMetrics implements AutoCloseable {
     }
 
     public void deadLettered(String reasonCode) {
-        keep(Counter.builder("clipguard.dead.letters").description("Dead letters by reason code").tag("reason", reasonCode)
-                .register(registry)).increment();
+        deadLetters.computeIfAbsent(reasonCode, r -> keep(Counter.builder("clipguard.dead.letters").description("Dead letters by reason code")
+                .tag("reason", r).register(registry))).increment();
     }
 
     public void batch(int size) {
@@ -124,6 +128,8 @@ public final class ModerationMetrics implements AutoCloseable {
     public void close() {
         registered.forEach(registry::remove);
         registered.clear();
+        decisions.clear();
+        deadLetters.clear();
     }
 
     private static Duration nanos(double millis) {

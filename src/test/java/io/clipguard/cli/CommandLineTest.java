@@ -3,20 +3,16 @@ package io.clipguard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipguard.clip.demo.DemoModelGenerator;
 import io.clipguard.demo.ShapeScenes;
 import io.clipguard.testing.Cli;
 import io.clipguard.testing.Python;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The sub-commands in-process through picocli, with the production error handler. */
 class CommandLineTest {

@@ -4,18 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clipguard.api.security.UserFile;
 import io.clipguard.error.ErrorCode;
-import io.clipguard.kafka.EmbeddedKafka;
-import io.clipguard.policy.catalog.PolicyCatalog;
-import io.clipguard.stream.PolicyLog;
-import io.clipguard.stream.TopicRegistry;
 import io.clipguard.testing.Cli;
-import io.clipguard.testing.DemoPolicy;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.clipguard.clip.demo.DemoModelGenerator;
 import io.clipguard.error.ClipGuardException;
-import io.clipguard.error.ErrorCode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

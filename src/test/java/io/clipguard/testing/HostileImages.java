@@ -3,7 +3,6 @@ package io.clipguard.testing;
 import io.clipguard.image.ImageEncoding;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
