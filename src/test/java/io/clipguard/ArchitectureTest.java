@@ -5,14 +5,21 @@ import static com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleName;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
-
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.clipguard.app.ClipGuardNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The layering the README's architecture section describes, enforced on the main classes. */
+/**
+ * The house rules of the README's package map, enforced on the main classes: capabilities own
+ * their domain code and keep Kafka in a {@code kafka} sub-package; dependencies point from the
+ * edges (cli, api, tools) through the composition root (app) down to the capabilities and the
+ * base; no two packages depend on each other.
+ */
 class ArchitectureTest {
     static JavaClasses classes;
 
@@ -22,58 +29,73 @@ class ArchitectureTest {
     }
 
     @Test
-    void packagesFormNoCycle() {
+    void noTwoPackagesDependOnEachOther() {
+        slices().matching("io.clipguard.(**)").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void capabilitiesFormNoCycle() {
         slices().matching("io.clipguard.(*)..").should().beFreeOfCycles().check(classes);
     }
 
     @Test
-    void dependenciesPointDown() {
+    void dependenciesPointFromTheEdgesToTheBase() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("cli").definedBy("io.clipguard.cli..")
                 .layer("api").definedBy("io.clipguard.api..")
-                .layer("bench").definedBy("io.clipguard.bench..")
-                .layer("loadtest").definedBy("io.clipguard.loadtest..")
+                .layer("tools").definedBy("io.clipguard.tools..")
+                .layer("app").definedBy("io.clipguard.app..")
                 .layer("evaluation").definedBy("io.clipguard.evaluation..")
-                .layer("node").definedBy("io.clipguard.node..")
-                .layer("live").definedBy("io.clipguard.live..", "io.clipguard.review..")
-                .layer("stream").definedBy("io.clipguard.stream..")
-                .layer("kafka").definedBy("io.clipguard.kafka..")
-                .layer("demo").definedBy("io.clipguard.demo..")
+                .layer("insight").definedBy("io.clipguard.insight..")
                 .layer("moderation").definedBy("io.clipguard.moderation..")
-                .layer("domain").definedBy("io.clipguard.policy..", "io.clipguard.clip..", "io.clipguard.image..", "io.clipguard.fetch..")
-                .layer("base").definedBy("io.clipguard.error..", "io.clipguard.config..", "io.clipguard.schema..",
-                        "io.clipguard.telemetry..")
+                .layer("policy").definedBy("io.clipguard.policy..")
+                .layer("kafka").definedBy("io.clipguard.kafka..")
+                .layer("model").definedBy("io.clipguard.clip..", "io.clipguard.image..", "io.clipguard.fetch..")
+                .layer("base").definedBy("io.clipguard.error..", "io.clipguard.config..", "io.clipguard.schema..", "io.clipguard.telemetry..")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .whereLayer("api").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("bench").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("loadtest").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("evaluation").mayOnlyBeAccessedByLayers("cli", "api")
-                .whereLayer("node").mayOnlyBeAccessedByLayers("cli", "api", "bench")
-                .whereLayer("live").mayOnlyBeAccessedByLayers("api", "node")
-                .whereLayer("stream").mayOnlyBeAccessedByLayers("cli", "api", "bench", "node", "demo", "live", "loadtest")
-                .whereLayer("kafka").mayOnlyBeAccessedByLayers("cli", "api", "bench", "node", "stream", "live", "loadtest")
-                .whereLayer("moderation").mayOnlyBeAccessedByLayers("cli", "api", "bench", "node", "stream")
+                .whereLayer("tools").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("app").mayOnlyBeAccessedByLayers("cli", "api", "tools")
+                .whereLayer("evaluation").mayOnlyBeAccessedByLayers("cli", "api", "tools")
+                .whereLayer("insight").mayOnlyBeAccessedByLayers("cli", "api", "tools", "app", "evaluation")
+                .whereLayer("moderation").mayOnlyBeAccessedByLayers("cli", "api", "tools", "app", "evaluation", "insight")
+                .whereLayer("policy").mayOnlyBeAccessedByLayers("cli", "api", "tools", "app", "evaluation", "insight", "moderation")
+                .whereLayer("kafka").mayOnlyBeAccessedByLayers("cli", "api", "tools", "app", "insight", "moderation", "policy")
                 .check(classes);
     }
 
     @Test
-    void theModelSideKnowsNothingOfKafka() {
-        noClasses().that().resideInAnyPackage("io.clipguard.clip..", "io.clipguard.image..", "io.clipguard.fetch..",
-                        "io.clipguard.policy..", "io.clipguard.moderation..")
-                .should().dependOnClassesThat().resideInAPackage("org.apache.kafka..").check(classes);
+    void onlyKafkaPackagesAndToolsTalkToKafka() {
+        noClasses().that().resideOutsideOfPackages("io.clipguard.kafka..", "io.clipguard.*.kafka..", "io.clipguard.tools..")
+                .should().dependOnClassesThat().resideInAPackage("org.apache.kafka..")
+                .because("a capability keeps its topology, serdes and topic code in its kafka sub-package").check(classes);
     }
 
     @Test
-    void theTopologyKnowsNothingOfOnnx() {
-        noClasses().that().resideInAnyPackage("io.clipguard.stream..", "io.clipguard.kafka..", "io.clipguard.policy..")
+    void capabilitiesReachKafkaInfrastructureOnlyFromTheirKafkaSubPackage() {
+        noClasses().that().resideInAnyPackage("io.clipguard.moderation", "io.clipguard.policy", "io.clipguard.policy.catalog",
+                        "io.clipguard.insight", "io.clipguard.evaluation", "io.clipguard.clip..", "io.clipguard.image..", "io.clipguard.fetch..")
+                .should().dependOnClassesThat().resideInAPackage("io.clipguard.kafka..").check(classes);
+    }
+
+    @Test
+    void onlyTheCompositionRootStartsANode() {
+        noClasses().that().resideOutsideOfPackage("io.clipguard.app..")
+                .should().callMethodWhere(DescribedPredicate.describe("ClipGuardNode.start",
+                        call -> call.getTargetOwner().isEquivalentTo(ClipGuardNode.class) && call.getName().equals("start")))
+                .because("a process runs one instance, started through LocalNode").check(classes);
+    }
+
+    @Test
+    void onnxRuntimeStaysInTheEngine() {
+        noClasses().that().resideOutsideOfPackages("io.clipguard.clip..", "io.clipguard.tools..")
                 .should().dependOnClassesThat().resideInAPackage("ai.onnxruntime..").check(classes);
     }
 
     @Test
     void policiesSeeTheModelOnlyThroughTheirInterfaces() {
         noClasses().that().resideInAPackage("io.clipguard.policy..")
-                .should().dependOnClassesThat(not(simpleName("ZeroShot")).and(
-                        com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage("io.clipguard.clip..")))
+                .should().dependOnClassesThat(not(simpleName("ZeroShot")).and(JavaClass.Predicates.resideInAPackage("io.clipguard.clip..")))
                 .because("scoring needs prompt vectors and the logit scale (PromptEncoder), plus the pure zero-shot maths, nothing else")
                 .check(classes);
     }

@@ -1,7 +1,6 @@
 package io.clipguard;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.error.ErrorCode;
 import java.io.IOException;

@@ -58,23 +58,8 @@ public class BacktestJobs {
             scored.set(n);
         }
 
-        Map<String, Object> view() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("jobId", id);
-            m.put("policyId", policyId);
-            m.put("version", version);
-            m.put("requestedBy", requestedBy);
-            m.put("submittedAt", submittedAt.toString());
-            m.put("state", state);
-            m.put("recordsRead", read.get());
-            m.put("rowsScored", scored.get());
-            if (report != null) {
-                m.put("report", report);
-            }
-            if (error != null) {
-                m.put("error", error);
-            }
-            return m;
+        PolicyViews.BacktestJob view() {
+            return new PolicyViews.BacktestJob(id, policyId, version, requestedBy, submittedAt, state, read.get(), scored.get(), report, error);
         }
     }
 
@@ -96,7 +81,7 @@ public class BacktestJobs {
         return job;
     }
 
-    public synchronized Optional<Map<String, Object>> view(String id) {
+    public synchronized Optional<PolicyViews.BacktestJob> view(String id) {
         return Optional.ofNullable(jobs.get(id)).map(Job::view);
     }
 

@@ -1,13 +1,13 @@
 package io.clipguard.api;
 
 import io.clipguard.api.security.Roles;
+import io.clipguard.app.ClipGuardNode;
+import io.clipguard.app.LocalNode;
+import io.clipguard.app.NodeHealth;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
-import io.clipguard.live.FeedEvent;
-import io.clipguard.live.LiveStats;
-import io.clipguard.node.ClipGuardNode;
-import io.clipguard.node.LocalNode;
-import io.clipguard.node.NodeHealth;
+import io.clipguard.insight.FeedEvent;
+import io.clipguard.insight.LiveStats;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import jakarta.annotation.security.RolesAllowed;
@@ -43,7 +43,7 @@ public class DashboardResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<FeedEvent> stream() {
-        ClipGuardNode node = running();
+        ClipGuardNode node = local.require();
         return Multi.createFrom().<FeedEvent>emitter(emitter -> {
             AutoCloseable subscription = node.feed().subscribe(emitter::emit);
             emitter.onTermination(() -> {
@@ -61,7 +61,7 @@ public class DashboardResource {
     @Path("summary")
     @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> summary() {
-        ClipGuardNode node = running();
+        ClipGuardNode node = local.require();
         LiveStats.Snapshot s = node.feed().stats().snapshot(System.currentTimeMillis());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("firstSecond", s.firstSecond());
@@ -91,7 +91,7 @@ public class DashboardResource {
             return Problem.of(ErrorCode.INVALID_ARGUMENT, "partition and offset of the upload are required (the feed gives them)");
         }
         try {
-            return running().thumbnail(contentId, partition, offset, THUMBNAIL_SIDE)
+            return local.require().thumbnails().render(contentId, partition, offset, THUMBNAIL_SIDE)
                     .map(jpeg -> Response.ok(jpeg, "image/jpeg").header("Cache-Control", "no-store, private").build())
                     .orElseGet(() -> Problem.of(ErrorCode.THUMBNAIL_UNAVAILABLE, "no upload of '" + contentId + "' at partition "
                             + partition + " offset " + offset + " (gone from the topic, or another content's)"));
@@ -100,7 +100,4 @@ public class DashboardResource {
         }
     }
 
-    private ClipGuardNode running() {
-        return local.get().orElseThrow(() -> new ClipGuardException(ErrorCode.SERVICE_NOT_RUNNING, "this process runs no moderation service"));
-    }
 }

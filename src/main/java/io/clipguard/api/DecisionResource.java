@@ -1,18 +1,17 @@
 package io.clipguard.api;
 
 import io.clipguard.api.security.Roles;
+import io.clipguard.app.ClipGuardNode;
+import io.clipguard.app.LocalNode;
 import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.error.ErrorCode;
-import io.clipguard.moderation.Explanation;
-import io.clipguard.node.ClipGuardNode;
-import io.clipguard.node.LocalNode;
+import io.clipguard.insight.Explanation;
+import io.clipguard.kafka.AvroJson;
+import io.clipguard.moderation.kafka.DecisionLookup;
+import io.clipguard.moderation.kafka.ModerationService;
 import io.clipguard.policy.Policy;
-import io.clipguard.policy.PolicyFiles;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.schema.StoredDecision;
-import io.clipguard.stream.AvroJson;
-import io.clipguard.stream.DecisionLookup;
-import io.clipguard.stream.ModerationService;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -105,8 +104,7 @@ public class DecisionResource {
         }
         return lookup(contentId, "/explain", forwarded, authorization, (node, stored) -> {
             ModerationDecision d = stored.getDecision();
-            Policy policy = node.runtime().policies().catalog().version(d.getPolicyId(), d.getPolicyVersion())
-                    .map(v -> PolicyFiles.parse(v.getYaml(), d.getPolicyId() + " v" + d.getPolicyVersion())).orElse(null);
+            Policy policy = node.runtime().policies().catalog().decidedBy(d.getPolicyId(), d.getPolicyVersion()).orElse(null);
             return Explanation.of(stored, policy);
         });
     }
@@ -118,12 +116,9 @@ public class DecisionResource {
     /** Finds the stored decision here, or forwards the same request once to the instance that owns the key. */
     private Response lookup(String contentId, String suffix, String forwarded, String authorization,
                             BiFunction<ClipGuardNode, StoredDecision, Object> body) {
-        ClipGuardNode here = node.get().orElse(null);
-        if (here == null) {
-            return Problem.of(ErrorCode.SERVICE_NOT_RUNNING, "this process runs no moderation service");
-        }
+        ClipGuardNode here = node.require();
         ModerationService service = here.service();
-        DecisionLookup.Result result = DecisionLookup.find(service.streams(), service.settings().advertisedHttp(), contentId);
+        DecisionLookup.Result result = service.lookup(contentId);
         if (result instanceof DecisionLookup.Result.Found f) {
             return Response.ok(body.apply(here, f.decision())).header(SERVED_BY, service.settings().instanceId()).build();
         }

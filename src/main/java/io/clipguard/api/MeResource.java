@@ -1,7 +1,7 @@
 package io.clipguard.api;
 
 import io.clipguard.api.security.Roles;
-import io.clipguard.node.LocalNode;
+import io.clipguard.app.LocalNode;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;

@@ -1,18 +1,16 @@
 package io.clipguard.api;
 
 import io.clipguard.api.security.Roles;
+import io.clipguard.app.LocalNode;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
-import io.clipguard.node.ClipGuardNode;
-import io.clipguard.node.LocalNode;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.catalog.PolicyCatalog;
 import io.clipguard.policy.catalog.TextDiff;
+import io.clipguard.policy.kafka.PolicyDesk;
 import io.clipguard.schema.PolicyHead;
 import io.clipguard.schema.PolicyVersion;
-import io.clipguard.stream.AvroJson;
-import io.clipguard.stream.PolicyControl;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -26,9 +24,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -72,72 +68,55 @@ public class PolicyResource {
     @GET
     @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
     @Operation(summary = "Every policy with its head, and what this instance enforces")
-    public Map<String, Object> list() {
-        PolicyControl control = control();
+    public PolicyViews.Catalog list() {
+        PolicyDesk control = control();
         PolicyCatalog catalog = control.catalog();
-        List<Map<String, Object>> policies = catalog.policyIds().stream().map(id -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("policyId", id);
-            m.put("head", catalog.head(id).map(AvroJson::toMap).orElse(null));
-            m.put("versions", catalog.versions(id).size());
-            m.put("latestVersion", catalog.nextVersion(id) - 1);
-            return m;
-        }).toList();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("policies", policies);
-        body.put("enforcedHere", control.policies().status());
-        return body;
+        return new PolicyViews.Catalog(catalog.policyIds().stream().map(id -> new PolicyViews.Summary(id,
+                catalog.head(id).map(PolicyViews.Head::of).orElse(null), catalog.versions(id).size(), catalog.nextVersion(id) - 1)).toList(),
+                control.policies().status());
     }
 
     @GET
     @Path("{policyId}")
     @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
     @Operation(summary = "A policy's head and history (versions without their documents)")
-    public Map<String, Object> history(@PathParam("policyId") String policyId) {
+    public PolicyViews.History history(@PathParam("policyId") String policyId) {
         PolicyCatalog catalog = control().catalog();
         List<PolicyVersion> versions = catalog.versions(policyId);
         if (versions.isEmpty()) {
             throw new ClipGuardException(ErrorCode.POLICY_NOT_FOUND, "no policy '" + policyId + "'");
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("policyId", policyId);
-        body.put("head", catalog.head(policyId).map(AvroJson::toMap).orElse(null));
-        body.put("versions", versions.stream().map(v -> {
-            Map<String, Object> m = AvroJson.toMap(v);
-            m.remove("yaml");
-            return m;
-        }).toList());
-        return body;
+        return new PolicyViews.History(policyId, catalog.head(policyId).map(PolicyViews.Head::of).orElse(null),
+                versions.stream().map(PolicyViews.VersionSummary::of).toList());
     }
 
     @GET
     @Path("{policyId}/versions/{version}")
     @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
     @Operation(summary = "One version, with its document")
-    public Map<String, Object> version(@PathParam("policyId") String policyId, @PathParam("version") int version) {
-        return AvroJson.toMap(find(policyId, version));
+    public PolicyViews.Version version(@PathParam("policyId") String policyId, @PathParam("version") int version) {
+        return PolicyViews.Version.of(find(policyId, version));
     }
 
     @GET
     @Path("{policyId}/diff")
     @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
     @Operation(summary = "Unified diff between two versions")
-    public Map<String, Object> diff(@PathParam("policyId") String policyId, @QueryParam("from") Integer from, @QueryParam("to") Integer to) {
+    public PolicyViews.Diff diff(@PathParam("policyId") String policyId, @QueryParam("from") Integer from, @QueryParam("to") Integer to) {
         if (from == null || to == null) {
             throw new ClipGuardException(ErrorCode.PARAMETER_MISSING, "both 'from' and 'to' versions are required");
         }
         PolicyVersion a = find(policyId, from);
         PolicyVersion b = find(policyId, to);
-        return Map.of("policyId", policyId, "from", from, "to", to,
-                "diff", TextDiff.unified(a.getYaml(), b.getYaml(), policyId + " v" + from, policyId + " v" + to));
+        return new PolicyViews.Diff(policyId, from, to, TextDiff.unified(a.getYaml(), b.getYaml(), policyId + " v" + from, policyId + " v" + to));
     }
 
     @GET
     @Path("{policyId}/changes")
     @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
     @Operation(summary = "The policy's change log: who, when, why, diff")
-    public List<Map<String, Object>> changes(@PathParam("policyId") String policyId) {
-        return control().changes(policyId).stream().map(AvroJson::toMap).toList();
+    public List<PolicyViews.Change> changes(@PathParam("policyId") String policyId) {
+        return control().changes(policyId).stream().map(PolicyViews.Change::of).toList();
     }
 
     @POST
@@ -145,13 +124,13 @@ public class PolicyResource {
     @RolesAllowed({Roles.EDITOR})
     @Operation(summary = "Validate a document (schema, limits, and whether this deployment's model can enforce it)")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Map<String, Object> validate(ValidateRequest request) {
+    public PolicyViews.Validation validate(ValidateRequest request) {
         if (request == null || request.yaml() == null) {
             throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'yaml' is required");
         }
         Policy policy = PolicyFiles.parseVersion(request.policyId(), request.yaml(), 1);
         control().policies().checkActivation(policy);
-        return Map.of("valid", true, "policyId", policy.id(), "categories", policy.categories().size());
+        return new PolicyViews.Validation(true, policy.id(), policy.categories().size());
     }
 
     @POST
@@ -164,7 +143,7 @@ public class PolicyResource {
             throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'yaml' and 'reason' is required");
         }
         PolicyVersion draft = control().writer().createDraft(policyId, request.yaml(), request.basedOn(), author(), reason(request.reason()));
-        return Response.status(201).entity(AvroJson.toMap(draft)).build();
+        return Response.status(201).entity(PolicyViews.Version.of(draft)).build();
     }
 
     @POST
@@ -176,7 +155,7 @@ public class PolicyResource {
         if (limit < 1 || limit > MAX_BACKTEST_IMAGES) {
             throw new ClipGuardException(ErrorCode.LIMIT_OUT_OF_RANGE, "limit must be between 1 and " + MAX_BACKTEST_IMAGES);
         }
-        PolicyControl control = control();
+        PolicyDesk control = control();
         PolicyVersion target = find(policyId, version);
         BacktestJobs.Job job = backtests.submit(policyId, version, author(),
                 j -> control.backtest(target, limit, j::readProgress, j::scoreProgress));
@@ -187,7 +166,7 @@ public class PolicyResource {
     @Path("backtests/{jobId}")
     @RolesAllowed({Roles.EDITOR})
     @Operation(summary = "A backtest's progress and, when done, its report")
-    public Map<String, Object> backtestJob(@PathParam("jobId") String jobId) {
+    public PolicyViews.BacktestJob backtestJob(@PathParam("jobId") String jobId) {
         return backtests.view(jobId).orElseThrow(() -> new ClipGuardException(ErrorCode.JOB_NOT_FOUND, "no backtest job " + jobId));
     }
 
@@ -196,8 +175,8 @@ public class PolicyResource {
     @RolesAllowed({Roles.PUBLISHER})
     @Operation(summary = "Enforce a draft on every instance")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Map<String, Object> publish(@PathParam("policyId") String policyId, @PathParam("version") int version, ChangeRequest request) {
-        return AvroJson.toMap(control().writer().publish(policyId, version, author(), reason(request == null ? null : request.reason())));
+    public PolicyViews.Head publish(@PathParam("policyId") String policyId, @PathParam("version") int version, ChangeRequest request) {
+        return PolicyViews.Head.of(control().writer().publish(policyId, version, author(), reason(request == null ? null : request.reason())));
     }
 
     @POST
@@ -205,8 +184,8 @@ public class PolicyResource {
     @RolesAllowed({Roles.PUBLISHER})
     @Operation(summary = "Score a version on live traffic beside the active one, never enforcing it")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Map<String, Object> shadow(@PathParam("policyId") String policyId, @PathParam("version") int version, ChangeRequest request) {
-        return AvroJson.toMap(control().writer().shadow(policyId, version, author(), reason(request == null ? null : request.reason())));
+    public PolicyViews.Head shadow(@PathParam("policyId") String policyId, @PathParam("version") int version, ChangeRequest request) {
+        return PolicyViews.Head.of(control().writer().shadow(policyId, version, author(), reason(request == null ? null : request.reason())));
     }
 
     @POST
@@ -214,8 +193,8 @@ public class PolicyResource {
     @RolesAllowed({Roles.PUBLISHER})
     @Operation(summary = "Stop scoring the shadow version")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Map<String, Object> stopShadow(@PathParam("policyId") String policyId, ChangeRequest request) {
-        return AvroJson.toMap(control().writer().stopShadow(policyId, author(), reason(request == null ? null : request.reason())));
+    public PolicyViews.Head stopShadow(@PathParam("policyId") String policyId, ChangeRequest request) {
+        return PolicyViews.Head.of(control().writer().stopShadow(policyId, author(), reason(request == null ? null : request.reason())));
     }
 
     @GET
@@ -223,7 +202,7 @@ public class PolicyResource {
     @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
     @Operation(summary = "How a shadow version compares with the enforced one on live traffic")
     public Object shadowReport(@PathParam("policyId") String policyId, @QueryParam("version") Integer version) {
-        PolicyControl control = control();
+        PolicyDesk control = control();
         Integer v = version != null ? version : control.catalog().head(policyId).map(PolicyHead::getShadowVersion).orElse(null);
         if (v == null) {
             throw new ClipGuardException(ErrorCode.NO_SHADOW, policyId + " has no shadow version; name one with ?version=");
@@ -236,11 +215,11 @@ public class PolicyResource {
     @RolesAllowed({Roles.PUBLISHER})
     @Operation(summary = "Enforce an earlier published version again")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Map<String, Object> rollback(@PathParam("policyId") String policyId, RollbackRequest request) {
+    public PolicyViews.Head rollback(@PathParam("policyId") String policyId, RollbackRequest request) {
         if (request == null || request.version() == null) {
             throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'version' and 'reason' is required");
         }
-        return AvroJson.toMap(control().writer().rollback(policyId, request.version(), author(), reason(request.reason())));
+        return PolicyViews.Head.of(control().writer().rollback(policyId, request.version(), author(), reason(request.reason())));
     }
 
     private PolicyVersion find(String policyId, int version) {
@@ -262,8 +241,7 @@ public class PolicyResource {
         return reason.strip();
     }
 
-    private PolicyControl control() {
-        return node.get().map(ClipGuardNode::policies).orElseThrow(() -> new ClipGuardException(ErrorCode.SERVICE_NOT_RUNNING,
-                "this process runs no moderation service"));
+    private PolicyDesk control() {
+        return node.require().policies();
     }
 }

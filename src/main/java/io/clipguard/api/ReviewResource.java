@@ -1,14 +1,13 @@
 package io.clipguard.api;
 
 import io.clipguard.api.security.Roles;
+import io.clipguard.app.ClipGuardNode;
+import io.clipguard.app.LocalNode;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
-import io.clipguard.moderation.Explanation;
-import io.clipguard.node.ClipGuardNode;
-import io.clipguard.node.LocalNode;
+import io.clipguard.insight.Explanation;
+import io.clipguard.insight.ReviewLedger;
 import io.clipguard.policy.Policy;
-import io.clipguard.policy.PolicyFiles;
-import io.clipguard.review.ReviewQueue;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.schema.ReviewVerdict;
 import io.clipguard.schema.VerdictKind;
@@ -53,12 +52,12 @@ public class ReviewResource {
     @Path("next")
     @Produces(MediaType.APPLICATION_JSON)
     public Response next(@QueryParam("tenant") String tenant) throws InterruptedException {
-        ClipGuardNode node = running();
-        Optional<ReviewQueue.Leased> leased = node.reviews().next(identity.getPrincipal().getName(), tenant);
+        ClipGuardNode node = local.require();
+        Optional<ReviewLedger.Leased> leased = node.reviews().next(identity.getPrincipal().getName(), tenant);
         if (leased.isEmpty()) {
             return Response.noContent().build();
         }
-        ReviewQueue.Item item = leased.get().item();
+        ReviewLedger.Item item = leased.get().item();
         ModerationDecision d = item.decision();
         Policy policy = policy(node, d);
         Map<String, Object> body = new LinkedHashMap<>();
@@ -96,8 +95,8 @@ public class ReviewResource {
             throw new ClipGuardException(ErrorCode.VERDICT_INVALID, kind == VerdictKind.VIOLATION ? "a VIOLATION names the category shown"
                     : "only a VIOLATION names a category");
         }
-        ClipGuardNode node = running();
-        ReviewQueue.Item item = node.reviews().held(identity.getPrincipal().getName(), contentId).orElse(null);
+        ClipGuardNode node = local.require();
+        ReviewLedger.Item item = node.reviews().held(identity.getPrincipal().getName(), contentId).orElse(null);
         if (kind == VerdictKind.VIOLATION && item != null) {
             Policy policy = policy(node, item.decision());
             List<String> categories = policy == null ? item.decision().getScores().stream().map(s -> s.getCategory()).toList()
@@ -120,11 +119,7 @@ public class ReviewResource {
     }
 
     private static Policy policy(ClipGuardNode node, ModerationDecision d) {
-        return node.runtime().policies().catalog().version(d.getPolicyId(), d.getPolicyVersion())
-                .map(v -> PolicyFiles.parse(v.getYaml(), d.getPolicyId() + " v" + d.getPolicyVersion())).orElse(null);
+        return node.runtime().policies().catalog().decidedBy(d.getPolicyId(), d.getPolicyVersion()).orElse(null);
     }
 
-    private ClipGuardNode running() {
-        return local.get().orElseThrow(() -> new ClipGuardException(ErrorCode.SERVICE_NOT_RUNNING, "this process runs no moderation service"));
-    }
 }

@@ -1,9 +1,10 @@
 package io.clipguard.cli;
 
-import io.clipguard.bench.EngineBenchmark;
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EngineOptions;
-import io.clipguard.node.Models;
+import io.clipguard.clip.Models;
+import io.clipguard.tools.bench.EngineBenchmark;
+import io.clipguard.tools.synth.SyntheticVitGenerator;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -37,7 +38,7 @@ class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            new io.clipguard.bench.BacktestBenchmark(spec.commandLine().getOut()).run(rows, dim, categories, scalarRows);
+            new io.clipguard.tools.bench.BacktestBenchmark(spec.commandLine().getOut()).run(rows, dim, categories, scalarRows);
             return 0;
         }
     }
@@ -65,7 +66,7 @@ class BenchCommand {
         public Integer call() throws Exception {
             Map<String, String> overrides = new HashMap<>();
             engineArgs.addTo(overrides);
-            new io.clipguard.bench.PolicyLatencyBenchmark(spec.commandLine().getOut()).run(overrides, policy, publishes, rate);
+            new io.clipguard.tools.bench.PolicyLatencyBenchmark(spec.commandLine().getOut()).run(overrides, policy, publishes, rate);
             return 0;
         }
     }
@@ -90,7 +91,7 @@ class BenchCommand {
         @Override
         public Integer call() throws Exception {
             var settings = engineArgs.settings();
-            Path model = settings.dir().orElseGet(() -> Models.vitB32(settings.cacheDir()));
+            Path model = settings.dir().orElseGet(() -> SyntheticVitGenerator.vitB32(settings.cacheDir()));
             EngineOptions options = Models.options(settings);
             try (ClipEngine engine = ClipEngine.open(model, options)) {
                 EngineBenchmark bench = new EngineBenchmark(spec.commandLine().getOut(), rounds);

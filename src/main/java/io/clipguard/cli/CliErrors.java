@@ -6,7 +6,6 @@ import io.clipguard.kafka.KafkaErrors;
 import io.quarkus.picocli.runtime.PicocliCommandLineFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
-import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine;
 
 /**
@@ -27,9 +26,9 @@ public class CliErrors {
             if (ex instanceof ClipGuardException e) {
                 return print(cmd, e.code(), e.getMessage());
             }
-            if (ex instanceof KafkaException k) {
-                ClipGuardException e = KafkaErrors.translate(k);
-                return print(cmd, e.code(), e.getMessage());
+            ClipGuardException kafka = KafkaErrors.ifKafka(ex).orElse(null);
+            if (kafka != null) {
+                return print(cmd, kafka.code(), kafka.getMessage());
             }
             if (ex instanceof IllegalArgumentException a) {
                 return print(cmd, ErrorCode.INVALID_ARGUMENT, a.getMessage());

@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code clipguard embed}: one JSON line per image with its normalised embedding. */
 @Command(name = "embed", mixinStandardHelpOptions = true, description = "Embed images; one JSON line each: path, dim, embedding.")

@@ -1,9 +1,9 @@
 package io.clipguard.cli;
 
 import io.clipguard.clip.ClipEngine;
+import io.clipguard.clip.Models;
 import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.config.Settings;
-import io.clipguard.node.Models;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;

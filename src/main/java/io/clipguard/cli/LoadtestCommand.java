@@ -1,15 +1,15 @@
 package io.clipguard.cli;
 
-import io.clipguard.error.ClipGuardException;
-import io.clipguard.error.ErrorCode;
+import io.clipguard.clip.Models;
 import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.config.Settings;
-import io.clipguard.loadtest.FaultDrill;
-import io.clipguard.loadtest.LoadReport;
-import io.clipguard.loadtest.LoadRun;
-import io.clipguard.node.Models;
-import io.clipguard.loadtest.OutputTracker;
-import io.clipguard.loadtest.Soak;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.tools.loadtest.FaultDrill;
+import io.clipguard.tools.loadtest.LoadReport;
+import io.clipguard.tools.loadtest.LoadRun;
+import io.clipguard.tools.loadtest.OutputTracker;
+import io.clipguard.tools.loadtest.Soak;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

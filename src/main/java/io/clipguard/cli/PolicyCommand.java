@@ -6,13 +6,13 @@ import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import io.clipguard.evaluation.Calibration;
 import io.clipguard.evaluation.Reports;
-import io.clipguard.policy.PolicyFiles;
 import io.clipguard.kafka.KafkaClients;
 import io.clipguard.kafka.KafkaErrors;
+import io.clipguard.kafka.TopicCreator;
+import io.clipguard.kafka.TopicRegistry;
+import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.catalog.PolicyWriter;
-import io.clipguard.stream.PolicyLog;
-import io.clipguard.stream.TopicCreator;
-import io.clipguard.stream.TopicRegistry;
+import io.clipguard.policy.kafka.PolicyLog;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -167,8 +167,10 @@ class PolicyCommand {
                         case UNCHANGED -> "unchanged: the file's content is already active, or was applied before";
                     });
                 }
-            } catch (org.apache.kafka.common.KafkaException | IllegalStateException e) {
-                throw KafkaErrors.translate(e);
+            } catch (IllegalStateException e) {
+                throw KafkaErrors.translate(e); // the policy topic could not be read to its end in time
+            } catch (RuntimeException e) {
+                throw KafkaErrors.ifKafka(e).map(RuntimeException.class::cast).orElse(e);
             }
             out.flush();
             return 0;

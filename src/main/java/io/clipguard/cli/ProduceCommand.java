@@ -1,17 +1,12 @@
 package io.clipguard.cli;
 
 import io.clipguard.config.Settings;
-import io.clipguard.error.ClipGuardException;
-import io.clipguard.error.ErrorCode;
 import io.clipguard.kafka.KafkaClients;
-import io.clipguard.kafka.KafkaErrors;
+import io.clipguard.moderation.kafka.UploadSender;
 import io.clipguard.schema.ImageReference;
 import io.clipguard.schema.ImageUploaded;
 import io.clipguard.schema.InlineImage;
-import io.clipguard.stream.AvroSerde;
-import io.clipguard.stream.TopicRegistry;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,9 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -65,20 +57,11 @@ class ProduceCommand implements Callable<Integer> {
         KafkaClients clients = KafkaClients.from(settings);
         clients.requireBootstrapServers();
         String target = topic != null ? topic : settings.app().topics().uploaded();
-        try (KafkaProducer<byte[], byte[]> producer = clients.newProducer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TopicRegistry.MAX_UPLOAD_BYTES))) {
+        try (UploadSender sender = new UploadSender(clients, target)) {
             for (ImageUploaded e : events) {
-                try {
-                    producer.send(new ProducerRecord<>(target, e.getContentId().getBytes(StandardCharsets.UTF_8), AvroSerde.IMAGE_UPLOADED.encode(e))).get();
-                } catch (java.util.concurrent.ExecutionException ex) {
-                    if (KafkaErrors.isAuthFailure(ex)) {
-                        throw KafkaErrors.translate(ex);
-                    }
-                    throw new ClipGuardException(ErrorCode.SEND_FAILED, e.getContentId() + ": " + ex.getCause().getMessage());
-                }
+                sender.send(e);
                 spec.commandLine().getOut().printf("{\"contentId\":\"%s\",\"eventId\":\"%s\",\"topic\":\"%s\"}%n", e.getContentId(), e.getEventId(), target);
             }
-            producer.flush();
         }
         return 0;
     }

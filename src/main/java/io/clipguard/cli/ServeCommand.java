@@ -1,9 +1,9 @@
 package io.clipguard.cli;
 
+import io.clipguard.app.ClipGuardNode;
+import io.clipguard.app.LocalNode;
 import io.clipguard.config.Settings;
 import io.clipguard.moderation.ModerationRuntime;
-import io.clipguard.node.ClipGuardNode;
-import io.clipguard.node.LocalNode;
 import io.quarkus.runtime.Quarkus;
 import jakarta.inject.Inject;
 import java.util.Arrays;

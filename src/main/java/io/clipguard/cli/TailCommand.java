@@ -1,23 +1,15 @@
 package io.clipguard.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipguard.config.Settings;
 import io.clipguard.kafka.KafkaClients;
-import io.clipguard.stream.AvroJson;
-import io.clipguard.stream.AvroSerde;
-import io.clipguard.stream.Topic;
-import io.clipguard.stream.TopicRegistry;
-import java.nio.charset.StandardCharsets;
+import io.clipguard.kafka.TopicFollower;
+import io.clipguard.kafka.TopicRegistry;
+import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.avro.generic.IndexedRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,52 +46,16 @@ class TailCommand implements Callable<Integer> {
         KafkaClients clients = KafkaClients.from(settings);
         clients.requireBootstrapServers();
         TopicRegistry topics = TopicRegistry.from(settings.app().topics());
-        String name = topic != null ? topic : topics.decisions().name();
-        Topic<?, ?> known = topics.all().stream().filter(t -> t.name().equals(name)).findFirst().orElse(null);
-        int seen = 0;
-        long lastRecord = System.nanoTime();
-        try (KafkaConsumer<byte[], byte[]> consumer = clients.newConsumer(Map.of(ConsumerConfig.GROUP_ID_CONFIG, "clipguard-tail-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
-            consumer.subscribe(List.of(name));
-            while (max == 0 || seen < max) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    Map<String, Object> line = new LinkedHashMap<>();
-                    line.put("key", r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8));
-                    line.put("partition", r.partition());
-                    line.put("offset", r.offset());
-                    line.put("value", decode(known, known == topics.uploaded(), r.value()));
-                    spec.commandLine().getOut().println(json.writeValueAsString(line));
-                    spec.commandLine().getOut().flush();
-                    lastRecord = System.nanoTime();
-                    if (++seen == max) {
-                        break;
+        PrintWriter out = spec.commandLine().getOut();
+        TopicFollower.follow(clients, topics, topic != null ? topic : topics.decisions().name(), fromBeginning, max,
+                Duration.ofSeconds(idleTimeout), line -> {
+                    try {
+                        out.println(json.writeValueAsString(line));
+                    } catch (JsonProcessingException e) {
+                        throw new IllegalStateException(e);
                     }
-                }
-                if (idleTimeout > 0 && System.nanoTime() - lastRecord > Duration.ofSeconds(idleTimeout).toNanos()) {
-                    break;
-                }
-            }
-        }
+                    out.flush();
+                });
         return 0;
-    }
-
-    /** The value as JSON when the topic holds Avro records of ClipGuard's, else base64. */
-    private static Object decode(Topic<?, ?> topic, boolean uploads, byte[] value) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            if (topic != null && topic.valueSerde() instanceof AvroSerde<?> avro) {
-                return AvroJson.toMap((IndexedRecord) avro.decode(value));
-            }
-            if (uploads) {
-                // The uploads topic carries raw bytes by design (the processor decodes them): show them as an upload when they are one.
-                return AvroJson.toMap(AvroSerde.IMAGE_UPLOADED.decode(value));
-            }
-            return java.util.Base64.getEncoder().encodeToString(value);
-        } catch (Exception e) {
-            return Map.of("undecodable", e.getMessage() == null ? e.toString() : e.getMessage());
-        }
     }
 }

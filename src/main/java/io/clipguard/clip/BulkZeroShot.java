@@ -1,7 +1,6 @@
 package io.clipguard.clip;
 
 import static io.clipguard.clip.onnx.OnnxGraph.Attribute.i;
-
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;

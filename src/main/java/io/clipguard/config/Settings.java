@@ -91,6 +91,17 @@ public final class Settings {
         return app;
     }
 
+    /** This instance's id: configured, else the host name (stable across restarts; it also names the state directory). */
+    public String instanceId() {
+        return app.stream().instanceId().orElseGet(() -> {
+            try {
+                return java.net.InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
+                return "localhost";
+            }
+        });
+    }
+
     /** One setting's value as written (no expression expansion), if set. */
     public java.util.Optional<String> raw(String name) {
         ConfigValue v = config.getConfigValue(name);

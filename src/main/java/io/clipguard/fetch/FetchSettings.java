@@ -1,9 +1,14 @@
 package io.clipguard.fetch;
 
+import io.clipguard.config.ClipGuardConfig;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What image references may be fetched, and how long a fetch may take.
@@ -19,6 +24,20 @@ import java.util.Set;
 public record FetchSettings(Set<String> allowedHosts, List<AddressPolicy.Network> allowedNetworks, Duration connectTimeout,
                             Duration readTimeout, Duration deadline, long minBytesPerSecond, long maxBytes, int maxRedirects,
                             Path fileRoot) {
+
+    /** The allow-list and limits of {@code clipguard.fetch.*}. */
+    public static FetchSettings from(ClipGuardConfig.Fetch f) {
+        Set<String> hosts = f.allowedHosts().orElse(List.of()).stream().map(String::trim).filter(h -> !h.isEmpty())
+                .map(h -> h.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+        List<AddressPolicy.Network> networks;
+        try {
+            networks = f.allowedNetworks().orElse(List.of()).stream().filter(n -> !n.isBlank()).map(AddressPolicy.Network::parse).toList();
+        } catch (IllegalArgumentException e) {
+            throw new ClipGuardException(ErrorCode.CONFIG_INVALID, "clipguard.fetch.allowed-networks: " + e.getMessage());
+        }
+        return new FetchSettings(hosts, networks, f.connectTimeout(), f.readTimeout(), f.deadline(), f.minBytesPerSecond(),
+                f.maxBytes(), f.maxRedirects(), f.fileRoot().orElse(null));
+    }
 
     /** Nothing fetchable: inline images only. */
     public static FetchSettings inlineOnly() {

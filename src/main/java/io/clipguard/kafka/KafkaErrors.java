@@ -2,6 +2,7 @@ package io.clipguard.kafka;
 
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -32,6 +33,11 @@ public final class KafkaErrors {
             return new ClipGuardException(ErrorCode.KAFKA_UNREACHABLE, "Kafka did not answer in time: " + t.getMessage(), t);
         }
         return new ClipGuardException(ErrorCode.KAFKA_ERROR, String.valueOf(t.getMessage() == null ? t : t.getMessage()), t);
+    }
+
+    /** A Kafka client failure as its ClipGuard error; empty for anything that is not one. */
+    public static Optional<ClipGuardException> ifKafka(Throwable failure) {
+        return failure instanceof org.apache.kafka.common.KafkaException ? Optional.of(translate(failure)) : Optional.empty();
     }
 
     /** Whether the failure (anywhere in its causes) is an authentication or authorization refusal. */

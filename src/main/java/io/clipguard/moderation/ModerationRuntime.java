@@ -3,14 +3,22 @@ package io.clipguard.moderation;
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EmbeddingBatcher;
 import io.clipguard.clip.EngineOptions;
+import io.clipguard.clip.Models;
+import io.clipguard.config.ClipGuardConfig;
+import io.clipguard.config.Settings;
 import io.clipguard.fetch.FetchSettings;
 import io.clipguard.fetch.ImageFetcher;
 import io.clipguard.image.DecodeLimits;
 import io.clipguard.image.ImagePipeline;
 import io.clipguard.image.Thumbnails;
 import io.clipguard.policy.Policy;
+import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.ScoringPolicy;
+import io.clipguard.policy.catalog.PolicySwitch;
+import io.clipguard.schema.ImageUploaded;
+import io.clipguard.telemetry.ModerationMetrics;
 import io.clipguard.telemetry.Telemetry;
+import io.micrometer.core.instrument.Tags;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,12 +48,21 @@ public final class ModerationRuntime implements AutoCloseable {
      * @param prepareThreads threads that fetch, decode, preprocess and score (0: one per core)
      * @param model          wraps the model the batcher runs (identity in service; tests make it fail on demand)
      */
-    public record Settings(Path modelDir, EngineOptions engine, Policy policy, int maxBatch, Duration maxWait, int prepareThreads,
-                           DecodeLimits limits, boolean reducedDecode, FetchSettings fetch, String instanceId,
-                           UnaryOperator<EmbeddingBatcher.ImageModel> model) {
+    public record Options(Path modelDir, EngineOptions engine, Policy policy, int maxBatch, Duration maxWait, int prepareThreads,
+                          DecodeLimits limits, boolean reducedDecode, FetchSettings fetch, String instanceId,
+                          UnaryOperator<EmbeddingBatcher.ImageModel> model) {
+
+        /** The options {@code clipguard.*} settings describe, for instance {@code instanceId}. */
+        public static Options from(ClipGuardConfig c, String instanceId, UnaryOperator<EmbeddingBatcher.ImageModel> model) {
+            ClipGuardConfig.Decode d = c.decode();
+            return new Options(Models.dir(c.model()), Models.options(c.model()), PolicyFiles.enforced(c.policies()),
+                    c.batching().maxBatch(), c.batching().maxWait(), c.batching().prepareThreads(),
+                    new DecodeLimits(d.maxBytes(), d.maxWidth(), d.maxHeight(), d.maxPixels(), d.maxFrames(), d.cpuDeadline()), d.reduced(),
+                    FetchSettings.from(c.fetch()), instanceId, model);
+        }
     }
 
-    private ModerationRuntime(Settings s, Telemetry telemetry) {
+    private ModerationRuntime(Options s, Telemetry telemetry) {
         this.engine = ClipEngine.open(s.modelDir(), s.engine());
         try {
             this.policies = new PolicySwitch(ClipScoring.prompts(engine), s.policy());
@@ -69,8 +86,35 @@ public final class ModerationRuntime implements AutoCloseable {
     }
 
     /** A runtime whose moderation is traced with {@code telemetry} (the node's). */
+    public static ModerationRuntime open(Options options, Telemetry telemetry) {
+        return new ModerationRuntime(options, telemetry);
+    }
+
+    /** The runtime alone, as an instance with these settings opens it (tools and topology tests), traced with {@code telemetry}. */
     public static ModerationRuntime open(Settings settings, Telemetry telemetry) {
-        return new ModerationRuntime(settings, telemetry);
+        ModerationRuntime runtime = open(Options.from(settings.app(), settings.instanceId(), UnaryOperator.identity()), telemetry);
+        runtime.batcher().observe(telemetry.tracer(), size -> { });
+        return runtime;
+    }
+
+    /** The same, untraced. */
+    public static ModerationRuntime open(Settings settings) {
+        return open(settings, Telemetry.none());
+    }
+
+    /** The runtime's gauges and counters, read at each scrape: the inference queue and errors, model health, policy reloads. */
+    public void bindMetrics(ModerationMetrics metrics) {
+        metrics.gauge("clipguard.inference.queue", "Images waiting for the next inference batch", batcher::queued);
+        metrics.counter("clipguard.inference.errors", "Inference runs that failed (whole batches and single images)", Tags.empty(),
+                batcher::failures);
+        metrics.counter("clipguard.policy.reloads", "Policy versions swapped in, and heads refused", Tags.of("outcome", "applied"),
+                policies::reloads);
+        metrics.counter("clipguard.policy.reloads", "Policy versions swapped in, and heads refused", Tags.of("outcome", "refused"),
+                policies::refusals);
+        metrics.gauge("clipguard.model.available", "1 while the model answers, 0 while it is down", () -> batcher.health().available() ? 1 : 0);
+        metrics.gauge("clipguard.policy.version", "The policy version this instance enforces", () -> policy().policy().version());
+        metrics.info("clipguard.model.info", "The loaded model", Tags.of("model_id", engine.identity().id(),
+                "model_digest", engine.identity().digest(), "execution_provider", engine.provider()));
     }
 
     public Moderator moderator() {
@@ -81,12 +125,12 @@ public final class ModerationRuntime implements AutoCloseable {
         return engine;
     }
 
-    /** Fetches by URI under the same allow-list and limits as moderation. */
-    public ImageFetcher fetcher() {
-        return fetcher;
+    /** An upload's image: its inline bytes, or fetched from its URI under the same allow-list and limits as moderation. */
+    public byte[] imageBytes(ImageUploaded event) {
+        return Moderator.imageBytes(event, fetcher);
     }
 
-    /** Renders dashboard thumbnails under the same decode limits as moderation. */
+    /** Renders thumbnails under the same decode limits as moderation. */
     public Thumbnails thumbnails() {
         return thumbnails;
     }

@@ -7,6 +7,7 @@ import io.clipguard.error.ErrorCode;
 import io.clipguard.fetch.ImageFetcher;
 import io.clipguard.image.ImagePipeline;
 import io.clipguard.image.PreprocessSpec;
+import io.clipguard.policy.PolicySet;
 import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.schema.Action;
 import io.clipguard.schema.AuditRecord;
@@ -35,6 +36,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -76,31 +78,30 @@ public final class Moderator {
         return instanceId;
     }
 
-    /** The immediate answer for an event with a field missing or over its cap; null when it can be moderated. */
-    public Outcome.Rejected check(ImageUploaded event) {
+    /**
+     * The immediate answer for an event with a field missing or over its cap; empty when it can
+     * be moderated. Run once, where the event is decoded, before {@link #moderate}.
+     */
+    public static Optional<Outcome.Rejected> check(ImageUploaded event) {
         String missing = missingField(event);
         if (missing != null) {
-            return new Outcome.Rejected(ErrorCode.FIELD_MISSING, "required field '" + missing + "' is empty");
+            return Optional.of(new Outcome.Rejected(ErrorCode.FIELD_MISSING, "required field '" + missing + "' is empty"));
         }
-        String over = EventLimits.overCap(event);
-        return over == null ? null : new Outcome.Rejected(ErrorCode.FIELD_TOO_LARGE, over);
+        return Optional.ofNullable(EventLimits.overCap(event)).map(over -> new Outcome.Rejected(ErrorCode.FIELD_TOO_LARGE, over));
     }
 
     /**
-     * Moderates a checked event asynchronously: never blocks the caller. Each stage is a span
-     * under {@code trace} (the upload's span): fetch, decode, embed (linked from the batch's
-     * span) and score; the decision and audit name the trace.
+     * Moderates an event that passed {@link #check} asynchronously: never blocks the caller.
+     * Each stage is a span under {@code trace} (the upload's span): fetch, decode, embed
+     * (linked from the batch's span) and score; the decision and audit name the trace.
      */
     public CompletableFuture<Outcome> moderate(ImageUploaded event, SourcePosition source, Context trace) {
-        Outcome.Rejected rejected = check(event);
-        if (rejected != null) {
-            return CompletableFuture.completedFuture(rejected);
-        }
         long received = System.nanoTime();
-        return CompletableFuture.supplyAsync(() -> prepare(event, received, trace), prepare).thenCompose(p -> {
-            if (p.rejected() != null) {
-                return CompletableFuture.completedFuture((Outcome) p.rejected());
+        return CompletableFuture.supplyAsync(() -> prepare(event, received, trace), prepare).thenCompose(prepared -> {
+            if (prepared instanceof Prepared.Refused refused) {
+                return CompletableFuture.completedFuture((Outcome) refused.why());
             }
+            Prepared.Ready p = (Prepared.Ready) prepared;
             Span embed = tracer.spanBuilder("embed").setParent(trace).startSpan();
             return batcher.submit(p.image().tensor(), embed.getSpanContext()).handleAsync((embedded, failure) -> {
                 if (failure != null) {
@@ -124,9 +125,17 @@ public final class Moderator {
         });
     }
 
-    /** The image read and prepared, or why not; with stage times in nanoseconds. */
-    private record Prepared(ImagePipeline.Prepared image, String sha256, long bytes, String from, long fetchNanos, long decodeNanos,
-                            long startNanos, Outcome.Rejected rejected) {
+    /** The image read and prepared, with stage times in nanoseconds; or why it could not be. */
+    private sealed interface Prepared {
+        record Ready(ImagePipeline.Prepared image, String sha256, long bytes, String from, long fetchNanos, long decodeNanos,
+                     long startNanos) implements Prepared {
+        }
+
+        record Refused(Outcome.Rejected why) implements Prepared {
+            static Refused of(ClipGuardException e) {
+                return new Refused(new Outcome.Rejected(e.code(), e.getMessage()));
+            }
+        }
     }
 
     private Prepared prepare(ImageUploaded event, long received, Context trace) {
@@ -142,7 +151,7 @@ public final class Moderator {
             fetch.end();
         } catch (ClipGuardException e) {
             end(fetch, e.code(), e.getMessage());
-            return rejected(e);
+            return Prepared.Refused.of(e);
         }
         long t1 = System.nanoTime();
         ImagePipeline.Prepared image;
@@ -153,13 +162,13 @@ public final class Moderator {
             decode.end();
         } catch (ClipGuardException e) {
             end(decode, e.code(), e.getMessage());
-            return rejected(e);
+            return Prepared.Refused.of(e);
         } catch (RuntimeException e) {
             end(decode, ErrorCode.INTERNAL_ERROR, e.toString());
-            return new Prepared(null, null, 0, null, 0, 0, 0, new Outcome.Rejected(ErrorCode.INTERNAL_ERROR, "image pipeline failed: " + e));
+            return new Prepared.Refused(new Outcome.Rejected(ErrorCode.INTERNAL_ERROR, "image pipeline failed: " + e));
         }
         long t2 = System.nanoTime();
-        return new Prepared(image, sha256(bytes), bytes.length, from, t1 - t0, t2 - t1, received, null);
+        return new Prepared.Ready(image, sha256(bytes), bytes.length, from, t1 - t0, t2 - t1, received);
     }
 
     /** Ends a span that failed: error status and the reason code, as the dead letter will carry it. */
@@ -171,11 +180,7 @@ public final class Moderator {
         span.end();
     }
 
-    private static Prepared rejected(ClipGuardException e) {
-        return new Prepared(null, null, 0, null, 0, 0, 0, new Outcome.Rejected(e.code(), e.getMessage()));
-    }
-
-    private Outcome decide(ImageUploaded event, SourcePosition source, Prepared p, EmbeddingBatcher.Result embedded, Context trace) {
+    private Outcome decide(ImageUploaded event, SourcePosition source, Prepared.Ready p, EmbeddingBatcher.Result embedded, Context trace) {
         SpanContext span = Span.fromContext(trace).getSpanContext();
         String traceId = span.isValid() ? span.getTraceId() : null;
         long t3 = System.nanoTime();

@@ -8,6 +8,7 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import java.io.IOException;
@@ -48,6 +49,23 @@ public final class PolicyFiles {
     private static final JsonSchema SCHEMA = loadSchema();
 
     private PolicyFiles() {
+    }
+
+    /** The policy an instance enforces when no file names one: the demo policy in the application's resources. */
+    public static final String BUNDLED = "policies/demo-shapes.yaml";
+
+    /** The policy whose id an instance enforces: {@code clipguard.policies.file}, else the bundled demo policy. */
+    public static Policy enforced(ClipGuardConfig.Policies policies) {
+        return policies.file().map(PolicyFiles::read).orElseGet(() -> parse(bundledText(), BUNDLED));
+    }
+
+    /** The bundled demo policy's text. */
+    public static String bundledText() {
+        try (InputStream in = PolicyFiles.class.getClassLoader().getResourceAsStream(BUNDLED)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("bundled demo policy unreadable", e);
+        }
     }
 
     public static Policy read(Path file) {

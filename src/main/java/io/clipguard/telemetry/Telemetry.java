@@ -1,13 +1,14 @@
 package io.clipguard.telemetry;
 
+import io.clipguard.config.ClipGuardConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
@@ -51,6 +52,11 @@ public final class Telemetry implements AutoCloseable {
         SpanExporter exporter = otlpEndpoint.map(e -> (SpanExporter) OtlpHttpSpanExporter.builder()
                 .setEndpoint(e.replaceAll("/+$", "") + "/v1/traces").build()).orElse(null);
         return build(serviceName, instanceId, exporter == null ? null : BatchSpanProcessor.builder(exporter).build(), meters, tenantLabel);
+    }
+
+    /** The telemetry of an instance from its settings, its metrics in {@code meters}. */
+    public static Telemetry from(ClipGuardConfig.Telemetry t, String instanceId, MeterRegistry meters) {
+        return of(t.otlpEndpoint(), t.serviceName(), instanceId, meters, t.tenantLabel());
     }
 
     /** Every span handed to {@code exporter} as it ends (tests, with an in-memory exporter). */

@@ -1,13 +1,12 @@
 package io.clipguard.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import io.clipguard.api.security.UserFile;
-import io.clipguard.demo.ShapeScenes;
-import io.clipguard.node.LocalNode;
+import io.clipguard.app.LocalNode;
 import io.clipguard.testing.Chromium;
 import io.clipguard.testing.LiveNode;
 import io.clipguard.testing.Uploads;
+import io.clipguard.tools.demo.ShapeScenes;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;

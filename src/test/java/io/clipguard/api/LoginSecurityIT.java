@@ -3,7 +3,6 @@ package io.clipguard.api;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
-
 import io.clipguard.api.security.PasswordHash;
 import io.clipguard.api.security.UserFile;
 import io.quarkus.test.junit.QuarkusTest;

@@ -6,13 +6,12 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.startsWith;
-
 import io.clipguard.api.security.UserFile;
-import io.clipguard.demo.ShapeScenes;
-import io.clipguard.node.LocalNode;
+import io.clipguard.app.LocalNode;
 import io.clipguard.testing.DemoPolicy;
 import io.clipguard.testing.LiveNode;
 import io.clipguard.testing.Uploads;
+import io.clipguard.tools.demo.ShapeScenes;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;

@@ -1,12 +1,11 @@
 package io.clipguard.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import io.clipguard.clip.demo.DemoModelGenerator;
-import io.clipguard.demo.ShapeScenes;
 import io.clipguard.testing.Cli;
 import io.clipguard.testing.Python;
+import io.clipguard.tools.demo.ShapeScenes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

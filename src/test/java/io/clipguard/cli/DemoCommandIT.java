@@ -1,7 +1,6 @@
 package io.clipguard.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import io.clipguard.testing.Cli;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

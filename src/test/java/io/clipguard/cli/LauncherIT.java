@@ -1,8 +1,7 @@
 package io.clipguard.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
-import io.clipguard.demo.ShapeScenes;
+import io.clipguard.tools.demo.ShapeScenes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,12 +1,11 @@
 package io.clipguard.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import io.clipguard.error.ErrorCode;
 import io.clipguard.kafka.EmbeddedKafka;
 import io.clipguard.kafka.KafkaClients;
 import io.clipguard.policy.catalog.PolicyCatalog;
-import io.clipguard.stream.PolicyLog;
+import io.clipguard.policy.kafka.PolicyLog;
 import io.clipguard.testing.Cli;
 import io.clipguard.testing.DemoPolicy;
 import io.clipguard.testing.TestNode;

@@ -1,13 +1,12 @@
 package io.clipguard.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import io.clipguard.demo.ShapeScenes;
+import io.clipguard.app.ClipGuardNode;
 import io.clipguard.kafka.EmbeddedKafka;
-import io.clipguard.node.ClipGuardNode;
 import io.clipguard.testing.Cli;
 import io.clipguard.testing.TestNode;
+import io.clipguard.tools.demo.ShapeScenes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,7 +1,6 @@
 package io.clipguard.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import io.clipguard.api.security.UserFile;
 import io.clipguard.error.ErrorCode;
 import io.clipguard.testing.Cli;

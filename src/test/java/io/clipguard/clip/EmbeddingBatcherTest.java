@@ -3,7 +3,6 @@ package io.clipguard.clip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
-
 import io.clipguard.clip.demo.DemoModelGenerator;
 import io.clipguard.error.ClipGuardException;
 import java.nio.file.Path;

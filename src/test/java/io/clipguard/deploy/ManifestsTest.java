@@ -1,15 +1,14 @@
 package io.clipguard.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.clipguard.app.kafka.AclPlan;
 import io.clipguard.config.Settings;
-import io.clipguard.stream.AclPlan;
-import io.clipguard.stream.Topic;
-import io.clipguard.stream.TopicRegistry;
+import io.clipguard.kafka.Topic;
+import io.clipguard.kafka.TopicRegistry;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;

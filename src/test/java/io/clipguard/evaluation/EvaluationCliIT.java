@@ -1,7 +1,6 @@
 package io.clipguard.evaluation;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipguard.policy.PolicyFiles;

@@ -2,12 +2,10 @@ package io.clipguard.evaluation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EngineOptions;
-import io.clipguard.demo.ShapeScenes;
 import io.clipguard.image.DecodeLimits;
 import io.clipguard.image.ImagePipeline;
 import io.clipguard.moderation.ClipScoring;
@@ -15,6 +13,7 @@ import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.testing.TestNode;
+import io.clipguard.tools.demo.ShapeScenes;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

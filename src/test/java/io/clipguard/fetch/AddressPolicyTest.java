@@ -1,9 +1,7 @@
 package io.clipguard.fetch;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.net.InetAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -2,10 +2,9 @@ package io.clipguard.fetch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
-import io.clipguard.testing.HostileServer;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
+import io.clipguard.testing.HostileServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

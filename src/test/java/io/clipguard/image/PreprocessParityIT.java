@@ -1,7 +1,6 @@
 package io.clipguard.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import io.clipguard.testing.Python;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,7 +143,7 @@ class PreprocessParityIT {
     void preprocessCommandWritesNpyThatNumPyReads() throws Exception {
         Path model = work.resolve("npy-model");
         new io.clipguard.clip.demo.DemoModelGenerator().write(model, io.clipguard.clip.demo.DemoModelGenerator.Layout.HUGGING_FACE);
-        Path image = java.nio.file.Files.write(work.resolve("npy.png"), new io.clipguard.demo.ShapeScenes(2).draw("blue", "circle", 300, 500, false).bytes());
+        Path image = java.nio.file.Files.write(work.resolve("npy.png"), new io.clipguard.tools.demo.ShapeScenes(2).draw("blue", "circle", 300, 500, false).bytes());
         Path npy = work.resolve("t.npy");
         var r = io.clipguard.testing.Cli.run("preprocess", "--model", model.toString(), "--image", image.toString(), "--out", npy.toString());
         assertThat(r.exit()).as(r.err()).isZero();

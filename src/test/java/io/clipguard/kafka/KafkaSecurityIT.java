@@ -2,19 +2,16 @@ package io.clipguard.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
+import io.clipguard.app.ClipGuardNode;
+import io.clipguard.app.kafka.AclPlan;
 import io.clipguard.config.Settings;
-import io.clipguard.demo.ShapeScenes;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
-import io.clipguard.node.ClipGuardNode;
-import io.clipguard.stream.AclPlan;
-import io.clipguard.stream.TopicCreator;
-import io.clipguard.stream.TopicRegistry;
 import io.clipguard.testing.Cli;
 import io.clipguard.testing.DemoPolicy;
 import io.clipguard.testing.Serve;
 import io.clipguard.testing.TestNode;
+import io.clipguard.tools.demo.ShapeScenes;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;

@@ -2,7 +2,6 @@ package io.clipguard.moderation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
-
 import io.clipguard.clip.BulkZeroShot;
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EngineOptions;

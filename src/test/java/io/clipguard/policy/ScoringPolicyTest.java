@@ -3,7 +3,6 @@ package io.clipguard.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
-
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EngineOptions;
 import io.clipguard.clip.ZeroShot;

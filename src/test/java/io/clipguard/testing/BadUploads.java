@@ -1,7 +1,7 @@
 package io.clipguard.testing;
 
-import io.clipguard.demo.ShapeScenes;
 import io.clipguard.schema.ImageUploaded;
+import io.clipguard.tools.demo.ShapeScenes;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -1,9 +1,9 @@
 package io.clipguard.testing;
 
+import io.clipguard.kafka.AvroSerde;
+import io.clipguard.kafka.TopicRegistry;
 import io.clipguard.schema.DeadLetter;
 import io.clipguard.schema.ModerationDecision;
-import io.clipguard.stream.AvroSerde;
-import io.clipguard.stream.TopicRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package io.clipguard.testing;
 
+import io.clipguard.app.ClipGuardNode;
+import io.clipguard.app.LocalNode;
 import io.clipguard.config.Settings;
 import io.clipguard.kafka.EmbeddedKafka;
-import io.clipguard.node.ClipGuardNode;
-import io.clipguard.node.LocalNode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package io.clipguard.testing;
 
+import io.clipguard.app.ClipGuardNode;
 import io.clipguard.clip.demo.DemoModelGenerator;
 import io.clipguard.config.Settings;
-import io.clipguard.node.ClipGuardNode;
-import io.clipguard.stream.TopicRegistry;
+import io.clipguard.kafka.TopicRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package io.clipguard.testing;
 
-import io.clipguard.demo.ShapeScenes;
+import io.clipguard.kafka.AvroSerde;
 import io.clipguard.schema.ImageReference;
 import io.clipguard.schema.ImageUploaded;
 import io.clipguard.schema.InlineImage;
-import io.clipguard.stream.AvroSerde;
+import io.clipguard.tools.demo.ShapeScenes;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Map;

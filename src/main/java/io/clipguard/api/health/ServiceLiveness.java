@@ -1,7 +1,6 @@
 package io.clipguard.api.health;
 
-import io.clipguard.node.LocalNode;
-import io.clipguard.node.NodeHealth;
+import io.clipguard.app.LocalNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -22,8 +21,7 @@ public class ServiceLiveness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         return local.get().map(node -> {
-            String state = node.service().streams().state().name();
-            return HealthCheckResponse.named("clipguard").status(NodeHealth.alive(node)).withData("streams", state).build();
+            return HealthCheckResponse.named("clipguard").status(node.service().alive()).withData("streams", node.service().state()).build();
         }).orElseGet(() -> HealthCheckResponse.named("clipguard").up().withData("service", "starting").build());
     }
 }

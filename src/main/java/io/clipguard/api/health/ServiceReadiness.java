@@ -1,8 +1,8 @@
 package io.clipguard.api.health;
 
-import io.clipguard.node.ClipGuardNode;
-import io.clipguard.node.LocalNode;
-import io.clipguard.node.NodeHealth;
+import io.clipguard.app.ClipGuardNode;
+import io.clipguard.app.LocalNode;
+import io.clipguard.app.NodeHealth;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;

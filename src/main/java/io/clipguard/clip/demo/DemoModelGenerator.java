@@ -2,7 +2,6 @@ package io.clipguard.clip.demo;
 
 import static io.clipguard.clip.onnx.OnnxGraph.Attribute.i;
 import static io.clipguard.clip.onnx.OnnxGraph.Attribute.ints;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.clipguard.clip.onnx.OnnxGraph;

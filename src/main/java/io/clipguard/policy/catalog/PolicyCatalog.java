@@ -1,5 +1,7 @@
 package io.clipguard.policy.catalog;
 
+import io.clipguard.policy.Policy;
+import io.clipguard.policy.PolicyFiles;
 import io.clipguard.schema.PolicyEntry;
 import io.clipguard.schema.PolicyHead;
 import io.clipguard.schema.PolicyVersion;
@@ -61,6 +63,14 @@ public final class PolicyCatalog {
     public List<PolicyVersion> versions(String policyId) {
         return entries.values().stream().filter(e -> e.getEntry() instanceof PolicyVersion v && v.getPolicyId().equals(policyId))
                 .map(e -> (PolicyVersion) e.getEntry()).sorted(Comparator.comparingInt(PolicyVersion::getVersion)).toList();
+    }
+
+    /**
+     * The policy version a decision names, parsed: the prompts, thresholds and rules that decided
+     * it; empty when that version is no longer in the catalog.
+     */
+    public Optional<Policy> decidedBy(String policyId, int version) {
+        return version(policyId, version).map(v -> PolicyFiles.parse(v.getYaml(), policyId + " v" + version));
     }
 
     /** The version enforced now, if the policy has a head. */

@@ -1,15 +1,14 @@
 package io.clipguard.clip.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EngineOptions;
 import io.clipguard.clip.ZeroShot;
-import io.clipguard.demo.ShapeScenes;
 import io.clipguard.image.ClipPreprocessor;
 import io.clipguard.image.DecodeLimits;
 import io.clipguard.image.ImageDecoder;
 import io.clipguard.image.ImageEncoding;
+import io.clipguard.tools.demo.ShapeScenes;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;

@@ -2,12 +2,11 @@ package io.clipguard.clip.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.clipguard.error.ClipGuardException;
-import io.clipguard.error.ErrorCode;
 import io.clipguard.clip.demo.DemoVocabulary;
 import io.clipguard.clip.demo.TokenizerJsonWriter;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;

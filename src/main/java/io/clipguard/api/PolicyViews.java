@@ -1,0 +1,79 @@
+package io.clipguard.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.clipguard.policy.StoredBacktest;
+import io.clipguard.policy.catalog.PolicySwitch;
+import io.clipguard.schema.PolicyChange;
+import io.clipguard.schema.PolicyHead;
+import io.clipguard.schema.PolicyVersion;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What the policy API answers, as typed records (so the OpenAPI document describes each
+ * response): the catalog's Avro records flattened to the fields a client reads.
+ */
+public final class PolicyViews {
+    private PolicyViews() {
+    }
+
+    /** Which version a policy enforces, which one it shadows, and the last change of its head. */
+    public record Head(String policyId, int activeVersion, Integer shadowVersion, String changedBy, Instant changedAt, String reason) {
+        static Head of(PolicyHead h) {
+            return new Head(h.getPolicyId(), h.getActiveVersion(), h.getShadowVersion(), h.getChangedBy(), h.getChangedAt(), h.getReason());
+        }
+    }
+
+    /** One version with its document. */
+    public record Version(String policyId, int version, String state, String yaml, String contentHash, String author, Instant createdAt,
+                          String reason, Integer basedOn, String publishedBy, Instant publishedAt, String sourceFile) {
+        static Version of(PolicyVersion v) {
+            return new Version(v.getPolicyId(), v.getVersion(), v.getState().name(), v.getYaml(), v.getContentHash(), v.getAuthor(),
+                    v.getCreatedAt(), v.getReason(), v.getBasedOn(), v.getPublishedBy(), v.getPublishedAt(), v.getSourceFile());
+        }
+    }
+
+    /** One version in a history: everything but the document. */
+    public record VersionSummary(String policyId, int version, String state, String contentHash, String author, Instant createdAt,
+                                 String reason, Integer basedOn, String publishedBy, Instant publishedAt, String sourceFile) {
+        static VersionSummary of(PolicyVersion v) {
+            return new VersionSummary(v.getPolicyId(), v.getVersion(), v.getState().name(), v.getContentHash(), v.getAuthor(),
+                    v.getCreatedAt(), v.getReason(), v.getBasedOn(), v.getPublishedBy(), v.getPublishedAt(), v.getSourceFile());
+        }
+    }
+
+    /** One entry of the change log: who changed what, when, why, and the diff. */
+    public record Change(String changeId, String policyId, String kind, Integer fromVersion, Integer toVersion, String author, Instant at,
+                         String reason, String diff) {
+        static Change of(PolicyChange c) {
+            return new Change(c.getChangeId(), c.getPolicyId(), c.getKind().name(), c.getFromVersion(), c.getToVersion(), c.getAuthor(),
+                    c.getAt(), c.getReason(), c.getDiff());
+        }
+    }
+
+    /** A policy in the list: its head (null when never published), how many versions it has and the newest. */
+    public record Summary(String policyId, Head head, int versions, int latestVersion) {
+    }
+
+    /** Every policy, and what this instance enforces. */
+    public record Catalog(List<Summary> policies, PolicySwitch.Status enforcedHere) {
+    }
+
+    /** A policy's head and its versions, oldest first. */
+    public record History(String policyId, Head head, List<VersionSummary> versions) {
+    }
+
+    /** The unified diff between two versions. */
+    public record Diff(String policyId, int from, int to, String diff) {
+    }
+
+    /** A document that passed validation. */
+    public record Validation(boolean valid, String policyId, int categories) {
+    }
+
+    /** A backtest job: its phase and counters and, when done, its report or error (each absent until then). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BacktestJob(String jobId, String policyId, int version, String requestedBy, Instant submittedAt, String state,
+                              long recordsRead, long rowsScored, StoredBacktest.Report report, String error) {
+    }
+}

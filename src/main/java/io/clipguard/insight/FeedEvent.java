@@ -1,0 +1,19 @@
+package io.clipguard.insight;
+
+/**
+ * One line of the live feed: a decision or a dead letter, in the few fields a dashboard
+ * shows. {@code sourcePartition}/{@code sourceOffset} locate the upload (for its thumbnail).
+ *
+ * @param kind        {@code decision} or {@code dead-letter}
+ * @param action      ALLOW, REVIEW or BLOCK; null for a dead letter
+ * @param category    the triggering category, else the most probable one; null for a dead letter
+ * @param probability that category's probability
+ * @param reason      the dead letter's reason code; null for a decision
+ */
+public record FeedEvent(String kind, String contentId, String action, String category, Double probability, String policyId,
+                        Integer policyVersion, Long latencyMs, String reason, String message, long at, Integer sourcePartition,
+                        Long sourceOffset) {
+    public boolean isDecision() {
+        return "decision".equals(kind);
+    }
+}

@@ -1,0 +1,156 @@
+package io.clipguard.insight;
+
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.schema.Action;
+import io.clipguard.schema.ModerationDecision;
+import io.clipguard.schema.ReviewVerdict;
+import io.clipguard.schema.SourcePosition;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The review queue's rules, applied to the decisions, verdicts and leases every instance reads
+ * in the same order (so every instance holds the same queue): a decision sent to review waits
+ * until a verdict on its event arrives or it is decided again; a lease is granted by the first
+ * unexpired lease record (expiry judged by record timestamps, so every instance agrees); a
+ * verdict needs the reviewer's unexpired lease. Not thread-safe: its owner serialises access.
+ * Bounded: at most {@code maxItems} waiting items (the oldest go first) and remembered verdicts.
+ */
+public final class ReviewLedger {
+    /** A decision waiting for a verdict, and where its upload is (for the image). */
+    public record Item(ModerationDecision decision, Integer sourcePartition, Long sourceOffset) {
+        public String contentId() {
+            return decision.getContentId();
+        }
+    }
+
+    /** An item leased to a reviewer until {@code expiresAt}. */
+    public record Leased(Item item, Instant expiresAt) {
+    }
+
+    /** A lease record's value: who holds the item, under which lease id, until when (epoch ms). */
+    public record Lease(String reviewer, String leaseId, long expiresAt) {
+        public byte[] encode() {
+            return (reviewer + "\t" + leaseId + "\t" + expiresAt).getBytes(StandardCharsets.UTF_8);
+        }
+
+        public static Lease decode(byte[] value) {
+            String[] f = new String(value, StandardCharsets.UTF_8).split("\t");
+            return new Lease(f[0], f[1], Long.parseLong(f[2]));
+        }
+    }
+
+    private final int maxItems;
+    private final Map<String, Item> pending = new HashMap<>();
+    private final Map<String, Lease> leases = new HashMap<>();
+    private final Map<String, Boolean> reviewedEvents;
+    private long dropped;
+
+    public ReviewLedger(int maxItems) {
+        this.maxItems = maxItems;
+        this.reviewedEvents = new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > maxItems;
+            }
+        };
+    }
+
+    /** A decision read from the decision topic; {@code source} is where its upload is, if known. */
+    public void decision(ModerationDecision d, SourcePosition source) {
+        if (d.getAction() == Action.REVIEW && !reviewedEvents.containsKey(d.getEventId())) {
+            if (pending.size() >= maxItems && !pending.containsKey(d.getContentId())) {
+                pending.values().stream().min(Comparator.comparing(i -> i.decision().getDecidedAt())).ifPresent(i -> pending.remove(i.contentId()));
+                dropped++;
+            }
+            pending.put(d.getContentId(), new Item(d, source == null ? null : source.getPartition(), source == null ? null : source.getOffset()));
+        } else {
+            pending.remove(d.getContentId()); // decided again, not for review (or already reviewed)
+        }
+    }
+
+    /** A verdict read from the verdict topic: its item leaves the queue, its lease ends. */
+    public void verdict(ReviewVerdict v) {
+        reviewedEvents.put(v.getEventId(), true);
+        Item item = pending.get(v.getContentId());
+        if (item != null && item.decision().getEventId().equals(v.getEventId())) {
+            pending.remove(v.getContentId());
+        }
+        leases.remove(v.getContentId());
+    }
+
+    /** A lease record written at {@code recordTimestamp}: the first writer wins while its lease is unexpired. */
+    public void lease(String contentId, Lease wanted, long recordTimestamp) {
+        Lease held = leases.get(contentId);
+        if (held == null || held.expiresAt() < recordTimestamp || held.reviewer().equals(wanted.reviewer())) {
+            leases.put(contentId, wanted);
+        }
+    }
+
+    /** The reviewer's own unexpired lease (of {@code tenant}, when given): a reload resumes where it was. */
+    public Optional<Leased> mine(String reviewer, String tenant, long now) {
+        return pending.values().stream().filter(i -> matches(i, tenant)).filter(i -> {
+            Lease l = leases.get(i.contentId());
+            return l != null && l.reviewer().equals(reviewer) && l.expiresAt() > now;
+        }).findFirst().map(i -> new Leased(i, Instant.ofEpochMilli(leases.get(i.contentId()).expiresAt())));
+    }
+
+    /** The oldest waiting item (of {@code tenant}, when given) that no one holds now. */
+    public Optional<Item> oldestFree(String tenant, long now) {
+        return pending.values().stream().filter(i -> matches(i, tenant)).filter(i -> {
+            Lease l = leases.get(i.contentId());
+            return l == null || l.expiresAt() <= now;
+        }).min(Comparator.comparing((Item i) -> i.decision().getDecidedAt()).thenComparing(Item::contentId));
+    }
+
+    /** Whether {@code contentId}'s lease is the one with {@code leaseId}. */
+    public boolean granted(String contentId, String leaseId) {
+        Lease held = leases.get(contentId);
+        return held != null && held.leaseId().equals(leaseId);
+    }
+
+    /** The waiting item {@code contentId} when {@code reviewer} holds its lease now; empty otherwise. */
+    public Optional<Item> held(String reviewer, String contentId, long now) {
+        Item item = pending.get(contentId);
+        Lease lease = leases.get(contentId);
+        return item != null && lease != null && lease.reviewer().equals(reviewer) && lease.expiresAt() > now
+                ? Optional.of(item) : Optional.empty();
+    }
+
+    /** The item a verdict may be given on: {@code REVIEW_NOT_FOUND} or {@code LEASE_NOT_HELD} otherwise. */
+    public Item requireHeld(String reviewer, String contentId, long now, Duration leaseFor) {
+        Item item = pending.get(contentId);
+        if (item == null) {
+            throw new ClipGuardException(ErrorCode.REVIEW_NOT_FOUND, "no decision of '" + contentId + "' waits for review");
+        }
+        return held(reviewer, contentId, now).orElseThrow(() -> new ClipGuardException(ErrorCode.LEASE_NOT_HELD, "'" + contentId
+                + "' is not leased to " + reviewer + " (take it with GET /reviews/next; leases last " + leaseFor.toMinutes() + " minutes)"));
+    }
+
+    /** Items waiting for a verdict. */
+    public int depth() {
+        return pending.size();
+    }
+
+    /** Seconds since the oldest waiting item was decided (0 when none). */
+    public double oldestAgeSeconds(long now) {
+        return pending.values().stream().map(i -> i.decision().getDecidedAt()).min(Comparator.naturalOrder())
+                .map(t -> Math.max(0, now - t.toEpochMilli()) / 1000.0).orElse(0.0);
+    }
+
+    /** Items dropped because the queue was full (the oldest go first). */
+    public long dropped() {
+        return dropped;
+    }
+
+    private static boolean matches(Item i, String tenant) {
+        return tenant == null || tenant.isBlank() || tenant.equals(i.decision().getTenant());
+    }
+}

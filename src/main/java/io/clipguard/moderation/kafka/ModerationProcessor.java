@@ -1,0 +1,369 @@
+package io.clipguard.moderation.kafka;
+
+import io.clipguard.clip.EmbeddingBatcher;
+import io.clipguard.clip.ModelHealth;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.kafka.AvroSerde;
+import io.clipguard.kafka.SourceHeader;
+import io.clipguard.kafka.TopicRegistry;
+import io.clipguard.kafka.TraceHeaders;
+import io.clipguard.moderation.Moderator;
+import io.clipguard.moderation.Outcome;
+import io.clipguard.schema.ImageUploaded;
+import io.clipguard.schema.SourcePosition;
+import io.clipguard.schema.StoredDecision;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.MissingSchemaException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Turns each upload record into exactly one decision (with its audit and embedding, and the
+ * latest-decision store entry) or exactly one dead letter, with many uploads of a partition in
+ * flight at once so that inference batches fill whatever the number of threads.
+ *
+ * <p>How exactly-once holds with work in flight: {@code process()} decodes the record, puts its
+ * offset in the changelogged {@code pending} store and starts moderating it; a wall-clock
+ * punctuator forwards each finished upload's outputs and deletes its pending entry, in the same
+ * transaction. A transaction that commits therefore carries, for every upload, either its
+ * outputs or its pending entry (or neither, when its input offset is not committed yet). After
+ * a crash or a rebalance the pending store is restored, the uploads it names are read again
+ * from the uploads topic ({@link SourceReader}) and finished. The window of uploads in flight
+ * is bounded (records and bytes); when it is full, {@code process()} finishes work before it
+ * takes more.
+ *
+ * <p>Bad bytes are caught here, where they are decoded, and become dead letters; every output
+ * is encoded and measured before it is forwarded ({@link OutputLimits}), so nothing this
+ * processor sends is refused by the broker. A model that is down for everything parks uploads
+ * (they stay pending) until it answers again.
+ */
+final class ModerationProcessor implements Processor<byte[], byte[], String, byte[]> {
+    private static final Logger LOG = Logger.getLogger(ModerationProcessor.class.getName());
+
+    /** One upload record in this processor's hands: from the moment it is read (event null until decoded) to its output. */
+    private static final class InFlight {
+        final SourcePosition source;
+        final byte[] key;
+        final byte[] value;
+        final long timestamp;
+        final Headers headers;
+        final Span span;
+        ImageUploaded event;
+        CompletableFuture<Outcome> outcome;
+        long startedNanos;
+        boolean parked;
+
+        InFlight(SourcePosition source, byte[] key, byte[] value, long timestamp, Headers headers, Span span) {
+            this.source = source;
+            this.span = span;
+            this.key = key;
+            this.value = value;
+            this.timestamp = timestamp;
+            this.headers = headers;
+        }
+
+        long offset() {
+            return source.getOffset();
+        }
+
+        String contentId() {
+            return event == null ? null : event.getContentId();
+        }
+    }
+
+    private final Moderator moderator;
+    private final Clock clock;
+    private final TopicRegistry topics;
+    private final OutputLimits limits;
+    private final SourceReader sources;
+    private final ModelHealth health;
+    private final InFlightWindow window;
+    private final StreamTelemetry telemetry;
+    private final TreeMap<Long, InFlight> inFlight = new TreeMap<>();
+    private long inFlightBytes;
+    private ProcessorContext<String, byte[]> context;
+    private KeyValueStore<String, StoredDecision> decisions;
+    private KeyValueStore<Long, String> pending;
+    private Cancellable punctuator;
+    private String sourceTopic;
+    private int partition;
+
+    ModerationProcessor(ModerationTopology.Parts parts, TopicRegistry topics) {
+        this.moderator = parts.moderator();
+        this.clock = parts.clock();
+        this.topics = topics;
+        this.limits = parts.limits();
+        this.sources = parts.sources();
+        this.health = parts.health();
+        this.window = parts.window();
+        this.telemetry = parts.telemetry();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+        this.context = context;
+        this.decisions = context.getStateStore(ModerationTopology.DECISION_STORE);
+        this.pending = context.getStateStore(ModerationTopology.PENDING_STORE);
+        this.sourceTopic = topics.uploaded().name();
+        this.partition = context.taskId().partition();
+        this.punctuator = context.schedule(window.completionInterval(), PunctuationType.WALL_CLOCK_TIME, now -> completeFinished());
+        resumePending();
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        SourcePosition source = source();
+        InFlight work = new InFlight(source, record.key(), record.value(), record.timestamp(), record.headers(),
+                span(record.headers(), source));
+        try {
+            if (record.value() == null || record.value().length == 0) {
+                deadLetter(work, ErrorCode.VALUE_MISSING, "record has no value");
+                return;
+            }
+            work.event = AvroSerde.IMAGE_UPLOADED.decode(record.value());
+        } catch (MissingSchemaException e) {
+            deadLetter(work, ErrorCode.SCHEMA_UNKNOWN, "writer schema fingerprint is not a known ImageUploaded version: " + e.getMessage());
+            return;
+        } catch (BadHeaderException e) {
+            deadLetter(work, ErrorCode.AVRO_UNDECODABLE, "not Avro single-object encoding: " + e.getMessage());
+            return;
+        } catch (IOException | RuntimeException e) {
+            deadLetter(work, ErrorCode.AVRO_UNDECODABLE, "Avro body unreadable: " + e);
+            return;
+        }
+        Optional<Outcome.Rejected> refused = Moderator.check(work.event);
+        if (refused.isPresent()) {
+            deadLetter(work, refused.get().code(), refused.get().message());
+            return;
+        }
+        admit(record.value().length);
+        pending.put(work.offset(), work.contentId());
+        start(work);
+    }
+
+    /** The upload's span: a consumer span under the upload's own trace context when it came with one. */
+    private Span span(Headers headers, SourcePosition source) {
+        return telemetry.tracer().spanBuilder("moderate").setParent(TraceHeaders.extract(headers)).setSpanKind(SpanKind.CONSUMER)
+                .setAttribute("messaging.system", "kafka").setAttribute("messaging.operation.type", "process")
+                .setAttribute("messaging.destination.name", source.getTopic())
+                .setAttribute("messaging.destination.partition.id", String.valueOf(source.getPartition()))
+                .setAttribute("messaging.kafka.offset", source.getOffset()).startSpan();
+    }
+
+    /** Waits, finishing work, until the window has room for {@code bytes} more (or everything in flight waits for the model). */
+    private void admit(long bytes) {
+        while (!inFlight.isEmpty() && (inFlight.size() >= window.maxRecords() || inFlightBytes + bytes > window.maxBytes())) {
+            if (inFlight.values().stream().allMatch(w -> w.parked)) {
+                return;
+            }
+            CompletableFuture<?>[] running = inFlight.values().stream().filter(w -> !w.parked).map(w -> w.outcome)
+                    .toArray(CompletableFuture[]::new);
+            try {
+                CompletableFuture.anyOf(running).get(100, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                // finished with a failure, or still running: either way, look again
+            }
+            completeFinished();
+        }
+    }
+
+    private void start(InFlight work) {
+        work.parked = false;
+        work.startedNanos = System.nanoTime();
+        work.outcome = moderator.moderate(work.event, work.source, Context.root().with(work.span));
+        if (inFlight.put(work.offset(), work) == null) {
+            inFlightBytes += work.value.length;
+            telemetry.inFlight().incrementAndGet();
+        }
+    }
+
+    /** Forwards what finished; parks what waits for the model; restarts parked work once the model answers. */
+    private void completeFinished() {
+        List<InFlight> restart = new ArrayList<>();
+        for (Iterator<InFlight> it = inFlight.values().iterator(); it.hasNext(); ) {
+            InFlight work = it.next();
+            if (work.parked) {
+                if (health.available()) {
+                    restart.add(work);
+                }
+                continue;
+            }
+            if (!work.outcome.isDone()) {
+                if (System.nanoTime() - work.startedNanos > window.recordDeadline().toNanos()) {
+                    LOG.warning("upload at offset " + work.offset() + " not finished within " + window.recordDeadline() + "; parked");
+                    work.parked = true;
+                }
+                continue;
+            }
+            Outcome outcome;
+            try {
+                outcome = work.outcome.join();
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                if (cause instanceof EmbeddingBatcher.ModelUnavailable) {
+                    work.parked = true;
+                    continue;
+                }
+                LOG.warning("unexpected failure on " + work.contentId() + ": " + cause);
+                outcome = new Outcome.Rejected(ErrorCode.INTERNAL_ERROR, cause.toString());
+            }
+            emit(work, outcome);
+            pending.delete(work.offset());
+            inFlightBytes -= work.value.length;
+            telemetry.inFlight().decrementAndGet();
+            it.remove();
+        }
+        restart.forEach(this::start);
+    }
+
+    private void emit(InFlight work, Outcome outcome) {
+        if (outcome instanceof Outcome.Rejected r) {
+            deadLetter(work, r.code(), r.message());
+            return;
+        }
+        Outcome.Decided d = (Outcome.Decided) outcome;
+        String key = work.contentId();
+        int keyBytes = key.getBytes(StandardCharsets.UTF_8).length;
+        List<KeyValue<String, byte[]>> out = new ArrayList<>();
+        out.add(KeyValue.pair(ModerationTopology.DECISIONS_SINK, AvroSerde.DECISION.encode(d.decision())));
+        out.add(KeyValue.pair(ModerationTopology.AUDIT_SINK, AvroSerde.AUDIT.encode(d.audit())));
+        out.add(KeyValue.pair(ModerationTopology.EMBEDDINGS_SINK, AvroSerde.EMBEDDING.encode(d.embedding())));
+        if (d.shadow() != null) {
+            out.add(KeyValue.pair(ModerationTopology.SHADOW_SINK, AvroSerde.SHADOW_DECISION.encode(d.shadow())));
+        }
+        StoredDecision stored = new StoredDecision(d.decision(), d.audit());
+        int storedBytes = AvroSerde.STORED_DECISION.encode(stored).length;
+        for (KeyValue<String, byte[]> o : out) {
+            String topic = ModerationTopology.topicOf(topics, o.key);
+            if (!limits.fits(topic, keyBytes + o.value.length)) {
+                deadLetter(work, ErrorCode.RECORD_TOO_LARGE, "the " + o.key + " record would be " + o.value.length + " bytes; " + topic
+                        + " takes " + limits.room(topic));
+                return;
+            }
+        }
+        String changelog = ModerationTopology.decisionChangelog(context.applicationId());
+        if (!limits.fits(changelog, keyBytes + storedBytes)) {
+            deadLetter(work, ErrorCode.RECORD_TOO_LARGE, "the stored decision would be " + storedBytes + " bytes; " + changelog + " takes "
+                    + limits.room(changelog));
+            return;
+        }
+        Span produce = producing(work.span);
+        Headers headers = TraceHeaders.forOutput(work.headers, Context.root().with(produce));
+        SourceHeader.write(headers, work.source);
+        for (KeyValue<String, byte[]> o : out) {
+            context.forward(new Record<>(key, o.value, work.timestamp, headers), o.key);
+        }
+        produce.end();
+        work.span.setAttribute("clipguard.action", d.decision().getAction().name());
+        work.span.end();
+        telemetry.metrics().decided(d.decision());
+        StoredDecision previous = decisions.get(key);
+        if (previous == null || previous.getAudit().getSource().getOffset() <= work.offset()
+                || previous.getAudit().getSource().getPartition() != partition) {
+            decisions.put(key, stored);
+        }
+    }
+
+    private void deadLetter(InFlight work, ErrorCode code, String message) {
+        DeadLetters.Letter letter = DeadLetters.build(code, message, work.key, work.value, work.source,
+                work.event == null ? null : work.event.getEventId(), work.contentId(), moderator.instanceId(), clock.instant());
+        byte[] bytes = DeadLetters.encodeToFit(letter, limits.room(topics.deadLetters().name()));
+        work.span.setStatus(StatusCode.ERROR, message);
+        work.span.setAttribute("clipguard.reason", code.name());
+        Span produce = producing(work.span);
+        context.forward(new Record<>(letter.key(), bytes, work.timestamp, TraceHeaders.forOutput(work.headers, Context.root().with(produce))),
+                ModerationTopology.DLQ_SINK);
+        produce.end();
+        work.span.end();
+        telemetry.metrics().deadLettered(code.name());
+    }
+
+    /** The span of forwarding an upload's outputs; its context is the {@code traceparent} they carry. */
+    private Span producing(Span upload) {
+        return telemetry.tracer().spanBuilder("produce").setParent(Context.root().with(upload)).setSpanKind(SpanKind.PRODUCER)
+                .setAttribute("messaging.system", "kafka").setAttribute("messaging.operation.type", "send").startSpan();
+    }
+
+    /** After a restart or a rebalance: the uploads this task had in flight, read again and started. */
+    private void resumePending() {
+        TreeSet<Long> offsets = new TreeSet<>();
+        try (KeyValueIterator<Long, String> it = pending.all()) {
+            it.forEachRemaining(kv -> offsets.add(kv.key));
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        Map<Long, ConsumerRecord<byte[], byte[]>> records = sources.read(sourceTopic, partition, offsets);
+        LOG.info("partition " + partition + ": resuming " + offsets.size() + " uploads that were in flight (" + records.size() + " read back)");
+        for (long offset : offsets) {
+            ConsumerRecord<byte[], byte[]> r = records.get(offset);
+            SourcePosition source = new SourcePosition(sourceTopic, partition, offset);
+            Headers headers = r == null ? new RecordHeaders() : r.headers();
+            InFlight work = r == null ? new InFlight(source, null, null, clock.millis(), headers, span(headers, source))
+                    : new InFlight(source, r.key(), r.value(), r.timestamp(), headers, span(headers, source));
+            try {
+                work.event = r == null ? null : AvroSerde.IMAGE_UPLOADED.decode(r.value());
+            } catch (IOException | RuntimeException e) {
+                // it was readable when it was taken in; treated as gone below
+            }
+            if (work.event == null) {
+                deadLetter(new InFlight(source, null, null, work.timestamp, headers, work.span), ErrorCode.SOURCE_GONE, "upload at offset "
+                        + offset + " (contentId " + pending.get(offset) + ") is no longer on " + sourceTopic);
+                pending.delete(offset);
+                continue;
+            }
+            start(work);
+        }
+    }
+
+    private SourcePosition source() {
+        RecordMetadata m = context.recordMetadata().orElse(null);
+        return m == null ? new SourcePosition("", -1, -1L) : new SourcePosition(m.topic(), m.partition(), m.offset());
+    }
+
+    @Override
+    public void close() {
+        if (punctuator != null) {
+            punctuator.cancel();
+        }
+        // Unfinished work stays in the pending store: whoever owns the partition next finishes it.
+        inFlight.values().forEach(w -> {
+            if (w.outcome != null) {
+                w.outcome.cancel(false);
+            }
+            w.span.setAttribute("clipguard.handed.over", true);
+            w.span.end();
+        });
+        telemetry.inFlight().addAndGet(-inFlight.size());
+        inFlight.clear();
+        inFlightBytes = 0;
+    }
+}

@@ -1,0 +1,169 @@
+package io.clipguard.policy.catalog;
+
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.policy.Policy;
+import io.clipguard.policy.PolicyFiles;
+import io.clipguard.policy.PolicySet;
+import io.clipguard.policy.PromptEncoder;
+import io.clipguard.policy.ScoringPolicy;
+import io.clipguard.schema.PolicyHead;
+import io.clipguard.schema.PolicyVersion;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * Hot reload: follows the catalog and, when the head of the enforced policy changes,
+ * prepares the new version (prompt vectors embedded once per prompt list and model, on the
+ * global-store thread, never on a stream thread; the start-up file and its catalog copy share
+ * them) and swaps it in with one reference write. A version
+ * this model cannot enforce (calibrated for another model) is refused: the previous one
+ * stays, and {@link #status()} says why.
+ */
+public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
+    private static final Logger LOG = Logger.getLogger(PolicySwitch.class.getName());
+
+    private final PromptEncoder encoder;
+    private final PromptEncoder cachedPrompts = new CachedPrompts();
+    private final String enforcedId;
+    private final AtomicReference<PolicySet> current;
+    private final Map<Integer, ScoringPolicy> prepared = new ConcurrentHashMap<>();
+    /** Prompt vectors by (prompts, templates): a version that changes only thresholds or actions embeds nothing. */
+    private final Map<List<List<String>>, float[][]> promptVectors = new ConcurrentHashMap<>();
+    private volatile PolicyCatalog catalog = PolicyCatalog.of(Map.of());
+    private volatile String lastError;
+    private final AtomicLong reloads = new AtomicLong();
+    private final AtomicLong refusals = new AtomicLong();
+    private volatile PolicyHead refused;
+    private volatile Instant switchedAt = Instant.now();
+
+    /** What this instance enforces now, for the API and logs. */
+    public record Status(String policyId, int activeVersion, Integer shadowVersion, Instant switchedAt, String lastError) {
+    }
+
+    /** Starts with {@code initial} (a file), until the catalog names a head for its id. */
+    public PolicySwitch(PromptEncoder encoder, Policy initial) {
+        this.encoder = encoder;
+        this.enforcedId = initial.id();
+        this.current = new AtomicReference<>(new PolicySet(scoring(initial), null));
+    }
+
+    @Override
+    public PolicySet get() {
+        return current.get();
+    }
+
+    public String enforcedId() {
+        return enforcedId;
+    }
+
+    /** The catalog as this instance last saw it. */
+    public PolicyCatalog catalog() {
+        return catalog;
+    }
+
+    /** Versions swapped in since start (the first included). */
+    public long reloads() {
+        return reloads.get();
+    }
+
+    /** Heads this model could not enforce since start (each refused once). */
+    public long refusals() {
+        return refusals.get();
+    }
+
+    public Status status() {
+        PolicySet set = current.get();
+        return new Status(enforcedId, set.active().policy().version(), set.shadow() == null ? null : set.shadow().policy().version(),
+                switchedAt, lastError);
+    }
+
+    /** Builds the scoring form of a stored version for this model (cached per version), or throws {@link ClipGuardException}. */
+    public ScoringPolicy prepare(PolicyVersion version) {
+        if (!version.getPolicyId().equals(enforcedId)) {
+            return scoring(PolicyFiles.parseVersion(version.getPolicyId(), version.getYaml(), version.getVersion()));
+        }
+        return prepared.computeIfAbsent(version.getVersion(), v -> scoring(PolicyFiles.parseVersion(enforcedId, version.getYaml(), v)));
+    }
+
+    private ScoringPolicy scoring(Policy policy) {
+        return new ScoringPolicy(policy, cachedPrompts);
+    }
+
+    /** Throws {@link ClipGuardException} when this model cannot enforce {@code policy}. */
+    public void checkActivation(Policy policy) {
+        ScoringPolicy.checkCalibration(policy, encoder);
+    }
+
+    /** The model's encoder with prompt vectors cached by (prompts, templates): the same call gives the same vectors. */
+    private final class CachedPrompts implements PromptEncoder {
+        @Override
+        public String modelId() {
+            return encoder.modelId();
+        }
+
+        @Override
+        public int dimension() {
+            return encoder.dimension();
+        }
+
+        @Override
+        public double logitScale() {
+            return encoder.logitScale();
+        }
+
+        @Override
+        public float[][] embedLabels(List<String> labels, List<String> templates) {
+            return promptVectors.computeIfAbsent(List.of(List.copyOf(labels), List.copyOf(templates)),
+                    k -> encoder.embedLabels(labels, templates));
+        }
+    }
+
+    @Override
+    public void policiesChanged(PolicyCatalog latest) {
+        try {
+            switchTo(latest);
+        } finally {
+            // Published after the swap: whoever sees a head in the catalog finds it enforced.
+            this.catalog = latest;
+        }
+    }
+
+    private void switchTo(PolicyCatalog latest) {
+        Optional<PolicyHead> head = latest.head(enforcedId);
+        if (head.isEmpty()) {
+            return;
+        }
+        PolicySet now = current.get();
+        Integer wantShadow = head.get().getShadowVersion();
+        boolean sameActive = now.active().policy().version() == head.get().getActiveVersion() && prepared.containsKey(head.get().getActiveVersion());
+        boolean sameShadow = wantShadow == null ? now.shadow() == null : now.shadow() != null && now.shadow().policy().version() == wantShadow;
+        if ((sameActive && sameShadow) || head.get().equals(refused)) {
+            return;
+        }
+        try {
+            ScoringPolicy active = sameActive ? now.active() : prepare(latest.version(enforcedId, head.get().getActiveVersion())
+                    .orElseThrow(() -> new ClipGuardException(ErrorCode.POLICY_INVALID, "head names " + enforcedId + " v" + head.get().getActiveVersion() + ", which is missing")));
+            ScoringPolicy shadow = wantShadow == null ? null : latest.version(enforcedId, wantShadow).map(this::prepare).orElse(null);
+            current.set(new PolicySet(active, shadow));
+            switchedAt = Instant.now();
+            lastError = null;
+            reloads.incrementAndGet();
+            LOG.info("policy " + enforcedId + ": enforcing v" + active.policy().version()
+                    + (shadow == null ? "" : ", shadow v" + shadow.policy().version()));
+        } catch (ClipGuardException e) {
+            lastError = e.getMessage();
+            refused = head.get();
+            refusals.incrementAndGet();
+            LOG.severe("policy " + enforcedId + ": refused to activate head " + head.get() + ": " + e.getMessage()
+                    + "; still enforcing v" + now.active().policy().version());
+        }
+    }
+}
