@@ -58,7 +58,7 @@ class DlqCommand {
                 try {
                     ErrorCode.valueOf(r);
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("unknown reason code '" + r + "' (see the README's error codes)");
+                    throw new IllegalArgumentException("unknown reason code '" + r + "' (see the error codes in docs/integrators.md)");
                 }
             }
             Instant from = since == null ? Instant.MIN : instant(since, "--since");

@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 
 /**
  * Options of the commands that run the moderation service ({@code serve}, {@code demo});
- * each overrides one {@code clipguard.*} setting (see the README's settings table for the
+ * each overrides one {@code clipguard.*} setting (see the settings table in docs/operators.md for the
  * environment forms and defaults).
  */
 final class ServiceArgs {

@@ -63,7 +63,7 @@ public final class ClipEngine implements AutoCloseable {
                 so.setIntraOpNumThreads(options.intraOpThreads());
             }
             // ONNX Runtime's intra-op threads spin between runs by default: under a batcher that
-            // waits for images, that burns cores while idle (measured: README, Performance).
+            // waits for images, that burns cores while idle (measured: docs/operators.md, Performance).
             so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
             this.provider = ExecutionProviders.configure(so, options.provider());
             OrtSession visionSession = open(model.vision(), so);

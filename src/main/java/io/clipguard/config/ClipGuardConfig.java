@@ -228,7 +228,7 @@ public interface ClipGuardConfig {
         boolean openDecisions();
     }
 
-    /** Traces and metrics (README, Telemetry). */
+    /** Traces and metrics (docs/operators.md, Telemetry). */
     interface Telemetry {
         /** OTLP/HTTP collector base URL (spans go to {@code /v1/traces}); none: traces are made but sent nowhere. */
         Optional<String> otlpEndpoint();
@@ -243,7 +243,7 @@ public interface ClipGuardConfig {
         Duration lagInterval();
     }
 
-    /** The review queue (README, Review). */
+    /** The review queue (docs/trust-and-safety.md, Review). */
     interface Reviews {
         /** How long a reviewer holds an item before it goes back to the queue. */
         Duration lease();

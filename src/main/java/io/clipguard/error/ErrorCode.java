@@ -3,7 +3,7 @@ package io.clipguard.error;
 /**
  * Every error ClipGuard reports across a boundary, with one meaning wherever it appears: the
  * reason code of a dead letter, the {@code code} of an HTTP problem response, and the
- * {@code CODE: message} line and exit status of the command line. The README lists them all
+ * {@code CODE: message} line and exit status of the command line. docs/integrators.md lists them all
  * (a test keeps the list and this enum equal).
  *
  * <p>{@link #retryable()} says whether a record that failed with the code may succeed when

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * Caps on the string fields of an upload event (documented in {@code ImageUploaded.avsc} and
- * the README). Every output record copies some of them, and an output over the broker's
+ * docs/integrators.md). Every output record copies some of them, and an output over the broker's
  * limit would stall its partition, so an event over a cap is refused as
  * {@code FIELD_TOO_LARGE} before any work is done.
  */

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * The service's metrics, as Prometheus sees them at {@code /q/metrics} (README, Telemetry).
+ * The service's metrics, as Prometheus sees them at {@code /q/metrics} (docs/operators.md, Telemetry).
  * Label values come from closed sets only (actions, a policy's category ids, reason codes,
  * stages, partitions): never a content id or free text, and the tenant only when configured.
  * Every meter registered here is removed on {@link #close}, so nodes started and stopped in

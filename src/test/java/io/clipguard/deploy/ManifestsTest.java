@@ -100,7 +100,7 @@ class ManifestsTest {
     @Test
     void everySettingTheManifestsSetExists() throws IOException {
         Set<String> documented = new HashSet<>();
-        Matcher m = Pattern.compile("`(CLIPGUARD_[A-Z0-9_]+)`").matcher(Files.readString(Path.of("README.md")));
+        Matcher m = Pattern.compile("`(CLIPGUARD_[A-Z0-9_]+)`").matcher(Files.readString(Path.of("docs/operators.md")));
         while (m.find()) {
             documented.add(m.group(1));
         }
@@ -115,7 +115,7 @@ class ManifestsTest {
             }
         }
         assertThat(used).hasSizeGreaterThan(10);
-        // README's settings table is checked against the code both ways (ReadmeContractTest).
+        // The settings table in docs/operators.md is checked against the code both ways (DocsContractTest).
         assertThat(documented).containsAll(used);
     }
 

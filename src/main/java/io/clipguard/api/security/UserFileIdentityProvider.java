@@ -29,7 +29,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * HTTP Basic logins against the local {@link UserFile} (the embedded default; production
- * uses OIDC/JWT, see the README). PBKDF2 is slow on purpose, and Basic sends credentials on
+ * uses OIDC/JWT, see docs/operators.md). PBKDF2 is slow on purpose, and Basic sends credentials on
  * every request, so a verified login is remembered for five minutes under a keyed hash of
  * name and password (never the password itself); editing the file forgets them all. Unknown
  * users cost what known ones do; failed logins are throttled per user and per address

@@ -17,7 +17,7 @@ import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * The least Kafka ACLs each principal of a deployment needs, derived from its settings, so
- * that the README, the Strimzi {@code KafkaUser} and the test that proves them come from one
+ * that docs/operators.md, the Strimzi {@code KafkaUser} and the test that proves them come from one
  * list. Topics are assumed created by the operator (with Strimzi {@code KafkaTopic}s); a
  * service that should create missing topics itself needs {@code CREATE} on them too.
  */

@@ -1,0 +1,95 @@
+package io.clipguard.moderation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.clipguard.config.Settings;
+import io.clipguard.error.ErrorCode;
+import io.clipguard.schema.ImageUploaded;
+import io.clipguard.schema.SourcePosition;
+import io.clipguard.testing.TestNode;
+import io.clipguard.testing.Uploads;
+import io.clipguard.tools.demo.ShapeScenes;
+import io.opentelemetry.context.Context;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One upload from event to outcome with the demo model and policy: no Kafka, the production code path. */
+class ModeratorTest {
+    @TempDir
+    static java.nio.file.Path dir;
+    static ModerationRuntime runtime;
+    final ShapeScenes scenes = new ShapeScenes(3);
+    final SourcePosition source = new SourcePosition("uploads", 0, 7L);
+
+    @BeforeAll
+    static void open() {
+        runtime = ModerationRuntime.open(Settings.load(TestNode.settings("unused:9092", "moderator-test", "m1", dir)));
+    }
+
+    @AfterAll
+    static void close() {
+        runtime.close();
+    }
+
+    @Test
+    void aRedTriangleIsBlockedWithAConsistentDecisionAuditAndEmbedding() throws Exception {
+        byte[] image = Uploads.scene(scenes, "red", "triangle");
+        ImageUploaded event = Uploads.inline("m-red", image);
+        Outcome outcome = runtime.moderator().moderate(event, source, Context.root()).get(30, TimeUnit.SECONDS);
+
+        assertThat(outcome).isInstanceOf(Outcome.Decided.class);
+        Outcome.Decided d = (Outcome.Decided) outcome;
+        assertThat(d.decision().getAction().name()).isEqualTo("BLOCK");
+        assertThat(d.decision().getTriggeringCategory()).isEqualTo("red-triangle");
+        assertThat(d.decision().getPolicyVersion()).isEqualTo(d.audit().getPolicyVersion()).isEqualTo(runtime.policy().policy().version());
+        assertThat(d.decision().getModelDigest()).isEqualTo(d.audit().getModelDigest()).isEqualTo(d.embedding().getModelDigest())
+                .isEqualTo(runtime.engine().identity().digest());
+        assertThat(d.audit().getSource()).isEqualTo(source);
+        assertThat(d.audit().getRule()).startsWith("red-triangle: probability");
+        assertThat(d.audit().getImage().getSha256()).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(image)));
+        double norm = d.embedding().getVector().stream().mapToDouble(v -> v * v).sum();
+        assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(d.shadow()).as("no shadow version runs").isNull();
+    }
+
+    @Test
+    void aBlueSquareIsAllowed() throws Exception {
+        Outcome outcome = runtime.moderator().moderate(Uploads.inline("m-blue", Uploads.scene(scenes, "blue", "square")), source,
+                Context.root()).get(30, TimeUnit.SECONDS);
+        assertThat(((Outcome.Decided) outcome).decision().getAction().name()).isEqualTo("ALLOW");
+    }
+
+    @Test
+    void bytesThatAreNoImageAreRejectedWithACode() throws Exception {
+        Outcome outcome = runtime.moderator().moderate(Uploads.inline("m-junk", "not an image at all".getBytes()), source, Context.root())
+                .get(30, TimeUnit.SECONDS);
+        assertThat(outcome).isInstanceOfSatisfying(Outcome.Rejected.class, r -> assertThat(r.code().name()).startsWith("IMAGE_"));
+    }
+
+    @Test
+    void theCheckRefusesMissingAndOverlongFieldsBeforeAnyWork() {
+        ImageUploaded ok = Uploads.inline("m-ok", new byte[] {1});
+        assertThat(Moderator.check(ok)).isEmpty();
+        ImageUploaded noContent = ImageUploaded.newBuilder(ok).setContentId(" ").build();
+        assertThat(Moderator.check(noContent)).hasValueSatisfying(r -> {
+            assertThat(r.code()).isEqualTo(ErrorCode.FIELD_MISSING);
+            assertThat(r.message()).contains("contentId");
+        });
+        ImageUploaded longTenant = ImageUploaded.newBuilder(ok).setTenant("t".repeat(EventLimits.TENANT + 1)).build();
+        assertThat(Moderator.check(longTenant)).hasValueSatisfying(r -> assertThat(r.code()).isEqualTo(ErrorCode.FIELD_TOO_LARGE));
+    }
+
+    @Test
+    void moderationNeverBlocksTheCaller() {
+        long started = System.nanoTime();
+        var future = runtime.moderator().moderate(Uploads.inline("m-async", Uploads.scene(scenes, "green", "circle")), source, Context.root());
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+        assertThat(future.join()).isInstanceOf(Outcome.Decided.class);
+    }
+}
