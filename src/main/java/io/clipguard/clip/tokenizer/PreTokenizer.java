@@ -13,9 +13,10 @@ import java.util.regex.Pattern;
  */
 final class PreTokenizer {
     /** GPT-2's split, used by ByteLevel when {@code use_regex} is true. */
-    private static final Pattern GPT2_SPLIT = Pattern.compile(
+    private static final Pattern GPT2_SPLIT = TokenizerJson.compile(
             "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
-    private static final Pattern WHITESPACE_SPLIT = Pattern.compile("\\w+|[^\\w\\s]+");
+    private static final Pattern WHITESPACE_SPLIT = TokenizerJson.compile("\\w+|[^\\w\\s]+");
+    private static final Pattern WHITESPACE = TokenizerJson.compile("\\s+");
 
     private PreTokenizer() {
     }
@@ -30,7 +31,7 @@ final class PreTokenizer {
             case "Split" -> split(TokenizerJson.pattern(node.path("pattern"), "pre_tokenizer Split"),
                     node.path("behavior").asText(), node.path("invert").asBoolean(false));
             case "Whitespace" -> words -> flatMap(words, w -> matches(WHITESPACE_SPLIT, w));
-            case "WhitespaceSplit" -> words -> flatMap(words, w -> List.of(w.trim().split("\\s+")));
+            case "WhitespaceSplit" -> words -> flatMap(words, w -> List.of(WHITESPACE.split(w.strip())));
             case "ByteLevel" -> byteLevel(node.path("add_prefix_space").asBoolean(false),
                     node.path("use_regex").asBoolean(true));
             default -> throw TokenizerJson.unsupported("pre_tokenizer", type);

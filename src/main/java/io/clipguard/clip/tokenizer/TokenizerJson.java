@@ -10,10 +10,19 @@ final class TokenizerJson {
     private TokenizerJson() {
     }
 
+    /**
+     * Compiles a tokenizer pattern as Hugging Face's tokenizers does (Oniguruma over UTF-8):
+     * {@code \s}, {@code \w} and {@code \d} are Unicode classes. Java's are ASCII-only by default,
+     * so a pasted non-breaking space would split a prompt differently from the model's own tokenizer.
+     */
+    static Pattern compile(String regex) {
+        return Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS);
+    }
+
     /** A {@code {"Regex": ...}} or {@code {"String": ...}} pattern object. */
     static Pattern pattern(JsonNode node, String where) {
         if (node.has("Regex")) {
-            return Pattern.compile(node.get("Regex").asText());
+            return compile(node.get("Regex").asText());
         }
         if (node.has("String")) {
             return Pattern.compile(Pattern.quote(node.get("String").asText()));
