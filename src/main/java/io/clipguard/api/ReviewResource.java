@@ -3,6 +3,7 @@ package io.clipguard.api;
 import io.clipguard.api.security.Roles;
 import io.clipguard.app.ClipGuardNode;
 import io.clipguard.app.LocalNode;
+import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import io.clipguard.insight.Explanation;
@@ -43,6 +44,9 @@ public class ReviewResource {
     @Inject
     SecurityIdentity identity;
 
+    @Inject
+    ClipGuardConfig config;
+
     /** A verdict as the page posts it. */
     public record VerdictRequest(String verdict, String category, String note) {
     }
@@ -69,7 +73,9 @@ public class ReviewResource {
         body.put("image", item.sourcePartition() == null ? null : Map.of("partition", item.sourcePartition(), "offset", item.sourceOffset()));
         body.put("categories", policy == null ? d.getScores().stream().map(s -> s.getCategory()).toList()
                 : policy.categories().stream().map(Policy.Category::id).toList());
-        body.put("explanation", Explanation.of(d, null, policy));
+        Explanation explanation = Explanation.of(d, null, policy);
+        body.put("explanation", config.reviews().blind() ? explanation.forBlindReview() : explanation);
+        body.put("blind", config.reviews().blind());
         body.put("queueDepth", node.reviews().depth());
         return Response.ok(body).build();
     }

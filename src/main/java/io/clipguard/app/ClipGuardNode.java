@@ -129,7 +129,7 @@ public final class ClipGuardNode implements AutoCloseable {
             String instance = settings.instanceId();
             traced = telemetry.apply(instance);
             runtime = ModerationRuntime.open(ModerationRuntime.Options.from(c, instance, model), traced);
-            metrics = new ModerationMetrics(traced);
+            metrics = new ModerationMetrics(traced, c.telemetry().driftReference(), c.telemetry().driftWindow());
             runtime.batcher().observe(traced.tracer(), metrics::batch);
             // The model must answer once before anything is taken in (and the first batch is not the slow one).
             runtime.batcher().embed(new float[runtime.engine().preprocess().tensorSize()]);

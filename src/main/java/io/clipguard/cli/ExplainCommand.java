@@ -56,12 +56,20 @@ class ExplainCommand implements Callable<Integer> {
                 out.printf("%-20s %12.9f %12.9f %10.7f %10.7f %s%n", row.category(), row.cosine(), row.cosineAgain(), row.probability(),
                         row.probabilityAgain(), row.threshold());
             }
-            out.println(r.identical() ? "reproduced: identical scores and action" : "NOT reproduced: largest difference " + r.largest()
-                    + ", action now " + r.again().action());
+            if (audit.getRuntime() != null) {
+                out.printf("decided with ONNX Runtime %s on %s (%d intra-op threads, %s), %s; reproduced with ONNX Runtime %s on %s%n",
+                        audit.getRuntime().getOnnxRuntimeVersion(), audit.getRuntime().getExecutionProvider(), audit.getRuntime().getIntraOpThreads(),
+                        audit.getRuntime().getOsArch(), audit.getImage().getDecodePath(), engine.runtimeVersion(), engine.provider());
+            }
+            out.println(switch (r.answer()) {
+                case IDENTICAL -> "reproduced: identical scores and action";
+                case EQUIVALENT -> "reproduced: equal within " + Reproduction.TOLERANCE + " with the same action (largest difference " + r.largest()
+                        + "; first: " + r.firstDifference() + ")";
+                case DIFFERENT -> "NOT reproduced: " + r.firstDifference();
+            });
             out.flush();
-            if (!r.identical()) {
-                throw new ClipGuardException(ErrorCode.SCORES_DIFFER, "largest score difference " + r.largest() + "; action then "
-                        + audit.getAction() + ", now " + r.again().action());
+            if (r.answer() == Reproduction.Answer.DIFFERENT) {
+                throw new ClipGuardException(ErrorCode.SCORES_DIFFER, r.firstDifference());
             }
             return 0;
         }

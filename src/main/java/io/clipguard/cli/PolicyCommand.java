@@ -5,6 +5,7 @@ import io.clipguard.config.Settings;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import io.clipguard.evaluation.Calibration;
+import io.clipguard.evaluation.CalibrationDraft;
 import io.clipguard.evaluation.Reports;
 import io.clipguard.kafka.KafkaClients;
 import io.clipguard.kafka.KafkaErrors;
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,22 +38,29 @@ import picocli.CommandLine.Spec;
 class PolicyCommand {
 
     /**
-     * {@code clipguard policy calibrate}: thresholds fitted on labelled images to a target
-     * precision (or recall), with bootstrap intervals; writes a draft policy (a file, or a draft
-     * version through the policy API with the report as its reason) for backtest and shadow
-     * mode to check on live traffic before anyone publishes it.
+     * {@code clipguard policy calibrate}: each category's calibration and threshold fitted on
+     * labelled images (or reviewers' verdicts) to a target that production will honour, judged by
+     * held-out 95 % bounds; writes a schema-2 draft policy with the calibration and its pins (a
+     * file, or a draft version through the policy API with the report as its reason) for backtest
+     * and shadow mode to check on live traffic before anyone publishes it.
      */
     @Command(name = "calibrate", mixinStandardHelpOptions = true,
-            description = "Fit each category's threshold on labelled images to a target precision or recall; write a draft policy.")
+            description = "Calibrate each category on labelled images and choose its threshold to a target with 95 % confidence; write a draft policy.")
     static class Calibrate implements Callable<Integer> {
         @Mixin
         LabelledArgs args;
 
-        @Option(names = "--target-precision", paramLabel = "P", description = "For every category: the lowest threshold reaching precision P.")
+        @Option(names = "--target-precision", paramLabel = "P", description = "For every category: the lowest threshold whose precision "
+                + "(at --prevalence when given) reaches P with 95 % confidence.")
         Double precision;
 
-        @Option(names = "--target-recall", paramLabel = "R", description = "For every category: the highest threshold keeping recall R.")
+        @Option(names = "--target-recall", paramLabel = "R", description = "For every category: the highest threshold whose recall reaches R "
+                + "with 95 % confidence.")
         Double recall;
+
+        @Option(names = "--target-fpr", paramLabel = "F", description = "For every category: the lowest threshold whose false-positive rate "
+                + "on images without it stays under F with 95 % confidence.")
+        Double fpr;
 
         @Option(names = "--category-precision", paramLabel = "ID=P", description = "A precision target for one category; repeatable.")
         Map<String, Double> categoryPrecision = new LinkedHashMap<>();
@@ -59,11 +68,12 @@ class PolicyCommand {
         @Option(names = "--category-recall", paramLabel = "ID=R", description = "A recall target for one category; repeatable.")
         Map<String, Double> categoryRecall = new LinkedHashMap<>();
 
-        @Option(names = "--min-positives", defaultValue = "20", description = "Labelled positives a category needs to be calibrated "
-                + "(default: ${DEFAULT-VALUE}); with fewer its threshold is left alone.")
-        int minPositives;
+        @Option(names = "--prevalence", paramLabel = "ID=P", description = "A category's share of production traffic (e.g. weapons=0.005): "
+                + "precision is judged at it, not at the labels' mix; repeatable. With --from-verdicts it is estimated from the reviewed "
+                + "decisions weighted back to the traffic when not given.")
+        Map<String, Double> prevalence = new LinkedHashMap<>();
 
-        @Option(names = "--seed", defaultValue = "1", description = "Seed of the bootstrap resampling (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of the folds and the bootstrap (default: ${DEFAULT-VALUE}).")
         long seed;
 
         @Option(names = "--draft", paramLabel = "FILE", description = "Write the calibrated policy here (default: OUT/policy-draft.yaml).")
@@ -81,40 +91,64 @@ class PolicyCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (precision != null && recall != null) {
-                throw new IllegalArgumentException("give --target-precision or --target-recall, not both");
+            if ((precision != null ? 1 : 0) + (recall != null ? 1 : 0) + (fpr != null ? 1 : 0) > 1) {
+                throw new IllegalArgumentException("give one of --target-precision, --target-recall or --target-fpr");
             }
-            Calibration.Target all = precision != null ? new Calibration.Target(precision, null)
-                    : recall != null ? new Calibration.Target(null, recall) : null;
+            Calibration.Target all = precision != null ? new Calibration.Target(Calibration.Kind.PRECISION, precision, null)
+                    : recall != null ? new Calibration.Target(Calibration.Kind.RECALL, recall, null)
+                    : fpr != null ? new Calibration.Target(Calibration.Kind.FALSE_POSITIVE_RATE, fpr, null) : null;
             Map<String, Calibration.Target> per = new LinkedHashMap<>();
-            categoryPrecision.forEach((id, p) -> per.put(id, new Calibration.Target(p, null)));
-            categoryRecall.forEach((id, r) -> per.put(id, new Calibration.Target(null, r)));
+            categoryPrecision.forEach((id, p) -> per.put(id, new Calibration.Target(Calibration.Kind.PRECISION, p, null)));
+            categoryRecall.forEach((id, r) -> per.put(id, new Calibration.Target(Calibration.Kind.RECALL, r, null)));
             if (all == null && per.isEmpty()) {
-                throw new IllegalArgumentException("give a target: --target-precision, --target-recall, --category-precision or --category-recall");
+                throw new IllegalArgumentException("give a target: --target-precision, --target-recall, --target-fpr, --category-precision "
+                        + "or --category-recall");
             }
             PrintWriter out = spec.commandLine().getOut();
-            try (LabelledArgs.Run run = args.score(null)) {
-                for (String id : per.keySet()) {
+            try (LabelledArgs.Run run = args.score(null, true)) {
+                for (String id : concat(per.keySet(), prevalence.keySet())) {
                     if (run.policy().categories().stream().noneMatch(c -> c.id().equals(id))) {
                         throw new IllegalArgumentException("no category '" + id + "' in " + run.policy().id());
                     }
                 }
-                List<Calibration.Result> results = Calibration.calibrate(run.policy(), run.scored().samples(), per, all, minPositives, seed);
+                Map<String, Double> prevalences = new LinkedHashMap<>(run.prevalence());
+                prevalences.putAll(prevalence);
+                if (!run.prevalence().isEmpty() && prevalence.isEmpty()) {
+                    out.println("prevalence estimated from the reviewed decisions, weighted back to the traffic: " + run.prevalence());
+                }
+                List<Calibration.Result> results = Calibration.calibrate(run.policy(), run.scored().samples(), per, all, prevalences, seed);
                 Path dir = args.out("calibration");
-                Reports.calibration(run.engine().identity(), run.policy(), run.scored().samples().size(), results, dir, out);
-                String yaml = Calibration.draftYaml(Files.readString(args.policy, StandardCharsets.UTF_8), results);
+                Reports.calibration(run.engine().identity(), run.policy(), run.scored().samples().size(), run.effectiveSampleSize(), results,
+                        dir, out);
+                Map<String, String> hashes = new LinkedHashMap<>();
+                for (int i = 0; i < run.policy().categories().size(); i++) {
+                    hashes.put(run.policy().categories().get(i).id(), run.scoring().categoryPromptsHashes().get(i));
+                }
+                String yaml = CalibrationDraft.yaml(Files.readString(args.policy, StandardCharsets.UTF_8), results,
+                        new CalibrationDraft.Pins(run.engine().identity().digest(), run.engine().logitScale(), Instant.now().truncatedTo(
+                                java.time.temporal.ChronoUnit.SECONDS), args.fromVerdicts ? "verdicts" : "labels", hashes));
                 PolicyFiles.parse(yaml, "the calibrated draft"); // still a valid policy
                 Path file = draft != null ? draft : dir.resolve("policy-draft.yaml");
                 Files.writeString(file, yaml, StandardCharsets.UTF_8);
-                String reason = Calibration.summary(run.scored().samples().size(), results);
+                String reason = CalibrationDraft.summary(run.scored().samples().size(), results);
                 out.println("draft: " + file);
                 if (api != null) {
                     out.println("draft version: " + DraftApi.create(api, user, run.policy().id(), yaml, reason));
                 }
                 out.println("reports: " + dir.resolve("report.json") + ", " + dir.resolve("report.html"));
                 out.flush();
+                List<String> refused = results.stream().filter(r -> !r.supported()).map(r -> r.category() + ": " + r.note()).toList();
+                if (!refused.isEmpty()) {
+                    throw new ClipGuardException(ErrorCode.CALIBRATION_UNSUPPORTED, String.join("; ", refused));
+                }
+                return 0;
             }
-            return 0;
+        }
+
+        private static List<String> concat(java.util.Set<String> a, java.util.Set<String> b) {
+            List<String> out = new java.util.ArrayList<>(a);
+            out.addAll(b);
+            return out;
         }
     }
 

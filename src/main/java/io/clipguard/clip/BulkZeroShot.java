@@ -32,6 +32,7 @@ public final class BulkZeroShot implements AutoCloseable {
     private final int dimension;
     private final int categories;
     private final double[] thresholds;
+    private final String output;
 
     /**
      * @param columns        prompt vectors [K][dim], each normalised
@@ -40,14 +41,32 @@ public final class BulkZeroShot implements AutoCloseable {
      * @param logitScale     the model's logit scale
      */
     public BulkZeroShot(float[][] columns, int[] categoryOf, double[] thresholds, double logitScale) {
-        this.dimension = columns[0].length;
+        this(columns[0].length, thresholds, graph(columns, categoryOf, thresholds, (float) logitScale), "probabilities");
+    }
+
+    private BulkZeroShot(int dimension, double[] thresholds, byte[] graph, String output) {
+        this.dimension = dimension;
+        this.output = output;
         this.categories = thresholds.length;
         this.thresholds = thresholds.clone();
         try {
-            this.session = env.createSession(graph(columns, categoryOf, thresholds, (float) logitScale), new OrtSession.SessionOptions());
+            this.session = env.createSession(graph, new OrtSession.SessionOptions());
         } catch (OrtException e) {
             throw new ClipGuardException(ErrorCode.MODEL_ERROR, "cannot build the bulk scoring graph: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Independent categories (policy schema 2): each category's margin, its best prompt logit
+     * minus the log-sum-exp of its own competitors' logits (its exclusions and every benign
+     * column). {@link #probabilities} then gives margins, which the policy's calibration (or the
+     * logistic) turns into probabilities.
+     *
+     * @param exclusionOf for each column, the category it is an exclusion of, or -1
+     */
+    public static BulkZeroShot independent(float[][] columns, int[] categoryOf, int[] exclusionOf, double[] thresholds, double logitScale) {
+        return new BulkZeroShot(columns[0].length, thresholds, independentGraph(columns, categoryOf, exclusionOf, thresholds.length,
+                (float) logitScale), "margins");
     }
 
     /** Probabilities [rows][categories] for {@code rows} embeddings packed in {@code embeddings} (copied to native memory). */
@@ -64,8 +83,8 @@ public final class BulkZeroShot implements AutoCloseable {
      */
     public float[] probabilities(FloatBuffer embeddings, int rows) {
         try (OnnxTensor in = OnnxTensor.createTensor(env, embeddings, new long[] {rows, dimension});
-             OrtSession.Result r = session.run(Map.of("embeddings", in), java.util.Set.of("probabilities"))) {
-            FloatBuffer out = ((OnnxTensor) r.get("probabilities").orElseThrow()).getFloatBuffer();
+             OrtSession.Result r = session.run(Map.of("embeddings", in), java.util.Set.of(output))) {
+            FloatBuffer out = ((OnnxTensor) r.get(output).orElseThrow()).getFloatBuffer();
             float[] p = new float[rows * categories];
             out.get(p);
             return p;
@@ -214,5 +233,88 @@ public final class BulkZeroShot implements AutoCloseable {
         g.output("triggered_counts", g.op("ReduceSum", List.of(hits, g.int64Constant("axes", 0)), i("keepdims", 0)),
                 OnnxGraph.FLOAT, categories);
         return g.toModelBytes("clipguard-bulk-zero-shot");
+    }
+
+    /**
+     * embeddings x [category prompts, each category's exclusions padded to the same count, benign]
+     * -> logits; per category its margin: the best prompt's logit, minus log(exp(LSE(benign)) + exp(LSE(its
+     * exclusions))); padding columns are zero vectors pushed to -10,000 so they add nothing.
+     */
+    private static byte[] independentGraph(float[][] columns, int[] categoryOf, int[] exclusionOf, int categories, float scale) {
+        int dim = columns[0].length;
+        int m = 1;
+        int me = 0;
+        for (int c = 0; c < categories; c++) {
+            final int cat = c;
+            m = Math.max(m, (int) java.util.Arrays.stream(categoryOf).filter(o -> o == cat).count());
+            me = Math.max(me, (int) java.util.Arrays.stream(exclusionOf).filter(o -> o == cat).count());
+        }
+        List<float[]> ordered = new java.util.ArrayList<>();
+        List<Float> bias = new java.util.ArrayList<>();
+        for (int c = 0; c < categories; c++) {
+            List<float[]> own = owned(columns, categoryOf, c);
+            for (int j = 0; j < m; j++) {
+                ordered.add(own.get(Math.min(j, own.size() - 1)));
+                bias.add(0f);
+            }
+        }
+        for (int c = 0; c < categories; c++) {
+            List<float[]> own = owned(columns, exclusionOf, c);
+            for (int j = 0; j < me; j++) {
+                ordered.add(j < own.size() ? own.get(j) : new float[dim]);
+                bias.add(j < own.size() ? 0f : -10_000f);
+            }
+        }
+        for (int col = 0; col < columns.length; col++) {
+            if (categoryOf[col] < 0 && exclusionOf[col] < 0) {
+                ordered.add(columns[col]);
+                bias.add(0f);
+            }
+        }
+        int k = ordered.size();
+        int benignFrom = categories * (m + me);
+        if (benignFrom == k) {
+            throw new ClipGuardException(ErrorCode.POLICY_INVALID, "independent categories need at least one benign prompt to score against");
+        }
+        float[] p = new float[dim * k];
+        float[] b = new float[k];
+        for (int col = 0; col < k; col++) {
+            b[col] = bias.get(col);
+            for (int d = 0; d < dim; d++) {
+                p[d * k + col] = ordered.get(col)[d];
+            }
+        }
+        OnnxGraph g = new OnnxGraph("bulk-independent");
+        String e = g.input("embeddings", OnnxGraph.FLOAT, "rows", dim);
+        String logits = g.op("Add", List.of(g.op("Mul", List.of(g.op("MatMul", List.of(e, g.floatConstant("prompts", p, dim, k))),
+                g.scalar(scale))), g.floatConstant("bias", b, k)));
+        String own = slice(g, logits, 0, (long) categories * m);
+        String best = m == 1 ? own : g.op("ReduceMax", g.op("Reshape", List.of(own, g.int64Constant("shape", -1, categories, m))),
+                OnnxGraph.Attribute.ints("axes", 2), i("keepdims", 0));
+        String benign = g.op("ReduceLogSumExp", slice(g, logits, benignFrom, k), OnnxGraph.Attribute.ints("axes", 1), i("keepdims", 1));
+        String lse = benign;
+        if (me > 0) {
+            String excluded = g.op("ReduceLogSumExp", g.op("Reshape", List.of(slice(g, logits, (long) categories * m, benignFrom),
+                    g.int64Constant("eshape", -1, categories, me))), OnnxGraph.Attribute.ints("axes", 2), i("keepdims", 0));
+            String top = g.op("Max", List.of(benign, excluded));
+            lse = g.op("Add", List.of(top, g.op("Log", g.op("Add", List.of(g.op("Exp", g.op("Sub", List.of(benign, top))),
+                    g.op("Exp", g.op("Sub", List.of(excluded, top))))))));
+        }
+        g.output("margins", g.op("Sub", List.of(best, lse)), OnnxGraph.FLOAT, "rows", categories);
+        return g.toModelBytes("clipguard-bulk-independent");
+    }
+
+    private static List<float[]> owned(float[][] columns, int[] owner, int category) {
+        List<float[]> own = new java.util.ArrayList<>();
+        for (int col = 0; col < columns.length; col++) {
+            if (owner[col] == category) {
+                own.add(columns[col]);
+            }
+        }
+        return own;
+    }
+
+    private static String slice(OnnxGraph g, String value, long from, long to) {
+        return g.op("Slice", List.of(value, g.int64Constant("s", from), g.int64Constant("e", to), g.int64Constant("a", 1)));
     }
 }

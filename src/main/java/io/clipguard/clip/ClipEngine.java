@@ -82,6 +82,9 @@ public final class ClipEngine implements AutoCloseable {
         this.logitScale = model.statedLogitScale().orElseGet(() -> derivedLogitScale(probeImage[0], probeText[0]));
         this.logitScaleSource = model.statedLogitScale().isPresent() ? "config.json logit_scale"
                 : graphStatesScale() && logitScale != DEFAULT_LOGIT_SCALE ? "graph logits_per_image" : "default 100 (CLIP's trained value)";
+        if (options.canary()) {
+            ModelCanary.check(this, model.randomWeights());
+        }
         LOG.info(() -> "loaded " + model.identity().id() + " (" + model.layout() + ", dim " + dimension
                 + ", provider " + provider + ", digest " + model.identity().digest() + ")");
     }
@@ -170,6 +173,16 @@ public final class ClipEngine implements AutoCloseable {
 
     public EngineOptions options() {
         return options;
+    }
+
+    /** ONNX Runtime's version (audit records name it: another version may round differently). */
+    public String runtimeVersion() {
+        return env.getVersion();
+    }
+
+    /** The graph optimisation level the sessions run with, by name. */
+    public String optimization() {
+        return options.optimization().name();
     }
 
     /** The image tower's session and input name, for benchmarks that compare against a bare run. */

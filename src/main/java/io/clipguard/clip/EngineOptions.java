@@ -16,7 +16,7 @@ import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
  *                       null for the plain files ({@code fp16} also selects {@code _fp16})
  */
 public record EngineOptions(String provider, int intraOpThreads, OptLevel optimization, int batchSize, boolean fp16, boolean spinning,
-                            String variantName) {
+                            String variantName, boolean canary) {
 
     public EngineOptions {
         if (batchSize < 1) {
@@ -32,15 +32,15 @@ public record EngineOptions(String provider, int intraOpThreads, OptLevel optimi
     }
 
     public static EngineOptions defaults() {
-        return new EngineOptions("auto", 0, OptLevel.ALL_OPT, 32, false, false, null);
+        return new EngineOptions("auto", 0, OptLevel.ALL_OPT, 32, false, false, null, true);
     }
 
     public EngineOptions withProvider(String p) {
-        return new EngineOptions(p, intraOpThreads, optimization, batchSize, fp16, spinning, variantName);
+        return new EngineOptions(p, intraOpThreads, optimization, batchSize, fp16, spinning, variantName, canary);
     }
 
     public EngineOptions withBatchSize(int b) {
-        return new EngineOptions(provider, intraOpThreads, optimization, b, fp16, spinning, variantName);
+        return new EngineOptions(provider, intraOpThreads, optimization, b, fp16, spinning, variantName, canary);
     }
 
     /** The variant whose files are loaded: {@link #variantName}, else {@code fp16} when asked, else none (null). */

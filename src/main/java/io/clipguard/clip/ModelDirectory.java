@@ -22,7 +22,7 @@ import java.util.OptionalDouble;
  * engine's business.
  */
 public record ModelDirectory(Path root, ModelLayout layout, Path vision, Path text, Path tokenizer,
-                             PreprocessSpec preprocess, OptionalDouble statedLogitScale, ModelIdentity identity) {
+                             PreprocessSpec preprocess, OptionalDouble statedLogitScale, ModelIdentity identity, boolean randomWeights) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -73,7 +73,8 @@ public record ModelDirectory(Path root, ModelLayout layout, Path vision, Path te
         PreprocessSpec spec = Files.exists(root.resolve("preprocessor_config.json")) || !Files.exists(root.resolve("open_clip_config.json"))
                 ? preprocessSpec(root.resolve("preprocessor_config.json")) : openClipPreprocessSpec(root.resolve("open_clip_config.json"));
         return new ModelDirectory(root, layout, vision, text, tokenizer, spec, logitScale(config, root),
-                new ModelIdentity(modelId(config, root), digest(root, vision, text, tokenizer)));
+                new ModelIdentity(modelId(config, root), digest(root, vision, text, tokenizer)),
+                config.path("clipguard_random_weights").asBoolean(false));
     }
 
     private static boolean exists(Path dir, String file) {

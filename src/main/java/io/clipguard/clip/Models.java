@@ -33,7 +33,7 @@ public final class Models {
                     + "EXTENDED_OPT or ALL_OPT, found '" + model.optimization() + "'");
         }
         return new EngineOptions(model.provider(), model.threads(), level, model.batchSize(), model.fp16(), model.spinning(),
-                model.variant().orElse(null));
+                model.variant().orElse(null), model.canary());
     }
 
     public static ClipEngine open(ClipGuardConfig.Model model) {

@@ -185,6 +185,9 @@ public interface ClipGuardConfig {
 
         /** An export variant to load: the suffix of its files ({@code quantized}: {@code vision_model_quantized.onnx}). */
         Optional<String> variant();
+
+        /** At load, drawn shapes must rank their own captions first (a tower that is not CLIP's projection is refused). */
+        boolean canary();
     }
 
     /** Policy files and governance. */
@@ -204,6 +207,9 @@ public interface ClipGuardConfig {
 
         /** GitOps: policy files publish directly even under the two-person rule (their review happened in version control). */
         boolean filesRule();
+
+        /** A version calibrated on another model, logit scale or prompt set: {@code refuse} it, or score it {@code uncalibrated}. */
+        String calibrationMismatch();
     }
 
     /** The local users of the HTTP API (embedded default; production uses OIDC). */
@@ -241,6 +247,12 @@ public interface ClipGuardConfig {
 
         /** How often consumer lag is measured for the lag gauges. */
         Duration lagInterval();
+
+        /** Decisions per policy version and category whose scores form the drift reference. */
+        int driftReference();
+
+        /** The latest decisions per category compared with the reference. */
+        int driftWindow();
     }
 
     /** The review queue (docs/trust-and-safety.md, Review). */
@@ -250,5 +262,8 @@ public interface ClipGuardConfig {
 
         /** How far back decisions are read into the queue on start. */
         Duration history();
+
+        /** Reviewers see the image and the categories, not the model's scores (verdicts not anchored to the model). */
+        boolean blind();
     }
 }

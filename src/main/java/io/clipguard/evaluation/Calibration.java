@@ -1,197 +1,520 @@
 package io.clipguard.evaluation;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import io.clipguard.error.ClipGuardException;
-import io.clipguard.error.ErrorCode;
+import io.clipguard.policy.CalibrationCurve;
 import io.clipguard.policy.Policy;
-import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeSet;
 
 /**
- * Thresholds from evidence: for each category, the threshold on a labelled sample that meets a
- * target precision with the most recall (or a target recall with the most precision), with
- * bootstrap confidence intervals for both at that threshold. A category with too few labelled
- * positives keeps its threshold, and the result says so: a threshold fitted to a handful of
- * images is a guess with decimals.
+ * Calibrated probabilities and thresholds that production will honour (docs/trust-and-safety.md,
+ * Calibrating). Per category: an isotonic calibration of its margin ({@link IsotonicRegression}); then
+ * the threshold that meets a target with the most recall, judged by an exact one-sided 95 %
+ * bound rather than a point estimate: for precision, at the prevalence the category has in
+ * production ({@code --prevalence}), through the true- and false-positive rates (each bounded at
+ * 97.5 %, so together at 95 %); for recall, its lower bound; for a false-positive rate on benign
+ * images, its upper bound. A target no threshold's bound reaches is refused for that category
+ * (its calibration and threshold stay as they were) with the labels it would need.
+ *
+ * <p>What is fitted is judged on images it was not fitted on: stratified five-fold cross-validation fits the
+ * calibration on four folds and predicts the fifth (the reliability and expected calibration
+ * error reported are those held-out predictions'), and chooses a threshold on four folds and
+ * counts the fifth (the held-out precision and recall reported are what choosing on labels like
+ * these gives on unseen images). That choosing the lowest passing threshold among many keeps the
+ * bound's promise is checked by simulation (CalibrationTest). Percentile intervals come from a
+ * bootstrap that resamples positives and negatives separately; resamples where precision is
+ * undefined (no image predicted positive) are dropped and counted.
  */
 public final class Calibration {
-    /** What to aim for: a minimum precision, or a minimum recall. */
-    public record Target(Double precision, Double recall) {
+    static final double CONFIDENCE = 0.95;
+    static final int FOLDS = 5;
+    static final int BOOTSTRAP = 1000;
+
+    /** What a target bounds. */
+    public enum Kind {
+        PRECISION, RECALL, FALSE_POSITIVE_RATE
+    }
+
+    /**
+     * A target: a precision (at {@code prevalence}, or at the sample's own mix when null), a
+     * recall, or a false-positive rate.
+     */
+    public record Target(Kind kind, double value, Double prevalence) {
         public Target {
-            if ((precision == null) == (recall == null)) {
-                throw new IllegalArgumentException("give a target precision or a target recall");
+            if (value <= 0 || value > 1) {
+                throw new IllegalArgumentException("targets are in (0, 1], found " + value);
             }
-            double v = precision != null ? precision : recall;
-            if (v <= 0 || v > 1) {
-                throw new IllegalArgumentException("targets are in (0, 1], found " + v);
+            if (prevalence != null && (prevalence <= 0 || prevalence >= 1)) {
+                throw new IllegalArgumentException("a prevalence is in (0, 1), found " + prevalence);
             }
+        }
+
+        Target at(Double p) {
+            return new Target(kind, value, p);
         }
 
         @Override
         public String toString() {
-            return precision != null ? "precision >= " + precision : "recall >= " + recall;
+            return switch (kind) {
+                case PRECISION -> String.format(Locale.ROOT, "precision >= %s %s", value, prevalence == null ? "at the sample's mix"
+                        : String.format(Locale.ROOT, "at prevalence %s", prevalence));
+                case RECALL -> "recall >= " + value;
+                case FALSE_POSITIVE_RATE -> "false-positive rate <= " + value;
+            };
         }
     }
 
-    /**
-     * One category's result; {@code threshold} is the new one, or the old when {@code changed} is false.
-     *
-     * @param precisionCi 95 % bootstrap interval {low, high} of precision at {@code threshold}
-     */
-    public record Result(String category, Target target, double oldThreshold, double threshold, boolean changed, int positives, double precision,
-                         double recall, double[] precisionCi, double[] recallCi, String note) {
+    /** A held-out estimate: point, its one-sided 95 % bound (lower for precision and recall, upper for a rate), bootstrap 95 % interval. */
+    public record Estimate(double value, double bound, double[] interval) {
     }
 
-    static final int BOOTSTRAP = 1000;
+    /** The labels a target would need, at the error rates the sample shows; {@code unreachable} when no sample size would do. */
+    public record Needed(long morePositives, long moreNegatives, boolean unreachable) {
+    }
+
+    /**
+     * One category's result. {@code threshold} and the calibration are the new ones when
+     * {@code supported}, else the category is left as it was.
+     *
+     * @param effectiveSampleSize Kish's effective number of labelled images (their count when unweighted)
+     * @param precision           at the chosen threshold, with its one-sided bound (the one the target was judged by)
+     * @param heldOutPrecision    what choosing a threshold on four folds gave on the fifth, pooled over the folds
+     * @param eceBefore           expected calibration error of the uncalibrated scores, held out
+     * @param eceAfter            of the calibrated ones, held out
+     * @param undefinedResamples  bootstrap resamples dropped because nothing was predicted positive
+     */
+    public record Result(String category, Target target, boolean supported, double oldThreshold, double threshold, CalibrationCurve curve,
+                         double positives, double negatives, double effectiveSampleSize, Estimate precision,
+                         Estimate recall, Estimate falsePositiveRate, Estimate heldOutPrecision, Estimate heldOutRecall, double eceBefore,
+                         double eceAfter, Reliability reliability, int undefinedResamples, Needed needed, String note) {
+    }
 
     private Calibration() {
     }
 
-    public static List<Result> calibrate(Policy policy, List<Sample> samples, Map<String, Target> perCategory, Target all, int minPositives,
-                                         long seed) {
+    /**
+     * Calibrates each category that has a target ({@code perCategory}, else {@code all}) on
+     * samples scored by a schema-2 policy (their margins). {@code prevalences} gives a
+     * category's production prevalence where its target does not.
+     */
+    public static List<Result> calibrate(Policy policy, List<Sample> samples, Map<String, Target> perCategory, Target all,
+                                         Map<String, Double> prevalences, long seed) {
         List<Result> out = new ArrayList<>();
         for (Policy.Category c : policy.categories()) {
             Target target = perCategory.getOrDefault(c.id(), all);
             if (target == null) {
                 continue;
             }
-            int positives = (int) samples.stream().filter(s -> s.label().equals(c.id())).count();
-            if (positives < minPositives) {
-                CategoryMetrics.Counts now = CategoryMetrics.count(c.id(), c.threshold(), samples);
-                double[][] ci = bootstrap(c.id(), c.threshold(), samples, seed);
-                out.add(new Result(c.id(), target, c.threshold(), c.threshold(), false, positives, now.precision(), now.recall(), ci[0], ci[1],
-                        "too few labelled positives (" + positives + " < " + minPositives + "): threshold left at " + c.threshold()));
-                continue;
+            if (target.kind() == Kind.PRECISION && target.prevalence() == null && prevalences.containsKey(c.id())) {
+                target = target.at(prevalences.get(c.id()));
             }
-            Double chosen = choose(c.id(), samples, target);
-            if (chosen == null) {
-                CategoryMetrics.Counts now = CategoryMetrics.count(c.id(), c.threshold(), samples);
-                double[][] ci = bootstrap(c.id(), c.threshold(), samples, seed);
-                out.add(new Result(c.id(), target, c.threshold(), c.threshold(), false, positives, now.precision(), now.recall(), ci[0], ci[1],
-                        "no threshold reaches " + target + " on this sample: threshold left at " + c.threshold()));
-                continue;
-            }
-            CategoryMetrics.Counts at = CategoryMetrics.count(c.id(), chosen, samples);
-            double[][] ci = bootstrap(c.id(), chosen, samples, seed);
-            out.add(new Result(c.id(), target, c.threshold(), chosen, chosen != c.threshold(), positives, at.precision(), at.recall(), ci[0], ci[1],
-                    String.format(Locale.ROOT, "%s: %.4g -> %.4g", target, c.threshold(), chosen)));
+            out.add(category(c, samples, target, seed));
         }
         return out;
     }
 
+    private static Result category(Policy.Category c, List<Sample> samples, Target target, long seed) {
+        String id = c.id();
+        int n = samples.size();
+        double[] margins = new double[n];
+        boolean[] positive = new boolean[n];
+        double[] weights = new double[n];
+        for (int i = 0; i < n; i++) {
+            Sample s = samples.get(i);
+            margins[i] = s.margin().getOrDefault(id, Double.NEGATIVE_INFINITY);
+            positive[i] = s.is(id);
+            weights[i] = s.weight();
+        }
+        double[] scale = effectiveScale(positive, weights);
+        double positives = 0;
+        double negatives = 0;
+        for (int i = 0; i < n; i++) {
+            positives += positive[i] ? weights[i] : 0;
+            negatives += positive[i] ? 0 : weights[i];
+        }
+        double effective = positives * scale[0] + negatives * scale[1];
+        if (positives == 0 || negatives == 0) {
+            return refused(c, target, positives, negatives, effective, "needs labelled images with and without the category ("
+                    + (int) positives + " with, " + (int) negatives + " without)");
+        }
+        // Held out: calibrate on four folds, predict the fifth (reliability, ECE); choose a threshold on four folds and count
+        // the fifth (what choosing on labels like these gives on images that were not among them).
+        int[] fold = folds(positive, seed);
+        double[] heldOut = new double[n];
+        double[] raw = new double[n];
+        double[] crossValidated = new double[4];
+        for (int f = 0; f < FOLDS; f++) {
+            List<Integer> train = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                if (fold[i] != f) {
+                    train.add(i);
+                }
+            }
+            boolean[] trainPositive = pick(positive, train);
+            double[] trainWeights = pick(weights, train);
+            IsotonicRegression.Fit fit = IsotonicRegression.fit(pick(margins, train), trainPositive, trainWeights);
+            double[] trainP = new double[train.size()];
+            for (int j = 0; j < trainP.length; j++) {
+                trainP[j] = fit.apply(margins[train.get(j)]);
+            }
+            Double t = choose(trainP, trainPositive, trainWeights, scale, target, true);
+            for (int i = 0; i < n; i++) {
+                if (fold[i] == f) {
+                    heldOut[i] = fit.apply(margins[i]);
+                    raw[i] = logistic(margins[i]);
+                    boolean predicted = t != null && heldOut[i] >= t;
+                    crossValidated[positive[i] ? (predicted ? 0 : 2) : (predicted ? 1 : 3)] += weights[i] * scale[positive[i] ? 0 : 1];
+                }
+            }
+        }
+        double eceBefore = Reliability.of(id, withProbabilities(samples, id, raw)).ece();
+        Reliability after = Reliability.of(id, withProbabilities(samples, id, heldOut));
+        IsotonicRegression.Fit fit = IsotonicRegression.fit(margins, positive, weights);
+        if (fit.flat()) {
+            return refused(c, target, positives, negatives, effective, "the category's margin does not separate its labels (one step): "
+                    + "its prompts do not describe what its labels show");
+        }
+        double[] all = new double[n];
+        for (int i = 0; i < n; i++) {
+            all[i] = fit.apply(margins[i]);
+        }
+        Double threshold = choose(all, positive, weights, scale, target, false);
+        Estimate cvPrecision = new Estimate(precision(crossValidated[0], crossValidated[1], crossValidated[2], crossValidated[3],
+                target.prevalence()), Double.NaN, null);
+        Estimate cvRecall = new Estimate(ratio(crossValidated[0], crossValidated[0] + crossValidated[2]), Double.NaN, null);
+        if (threshold == null) {
+            double[] at = pointCounts(all, positive, weights, scale, target);
+            Needed needed = at == null ? new Needed(0, 0, true) : needed(target, at[0], at[1], at[2], at[3], positives, negatives);
+            String more = needed.unreachable() ? "; no number of labels would: at these error rates the target is out of reach for this "
+                    + "model and prompts" : String.format(Locale.ROOT, "; about %d more labelled positives and %d more negatives would support it "
+                    + "(at these error rates)", needed.morePositives(), needed.moreNegatives());
+            Estimate none = new Estimate(Double.NaN, Double.NaN, null);
+            return new Result(id, target, false, c.threshold(), c.threshold(), null, positives, negatives, effective, none, none, none,
+                    cvPrecision, cvRecall, eceBefore, after.ece(), after, 0, needed,
+                    "no threshold reaches " + target + " with 95 % confidence on these labels" + more + "; left as it was");
+        }
+        double[] at = counts(all, positive, weights, scale, threshold);
+        int[] undefined = {0};
+        double[][] intervals = bootstrap(all, positive, weights, threshold, target.prevalence(), seed, undefined);
+        Estimate precision = new Estimate(precision(at[0], at[1], at[2], at[3], target.prevalence()),
+                precisionBound(at[0], at[1], at[2], at[3], target.prevalence()), intervals[0]);
+        Estimate recall = new Estimate(ratio(at[0], at[0] + at[2]), Proportions.lower(at[0], at[0] + at[2], CONFIDENCE), intervals[1]);
+        Estimate fpr = new Estimate(ratio(at[1], at[1] + at[3]), Proportions.upper(at[1], at[1] + at[3], CONFIDENCE), intervals[2]);
+        return new Result(id, target, true, c.threshold(), threshold, fit.curve(), positives, negatives, effective, precision, recall, fpr,
+                cvPrecision, cvRecall, eceBefore, after.ece(), after, undefined[0], null,
+                String.format(Locale.ROOT, "%s: threshold %.4g on the calibrated scale (%d steps)", target, threshold, fit.steps()));
+    }
+
+    /** Effective counts {tp, fp, fn, tn} of scores at or above {@code cut}. */
+    private static double[] counts(double[] scores, boolean[] positive, double[] weights, double[] scale, double cut) {
+        double[] c = new double[4];
+        for (int i = 0; i < scores.length; i++) {
+            boolean predicted = scores[i] >= cut;
+            c[positive[i] ? (predicted ? 0 : 2) : (predicted ? 1 : 3)] += weights[i] * scale[positive[i] ? 0 : 1];
+        }
+        return c;
+    }
+
+    private static Result refused(Policy.Category c, Target target, double positives, double negatives, double effective, String why) {
+        Estimate none = new Estimate(Double.NaN, Double.NaN, null);
+        return new Result(c.id(), target, false, c.threshold(), c.threshold(), null, positives, negatives, effective, none,
+                none, none, none, none, Double.NaN, Double.NaN, null, 0, null, why + "; left as it was");
+    }
+
     /**
-     * For a precision target: of the thresholds that meet it, those with the most recall, and of
-     * those the highest (recall bought with no precision lost). For a recall target: the highest
-     * threshold that keeps it (the most precision). Any threshold between that image's probability
-     * and the next lower one in the sample decides the sample the same way; the midpoint keeps the
-     * widest margin to both, which is what carries over to images the sample does not have.
+     * The threshold meeting {@code target} on these calibrated probabilities: for a precision or
+     * false-positive-rate target the lowest whose bound reaches it (the most recall); for a recall
+     * target the highest whose lower bound keeps it. Any threshold between the chosen image's
+     * probability and the next lower one decides the sample the same way; the midpoint keeps the
+     * widest margin to both. Null when none does.
      */
-    static Double choose(String id, List<Sample> samples, Target target) {
-        TreeSet<Double> all = new TreeSet<>();
-        samples.forEach(s -> all.add(s.probability().getOrDefault(id, 0.0)));
-        Double edge = edge(id, samples, target);
-        if (edge == null) {
+    static Double choose(double[] p, boolean[] positive, double[] weights, double[] scale, Target target, boolean bestEffort) {
+        Integer[] order = new Integer[p.length];
+        for (int i = 0; i < p.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> p[i]).reversed());
+        double allPositives = 0;
+        double allNegatives = 0;
+        for (int i = 0; i < p.length; i++) {
+            allPositives += positive[i] ? weights[i] : 0;
+            allNegatives += positive[i] ? 0 : weights[i];
+        }
+        double tp = 0;
+        double fp = 0;
+        Double best = null;
+        int bestIndex = -1;
+        double bestBound = Double.NaN;
+        int fallback = -1;
+        for (int k = 0; k < order.length; k++) {
+            int i = order[k];
+            tp += positive[i] ? weights[i] : 0;
+            fp += positive[i] ? 0 : weights[i];
+            boolean lastOfTie = k == order.length - 1 || p[order[k + 1]] < p[i];
+            if (!lastOfTie) {
+                continue;
+            }
+            double etp = tp * scale[0];
+            double efn = (allPositives - tp) * scale[0];
+            double efp = fp * scale[1];
+            double etn = (allNegatives - fp) * scale[1];
+            double b = bound(target, etp, efp, efn, etn);
+            boolean better = target.kind() == Kind.FALSE_POSITIVE_RATE ? !(b >= bestBound) : !(b <= bestBound);
+            if (better) {
+                bestBound = b;
+                fallback = k;
+            }
+            if (meets(target, etp, efp, efn, etn)) {
+                if (target.kind() == Kind.RECALL) {
+                    best = p[i];
+                    bestIndex = k;
+                    break;
+                }
+                best = p[i];
+                bestIndex = k;
+            }
+        }
+        if (best == null && bestEffort && fallback >= 0) {
+            best = p[order[fallback]];
+            bestIndex = fallback;
+        }
+        if (best == null) {
             return null;
         }
-        Double below = all.lower(edge);
-        return below == null ? edge : (below + edge) / 2;
-    }
-
-    /** The sample probability at which the target is met as described above. */
-    private static Double edge(String id, List<Sample> samples, Target target) {
-        TreeSet<Double> candidates = new TreeSet<>();
-        samples.forEach(s -> candidates.add(s.probability().getOrDefault(id, 0.0)));
-        candidates.removeIf(t -> t <= 0 || t > 1);
-        if (target.precision() != null) {
-            Double best = null;
-            double bestRecall = -1;
-            for (double t : candidates) {
-                CategoryMetrics.Counts m = CategoryMetrics.count(id, t, samples);
-                if (m.tp() > 0 && m.precision() >= target.precision() && m.recall() >= bestRecall) {
-                    best = t;
-                    bestRecall = m.recall();
-                }
-            }
-            return best;
-        }
-        for (double t : candidates.descendingSet()) {
-            if (CategoryMetrics.count(id, t, samples).recall() >= target.recall()) {
-                return t;
-            }
-        }
-        return null;
-    }
-
-    /** 95 % percentile intervals of {precision, recall} over {@link #BOOTSTRAP} resamples with replacement. */
-    static double[][] bootstrap(String id, double threshold, List<Sample> samples, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        double[] precision = new double[BOOTSTRAP];
-        double[] recall = new double[BOOTSTRAP];
-        List<Sample> resample = new ArrayList<>(samples.size());
-        for (int b = 0; b < BOOTSTRAP; b++) {
-            resample.clear();
-            for (int i = 0; i < samples.size(); i++) {
-                resample.add(samples.get(random.nextInt(samples.size())));
-            }
-            CategoryMetrics.Counts m = CategoryMetrics.count(id, threshold, resample);
-            precision[b] = m.precision();
-            recall[b] = m.recall();
-        }
-        Arrays.sort(precision);
-        Arrays.sort(recall);
-        int lo = (int) (BOOTSTRAP * 0.025);
-        int hi = (int) (BOOTSTRAP * 0.975) - 1;
-        return new double[][] {{precision[lo], precision[hi]}, {recall[lo], recall[hi]}};
+        double below = bestIndex + 1 < order.length ? p[order[bestIndex + 1]] : best - 1;
+        return below < best ? (below + best) / 2 : best;
     }
 
     /**
-     * The policy document with the calibrated thresholds, as YAML (comments are not kept: the
-     * draft's reason records where the numbers came from).
+     * Effective counts {tp, fp, fn, tn} at the threshold the target would pick if point estimates
+     * were exact (the most recall among thresholds whose estimate meets it), or null when none does.
      */
-    public static String draftYaml(String policyYaml, List<Result> results) {
-        try {
-            ObjectMapper yaml = new ObjectMapper(YAMLFactory.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-                    .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).build());
-            JsonNode root = yaml.readTree(policyYaml);
-            for (JsonNode category : root.path("categories")) {
-                for (Result r : results) {
-                    if (r.changed() && r.category().equals(category.path("id").asText())) {
-                        ((ObjectNode) category).put("threshold", written(r.threshold()));
-                    }
+    private static double[] pointCounts(double[] p, boolean[] positive, double[] weights, double[] scale, Target target) {
+        double[] best = null;
+        double bestRecall = -1;
+        for (double t : Arrays.stream(p).distinct().toArray()) {
+            double[] c = new double[4];
+            for (int i = 0; i < p.length; i++) {
+                boolean predicted = p[i] >= t;
+                c[positive[i] ? (predicted ? 0 : 2) : (predicted ? 1 : 3)] += weights[i] * scale[positive[i] ? 0 : 1];
+            }
+            double estimate = switch (target.kind()) {
+                case PRECISION -> c[0] > 0 ? precision(c[0], c[1], c[2], c[3], target.prevalence()) : 0;
+                case RECALL -> ratio(c[0], c[0] + c[2]);
+                case FALSE_POSITIVE_RATE -> 1 - ratio(c[1], c[1] + c[3]);
+            };
+            boolean ok = target.kind() == Kind.FALSE_POSITIVE_RATE ? 1 - estimate <= target.value() : estimate >= target.value();
+            double recall = ratio(c[0], c[0] + c[2]);
+            if (ok && (target.kind() == Kind.RECALL ? best == null || ratio(c[1], c[1] + c[3]) < ratio(best[1], best[1] + best[3])
+                    : recall > bestRecall)) {
+                best = c;
+                bestRecall = recall;
+            }
+        }
+        return best;
+    }
+
+    static boolean meets(Target target, double tp, double fp, double fn, double tn) {
+        double b = bound(target, tp, fp, fn, tn);
+        return target.kind() == Kind.FALSE_POSITIVE_RATE ? b <= target.value() : b >= target.value();
+    }
+
+    /** The one-sided 95 % bound of what the target constrains. */
+    static double bound(Target target, double tp, double fp, double fn, double tn) {
+        return switch (target.kind()) {
+            case PRECISION -> tp > 0 ? precisionBound(tp, fp, fn, tn, target.prevalence()) : 0;
+            case RECALL -> Proportions.lower(tp, tp + fn, CONFIDENCE);
+            case FALSE_POSITIVE_RATE -> Proportions.upper(fp, fp + tn, CONFIDENCE);
+        };
+    }
+
+    /** Precision at {@code prevalence} from the true- and false-positive rates, or at the sample's mix when null. */
+    static double precision(double tp, double fp, double fn, double tn, Double prevalence) {
+        if (prevalence == null) {
+            return ratio(tp, tp + fp);
+        }
+        return atPrevalence(ratio(tp, tp + fn), ratio(fp, fp + tn), prevalence);
+    }
+
+    /**
+     * Its lower bound: Clopper-Pearson on tp of tp + fp at the sample's mix; at a prevalence, the
+     * true-positive rate's lower and the false-positive rate's upper bound, each at 97.5 %.
+     */
+    static double precisionBound(double tp, double fp, double fn, double tn, Double prevalence) {
+        if (prevalence == null) {
+            return Proportions.lower(tp, tp + fp, CONFIDENCE);
+        }
+        double each = 1 - (1 - CONFIDENCE) / 2;
+        return atPrevalence(Proportions.lower(tp, tp + fn, each), Proportions.upper(fp, fp + tn, each), prevalence);
+    }
+
+    static double atPrevalence(double tpr, double fpr, double prevalence) {
+        double hits = tpr * prevalence;
+        double falseAlarms = fpr * (1 - prevalence);
+        return hits + falseAlarms == 0 ? 0 : hits / (hits + falseAlarms);
+    }
+
+    /** How many more labels (at the same error rates) bring the bound to the target: the counts scaled until it does. */
+    static Needed needed(Target target, double tp, double fp, double fn, double tn, double positives, double negatives) {
+        double pointTp = tp;
+        double pointFp = fp;
+        boolean reachable = switch (target.kind()) {
+            case PRECISION -> pointTp > 0 && precision(tp, fp, fn, tn, target.prevalence()) > target.value();
+            case RECALL -> ratio(tp, tp + fn) > target.value();
+            case FALSE_POSITIVE_RATE -> ratio(pointFp, fp + tn) < target.value();
+        };
+        if (!reachable) {
+            return new Needed(0, 0, true);
+        }
+        double lo = 1;
+        double hi = 2;
+        while (!meets(target, tp * hi, fp * hi, fn * hi, tn * hi)) {
+            lo = hi;
+            hi *= 2;
+            if (hi > 1e7) {
+                return new Needed(0, 0, true);
+            }
+        }
+        for (int i = 0; i < 40; i++) {
+            double mid = (lo + hi) / 2;
+            if (meets(target, tp * mid, fp * mid, fn * mid, tn * mid)) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        return new Needed((long) Math.ceil((hi - 1) * positives), (long) Math.ceil((hi - 1) * negatives), false);
+    }
+
+    /** Percentile intervals of {precision, recall, false-positive rate} over resamples of positives and negatives drawn separately. */
+    private static double[][] bootstrap(double[] p, boolean[] positive, double[] weights, double threshold, Double prevalence, long seed,
+                                        int[] undefined) {
+        List<Integer> pos = new ArrayList<>();
+        List<Integer> neg = new ArrayList<>();
+        for (int i = 0; i < p.length; i++) {
+            (positive[i] ? pos : neg).add(i);
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        List<Double> precision = new ArrayList<>();
+        double[] recall = new double[BOOTSTRAP];
+        double[] fpr = new double[BOOTSTRAP];
+        for (int b = 0; b < BOOTSTRAP; b++) {
+            double tp = 0;
+            double fn = 0;
+            double fp = 0;
+            double tn = 0;
+            for (int k = 0; k < pos.size(); k++) {
+                int i = pos.get(random.nextInt(pos.size()));
+                if (p[i] >= threshold) {
+                    tp += weights[i];
+                } else {
+                    fn += weights[i];
                 }
             }
-            return yaml.writeValueAsString(root);
-        } catch (IOException e) {
-            throw new ClipGuardException(ErrorCode.POLICY_INVALID, "cannot rewrite the policy: " + e.getMessage());
+            for (int k = 0; k < neg.size(); k++) {
+                int i = neg.get(random.nextInt(neg.size()));
+                if (p[i] >= threshold) {
+                    fp += weights[i];
+                } else {
+                    tn += weights[i];
+                }
+            }
+            recall[b] = ratio(tp, tp + fn);
+            fpr[b] = ratio(fp, fp + tn);
+            if (tp + fp == 0) {
+                undefined[0]++;
+            } else {
+                precision.add(precision(tp, fp, fn, tn, prevalence));
+            }
         }
+        return new double[][] {percentiles(precision.stream().mapToDouble(Double::doubleValue).toArray()), percentiles(recall), percentiles(fpr)};
     }
 
-    /** A threshold as the draft writes it: six significant digits (a sample's probabilities can be tiny, and 0 is not a threshold). */
-    static double written(double threshold) {
-        return new BigDecimal(threshold).round(new MathContext(6)).doubleValue();
+    private static double[] percentiles(double[] values) {
+        if (values.length == 0) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return new double[] {sorted[(int) Math.floor(0.025 * (sorted.length - 1))], sorted[(int) Math.ceil(0.975 * (sorted.length - 1))]};
     }
 
-    /** One line per category, for a draft's reason and the console. */
-    public static String summary(int images, List<Result> results) {
-        StringBuilder s = new StringBuilder("calibrated on " + images + " labelled images:");
-        for (Result r : results) {
-            s.append(String.format(Locale.ROOT, " %s %s (precision %.2f [%.2f, %.2f], recall %.2f [%.2f, %.2f], %d positives);", r.category(),
-                    r.changed() ? String.format(Locale.ROOT, "%.4g -> %.4g", r.oldThreshold(), r.threshold()) : "unchanged", r.precision(),
-                    r.precisionCi()[0], r.precisionCi()[1], r.recall(), r.recallCi()[0], r.recallCi()[1], r.positives()));
+    /**
+     * Kish's design effect per class: the factor that turns weighted counts into effective ones
+     * ((sum w)^2 / sum w^2 over the sum of w), 1 for unweighted samples.
+     */
+    static double[] effectiveScale(boolean[] positive, double[] weights) {
+        double[] sum = new double[2];
+        double[] squares = new double[2];
+        for (int i = 0; i < weights.length; i++) {
+            int k = positive[i] ? 0 : 1;
+            sum[k] += weights[i];
+            squares[k] += weights[i] * weights[i];
         }
-        // The policy API takes reasons of up to 2,000 characters; the report has every number.
-        return s.length() <= 1900 ? s.toString() : s.substring(0, 1880) + "... (see the report)";
+        return new double[] {sum[0] == 0 ? 1 : sum[0] / squares[0], sum[1] == 0 ? 1 : sum[1] / squares[1]};
+    }
+
+    /** Stratified folds: positives and negatives each shuffled and dealt round-robin. */
+    static int[] folds(boolean[] positive, long seed) {
+        int[] fold = new int[positive.length];
+        SplittableRandom random = new SplittableRandom(seed);
+        for (boolean kind : new boolean[] {true, false}) {
+            List<Integer> members = new ArrayList<>();
+            for (int i = 0; i < positive.length; i++) {
+                if (positive[i] == kind) {
+                    members.add(i);
+                }
+            }
+            for (int i = members.size() - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                Integer t = members.get(i);
+                members.set(i, members.get(j));
+                members.set(j, t);
+            }
+            for (int k = 0; k < members.size(); k++) {
+                fold[members.get(k)] = k % FOLDS;
+            }
+        }
+        return fold;
+    }
+
+    private static List<Sample> withProbabilities(List<Sample> samples, String id, double[] p) {
+        List<Sample> out = new ArrayList<>(samples.size());
+        for (int i = 0; i < samples.size(); i++) {
+            Map<String, Double> probability = new LinkedHashMap<>(samples.get(i).probability());
+            probability.put(id, p[i]);
+            out.add(samples.get(i).withProbability(probability));
+        }
+        return out;
+    }
+
+    private static double[] pick(double[] values, List<Integer> index) {
+        return index.stream().mapToDouble(i -> values[i]).toArray();
+    }
+
+    private static boolean[] pick(boolean[] values, List<Integer> index) {
+        boolean[] out = new boolean[index.size()];
+        for (int j = 0; j < out.length; j++) {
+            out[j] = values[index.get(j)];
+        }
+        return out;
+    }
+
+    static double logistic(double x) {
+        return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+    }
+
+    static double ratio(double a, double b) {
+        return b == 0 ? 0 : a / b;
+    }
+
+    /** A probability as the draft writes it: six significant digits (rounding keeps their order). */
+    static double written(double value) {
+        return new java.math.BigDecimal(value).round(new java.math.MathContext(6)).doubleValue();
     }
 }

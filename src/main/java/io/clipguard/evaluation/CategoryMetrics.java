@@ -8,20 +8,22 @@ import java.util.List;
 /**
  * How one category does on a labelled sample at a threshold: an image is a positive when it is
  * labelled with the category, predicted positive when the category's probability reaches the
- * threshold. {@code curve} is the precision-recall curve over every threshold the sample allows
- * (points of {threshold, precision, recall}, thresholds descending); {@code prAuc} is the
- * average precision (the area under that step curve).
+ * threshold. {@code tp}, {@code fp}, {@code fn}, {@code tn} count images; precision, recall,
+ * the curve and PR-AUC weight each image by what it stands for (1 for a labelled folder; the
+ * inverse inclusion probability of a reviewed decision). {@code curve} is the precision-recall
+ * curve over every threshold the sample allows (points of {threshold, precision, recall},
+ * thresholds descending); {@code prAuc} is the average precision (the area under that step curve).
  */
 public record CategoryMetrics(String id, double threshold, int positives, int negatives, int tp, int fp, int fn, int tn, double precision,
-                              double recall, @JsonProperty("pr_auc") double prAuc, List<double[]> curve) {
+                              double recall, @JsonProperty("pr_auc") double prAuc, List<double[]> curve, Reliability reliability) {
 
-    /** The counts at one threshold alone: what calibration and the bias audit need, many times over (no curve). */
-    public record Counts(int tp, int fp, int fn, int tn) {
-        public int positives() {
+    /** Weighted counts at one threshold: what calibration and the bias audit need, many times over (no curve). */
+    public record Counts(double tp, double fp, double fn, double tn) {
+        public double positives() {
             return tp + fn;
         }
 
-        public int negatives() {
+        public double negatives() {
             return fp + tn;
         }
 
@@ -35,51 +37,58 @@ public record CategoryMetrics(String id, double threshold, int positives, int ne
     }
 
     public static Counts count(String id, double threshold, List<Sample> samples) {
-        int tp = 0;
-        int fp = 0;
-        int fn = 0;
-        int tn = 0;
+        return count(id, threshold, samples, true);
+    }
+
+    private static Counts count(String id, double threshold, List<Sample> samples, boolean weighted) {
+        double tp = 0;
+        double fp = 0;
+        double fn = 0;
+        double tn = 0;
         for (Sample s : samples) {
-            boolean positive = s.label().equals(id);
+            double w = weighted ? s.weight() : 1;
+            boolean positive = s.is(id);
             boolean predicted = s.probability().getOrDefault(id, 0.0) >= threshold;
             if (positive && predicted) {
-                tp++;
+                tp += w;
             } else if (positive) {
-                fn++;
+                fn += w;
             } else if (predicted) {
-                fp++;
+                fp += w;
             } else {
-                tn++;
+                tn += w;
             }
         }
         return new Counts(tp, fp, fn, tn);
     }
 
     public static CategoryMetrics of(String id, double threshold, List<Sample> samples) {
-        Counts c = count(id, threshold, samples);
+        Counts images = count(id, threshold, samples, false);
+        Counts weighted = count(id, threshold, samples, true);
         List<double[]> curve = curve(id, samples);
-        return new CategoryMetrics(id, threshold, c.positives(), c.negatives(), c.tp(), c.fp(), c.fn(), c.tn(), c.precision(), c.recall(),
-                averagePrecision(curve), curve);
+        return new CategoryMetrics(id, threshold, (int) images.positives(), (int) images.negatives(), (int) images.tp(), (int) images.fp(),
+                (int) images.fn(), (int) images.tn(), weighted.precision(), weighted.recall(), averagePrecision(curve), curve,
+                Reliability.of(id, samples));
     }
 
-    /** {threshold, precision, recall} at each distinct probability, highest first. */
+    /** {threshold, precision, recall} at each distinct probability, highest first, weighted. */
     static List<double[]> curve(String id, List<Sample> samples) {
         List<Sample> sorted = new ArrayList<>(samples);
         sorted.sort(Comparator.comparingDouble((Sample s) -> s.probability().getOrDefault(id, 0.0)).reversed());
-        long positives = samples.stream().filter(s -> s.label().equals(id)).count();
+        double positives = samples.stream().filter(s -> s.is(id)).mapToDouble(Sample::weight).sum();
         List<double[]> out = new ArrayList<>();
-        int tp = 0;
-        int fp = 0;
+        double tp = 0;
+        double fp = 0;
         for (int i = 0; i < sorted.size(); i++) {
-            if (sorted.get(i).label().equals(id)) {
-                tp++;
+            if (sorted.get(i).is(id)) {
+                tp += sorted.get(i).weight();
             } else {
-                fp++;
+                fp += sorted.get(i).weight();
             }
             double t = sorted.get(i).probability().getOrDefault(id, 0.0);
             boolean lastOfTie = i == sorted.size() - 1 || sorted.get(i + 1).probability().getOrDefault(id, 0.0) < t;
             if (lastOfTie) {
-                out.add(new double[] {t, ratio(tp, tp + fp), positives == 0 ? 0 : (double) tp / positives});
+                out.add(new double[] {t, ratio(tp, tp + fp), positives == 0 ? 0 : tp / positives});
             }
         }
         return out;
@@ -95,7 +104,7 @@ public record CategoryMetrics(String id, double threshold, int positives, int ne
         return ap;
     }
 
-    static double ratio(int a, int b) {
-        return b == 0 ? 0 : (double) a / b;
+    static double ratio(double a, double b) {
+        return b == 0 ? 0 : a / b;
     }
 }

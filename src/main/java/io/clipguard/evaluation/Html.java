@@ -31,6 +31,21 @@ final class Html {
                 Math.min(size - 120.0, 36 + markRecall * (size - 40)), Math.max(24.0, size - 38 - markPrecision * (size - 40)), escape(markLabel));
     }
 
+    /** A reliability diagram: mean predicted probability on x, observed frequency on y, the diagonal for reference. */
+    static String reliability(Reliability r, String label) {
+        int size = 220;
+        StringBuilder dots = new StringBuilder();
+        for (Reliability.Bin b : r.bins()) {
+            double radius = Math.max(2, Math.min(8, Math.sqrt(b.count())));
+            dots.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"#3949ab\" fill-opacity=\"0.7\">"
+                    + "<title>%.2f-%.2f: %.0f images, predicted %.3f, observed %.3f</title></circle>", 20 + b.predicted() * (size - 30),
+                    size - 20 - b.observed() * (size - 30), radius, b.from(), b.to(), b.count(), b.predicted(), b.observed()));
+        }
+        return String.format(Locale.ROOT, "<figure><svg width=\"%d\" height=\"%d\"><line x1=\"20\" y1=\"%d\" x2=\"%d\" y2=\"10\" "
+                + "stroke=\"#999\" stroke-dasharray=\"4\"/>%s</svg><figcaption>%s: ECE %.3f</figcaption></figure>", size, size, size - 20,
+                size - 10, dots, escape(label), r.ece());
+    }
+
     static String matrix(Map<String, Map<String, Integer>> counts) {
         TreeSet<String> columns = new TreeSet<>();
         counts.values().forEach(row -> columns.addAll(row.keySet()));

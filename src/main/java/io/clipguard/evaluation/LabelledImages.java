@@ -1,5 +1,7 @@
 package io.clipguard.evaluation;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import java.io.IOException;
@@ -12,19 +14,23 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
  * A labelled sample on disk: one folder per category id holding images that show it, and
- * {@code benign/} holding images that should trigger nothing. Optionally a CSV of
- * {@code image,group} lines (paths relative to the labels folder) for the bias audit.
+ * {@code benign/} holding images that should trigger nothing. Optionally a manifest of what each
+ * image shows of the people and contexts in it, for the bias audit (paths relative to the labels
+ * folder): a CSV whose header names the columns ({@code image,skin_tone,age}; the older
+ * {@code image,group} lines without a header mean one attribute, {@code group}), or JSON lines
+ * ({@code {"image": "...", "skin_tone": "...", "age": "..."}}).
  */
 public final class LabelledImages {
     public static final String BENIGN = "benign";
     private static final Set<String> IMAGES = Set.of("jpg", "jpeg", "png", "gif", "bmp", "webp");
 
-    /** One image: where it is (relative to the labels folder), its label, its group (or null). */
-    public record Item(Path file, String relative, String label, String group) {
+    /** One image: where it is (relative to the labels folder), its label, its attributes (possibly none). */
+    public record Item(Path file, String relative, String label, Map<String, String> attributes) {
     }
 
     private final List<Item> items;
@@ -34,11 +40,11 @@ public final class LabelledImages {
     }
 
     /** Reads {@code root}; every sub-folder must be a category of {@code categories} or {@code benign}. */
-    public static LabelledImages read(Path root, Set<String> categories, Path groupsCsv) {
+    public static LabelledImages read(Path root, Set<String> categories, Path manifest) {
         if (!Files.isDirectory(root)) {
             throw new ClipGuardException(ErrorCode.FILE_NOT_FOUND, root + ": not a folder of labelled images");
         }
-        Map<String, String> groups = groupsCsv == null ? Map.of() : groups(groupsCsv);
+        Map<String, Map<String, String>> attributes = manifest == null ? Map.of() : attributes(manifest);
         List<Item> items = new ArrayList<>();
         try (Stream<Path> folders = Files.list(root)) {
             for (Path folder : folders.filter(Files::isDirectory).sorted().toList()) {
@@ -50,7 +56,7 @@ public final class LabelledImages {
                 try (Stream<Path> files = Files.walk(folder)) {
                     for (Path f : files.filter(Files::isRegularFile).filter(LabelledImages::isImage).sorted().toList()) {
                         String relative = root.relativize(f).toString().replace('\\', '/');
-                        items.add(new Item(f, relative, label, groups.get(relative)));
+                        items.add(new Item(f, relative, label, attributes.getOrDefault(relative, Map.of())));
                     }
                 }
             }
@@ -73,19 +79,40 @@ public final class LabelledImages {
         return dot > 0 && IMAGES.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 
-    /** {@code image,group} lines; a header line {@code image,group} is allowed. */
-    private static Map<String, String> groups(Path csv) {
-        Map<String, String> out = new HashMap<>();
+    /** The manifest's attributes per image: JSON lines when the file ends in .jsonl, else CSV. */
+    static Map<String, Map<String, String>> attributes(Path manifest) {
+        Map<String, Map<String, String>> out = new HashMap<>();
         try {
-            for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8)) {
-                String[] f = line.split(",", 2);
-                if (line.isBlank() || f.length < 2 || (f[0].trim().equals("image") && f[1].trim().equals("group"))) {
-                    continue;
+            List<String> lines = Files.readAllLines(manifest, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+            if (manifest.toString().endsWith(".jsonl")) {
+                ObjectMapper json = new ObjectMapper();
+                for (String line : lines) {
+                    JsonNode node = json.readTree(line);
+                    Map<String, String> a = new TreeMap<>();
+                    node.fields().forEachRemaining(f -> {
+                        if (!f.getKey().equals("image")) {
+                            a.put(f.getKey(), f.getValue().asText());
+                        }
+                    });
+                    out.put(node.path("image").asText(), a);
                 }
-                out.put(f[0].trim(), f[1].trim());
+                return out;
+            }
+            String[] header = lines.isEmpty() ? new String[0] : lines.get(0).split(",", -1);
+            boolean named = header.length > 0 && header[0].trim().equals("image");
+            List<String> columns = named ? List.of(header).subList(1, header.length).stream().map(String::trim).toList() : List.of("group");
+            for (String line : named ? lines.subList(1, lines.size()) : lines) {
+                String[] f = line.split(",", -1);
+                Map<String, String> a = new TreeMap<>();
+                for (int i = 0; i < columns.size() && i + 1 < f.length; i++) {
+                    if (!f[i + 1].isBlank()) {
+                        a.put(columns.get(i), f[i + 1].trim());
+                    }
+                }
+                out.put(f[0].trim(), a);
             }
         } catch (IOException e) {
-            throw new ClipGuardException(ErrorCode.FILE_UNREADABLE, csv + ": " + e.getMessage());
+            throw new ClipGuardException(ErrorCode.FILE_UNREADABLE, manifest + ": " + e.getMessage());
         }
         return out;
     }

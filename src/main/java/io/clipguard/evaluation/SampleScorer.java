@@ -50,18 +50,15 @@ public final class SampleScorer {
 
     /**
      * Samples from stored embeddings (reviewed uploads): {@code labels} maps each content id to
-     * its label ({@code benign} or a category id) and {@code groups} to its group (the tenant).
+     * its label ({@code benign} or a category id), {@code attributes} to what it is grouped by
+     * (its tenant), {@code weights} to the decisions it stands for (the inverse of its inclusion
+     * probability).
      */
-    public static Scored scoreVectors(Map<String, float[]> vectors, Map<String, String> labels, Map<String, String> groups,
-                                      ScoringPolicy policy) {
+    public static Scored scoreVectors(Map<String, float[]> vectors, Map<String, String> labels, Map<String, Map<String, String>> attributes,
+                                      Map<String, Double> weights, ScoringPolicy policy) {
         List<Sample> samples = new ArrayList<>();
-        vectors.forEach((id, vector) -> {
-            ScoringPolicy.Verdict v = policy.score(vector, id);
-            Map<String, Double> p = new LinkedHashMap<>();
-            v.scores().forEach(s -> p.put(s.category(), s.probability()));
-            samples.add(new Sample(id, labels.get(id), groups.get(id), p, v.action().name(),
-                    v.triggeringCategory() == null ? "none" : v.triggeringCategory()));
-        });
+        vectors.forEach((id, vector) -> samples.add(sample(id, labels.get(id), attributes.getOrDefault(id, Map.of()), weights.getOrDefault(id, 1.0),
+                policy.score(vector, id))));
         return new Scored(samples, new LinkedHashMap<>());
     }
 
@@ -74,13 +71,26 @@ public final class SampleScorer {
         for (int i = 0; i < batch.size(); i++) {
             LabelledImages.Item item = batch.get(i);
             // The relative path as content id: the review sample (if the policy has one) is then stable per image.
-            ScoringPolicy.Verdict v = policy.score(vectors[i], item.relative());
-            Map<String, Double> p = new LinkedHashMap<>();
-            v.scores().forEach(s -> p.put(s.category(), s.probability()));
-            samples.add(new Sample(item.relative(), item.label(), item.group(), p, v.action().name(),
-                    v.triggeringCategory() == null ? "none" : v.triggeringCategory()));
+            samples.add(sample(item.relative(), item.label(), item.attributes(), 1.0, policy.score(vectors[i], item.relative())));
         }
         batch.clear();
         tensors.clear();
+    }
+
+    /** One scored image: probabilities and margins by category; its outcome is the category that triggered, else none. */
+    static Sample sample(String image, String label, Map<String, String> attributes, double weight, ScoringPolicy.Verdict v) {
+        Map<String, Double> p = new LinkedHashMap<>();
+        Map<String, Double> margin = new LinkedHashMap<>();
+        String outcome = "none";
+        for (ScoringPolicy.Score s : v.scores()) {
+            p.put(s.category(), s.probability());
+            if (!Double.isNaN(s.margin())) {
+                margin.put(s.category(), s.margin());
+            }
+            if (s.category().equals(v.triggeringCategory()) && s.triggered()) {
+                outcome = s.category();
+            }
+        }
+        return new Sample(image, label, attributes, p, margin, v.action().name(), outcome, weight);
     }
 }

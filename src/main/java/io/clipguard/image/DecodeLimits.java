@@ -1,5 +1,6 @@
 package io.clipguard.image;
 
+import io.clipguard.config.ClipGuardConfig;
 import java.time.Duration;
 
 /**
@@ -11,6 +12,11 @@ import java.time.Duration;
  * @param cpuDeadline CPU time for decode + preprocess of one image
  */
 public record DecodeLimits(long maxBytes, int maxWidth, int maxHeight, long maxPixels, int maxFrames, Duration cpuDeadline) {
+
+    /** The limits of {@code clipguard.decode.*}. */
+    public static DecodeLimits from(ClipGuardConfig.Decode d) {
+        return new DecodeLimits(d.maxBytes(), d.maxWidth(), d.maxHeight(), d.maxPixels(), d.maxFrames(), d.cpuDeadline());
+    }
 
     /** 20 MB, 12,000 px a side, 50 megapixels, 500 frames, 3 s of CPU. */
     public static DecodeLimits defaults() {

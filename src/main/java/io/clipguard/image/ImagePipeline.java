@@ -16,6 +16,11 @@ public final class ImagePipeline {
 
     private final DecodeLimits limits;
 
+    /** Whether large JPEGs are decoded at reduced scale. */
+    public boolean reducedDecode() {
+        return reducedDecode;
+    }
+
     public ImagePipeline(DecodeLimits limits, PreprocessSpec spec, boolean reducedDecode) {
         this.limits = limits;
         this.decoder = new ImageDecoder(limits);

@@ -8,10 +8,11 @@ package io.clipguard.insight;
  * @param action      ALLOW, REVIEW or BLOCK; null for a dead letter
  * @param category    the triggering category, else the most probable one; null for a dead letter
  * @param probability that category's probability
+ * @param calibrated  whether that probability is calibrated; null for a dead letter
  * @param reason      the dead letter's reason code; null for a decision
  */
-public record FeedEvent(String kind, String contentId, String action, String category, Double probability, String policyId,
-                        Integer policyVersion, Long latencyMs, String reason, String message, long at, Integer sourcePartition,
+public record FeedEvent(String kind, String contentId, String action, String category, Double probability, Boolean calibrated,
+                        String policyId, Integer policyVersion, Long latencyMs, String reason, String message, long at, Integer sourcePartition,
                         Long sourceOffset) {
     public boolean isDecision() {
         return "decision".equals(kind);

@@ -63,9 +63,14 @@ public final class ReviewLedger {
         };
     }
 
-    /** A decision read from the decision topic; {@code source} is where its upload is, if known. */
+    /**
+     * A decision read from the decision topic; {@code source} is where its upload is, if known.
+     * It waits for a verdict when it was queued for review (its review selection; before release
+     * v4, its REVIEW action).
+     */
     public void decision(ModerationDecision d, SourcePosition source) {
-        if (d.getAction() == Action.REVIEW && !reviewedEvents.containsKey(d.getEventId())) {
+        boolean queued = d.getReview() != null || d.getAction() == Action.REVIEW;
+        if (queued && !reviewedEvents.containsKey(d.getEventId())) {
             if (pending.size() >= maxItems && !pending.containsKey(d.getContentId())) {
                 pending.values().stream().min(Comparator.comparing(i -> i.decision().getDecidedAt())).ifPresent(i -> pending.remove(i.contentId()));
                 dropped++;

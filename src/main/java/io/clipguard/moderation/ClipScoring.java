@@ -35,6 +35,21 @@ public final class ClipScoring {
             }
 
             @Override
+            public String modelDigest() {
+                return engine.identity().digest();
+            }
+
+            @Override
+            public int contextLength() {
+                return engine.contextLength();
+            }
+
+            @Override
+            public int tokenCount(String text) {
+                return engine.tokenizer().tokenize(text).length;
+            }
+
+            @Override
             public float[][] embedLabels(List<String> labels, List<String> templates) {
                 return engine.embedLabels(labels, templates);
             }
@@ -46,12 +61,23 @@ public final class ClipScoring {
         return ClipScoring::open;
     }
 
-    private static BulkScorer open(ScoringPolicy.Columns columns, double logitScale) {
-        BulkZeroShot scorer = new BulkZeroShot(columns.vectors(), columns.categoryOf(), columns.thresholds(), logitScale);
+    private static BulkScorer open(ScoringPolicy policy) {
+        ScoringPolicy.Columns columns = policy.columns();
+        BulkZeroShot scorer = columns.independent()
+                ? BulkZeroShot.independent(columns.vectors(), columns.categoryOf(), columns.exclusionOf(), columns.thresholds(), policy.logitScale())
+                : new BulkZeroShot(columns.vectors(), columns.categoryOf(), columns.thresholds(), policy.logitScale());
         return new BulkScorer() {
             @Override
             public float[] probabilities(FloatBuffer embeddings, int rows) {
-                return scorer.probabilities(embeddings, rows);
+                float[] out = scorer.probabilities(embeddings, rows);
+                if (columns.independent()) {
+                    // The graph gives margins; each category's calibration (or the logistic) makes them probabilities.
+                    int n = scorer.categories();
+                    for (int i = 0; i < out.length; i++) {
+                        out[i] = (float) policy.probability(i % n, out[i]);
+                    }
+                }
+                return out;
             }
 
             @Override

@@ -6,6 +6,8 @@ import io.clipguard.clip.EngineOptions;
 import io.clipguard.clip.Models;
 import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.config.Settings;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.clipguard.fetch.FetchSettings;
 import io.clipguard.fetch.ImageFetcher;
 import io.clipguard.image.DecodeLimits;
@@ -48,24 +50,32 @@ public final class ModerationRuntime implements AutoCloseable {
      * @param prepareThreads threads that fetch, decode, preprocess and score (0: one per core)
      * @param model          wraps the model the batcher runs (identity in service; tests make it fail on demand)
      */
-    public record Options(Path modelDir, EngineOptions engine, Policy policy, int maxBatch, Duration maxWait, int prepareThreads,
-                          DecodeLimits limits, boolean reducedDecode, FetchSettings fetch, String instanceId,
+    public record Options(Path modelDir, EngineOptions engine, Policy policy, ScoringPolicy.Mismatch calibrationMismatch, int maxBatch,
+                          Duration maxWait, int prepareThreads, DecodeLimits limits, boolean reducedDecode, FetchSettings fetch, String instanceId,
                           UnaryOperator<EmbeddingBatcher.ImageModel> model) {
 
         /** The options {@code clipguard.*} settings describe, for instance {@code instanceId}. */
         public static Options from(ClipGuardConfig c, String instanceId, UnaryOperator<EmbeddingBatcher.ImageModel> model) {
             ClipGuardConfig.Decode d = c.decode();
             return new Options(Models.dir(c.model()), Models.options(c.model()), PolicyFiles.enforced(c.policies()),
-                    c.batching().maxBatch(), c.batching().maxWait(), c.batching().prepareThreads(),
-                    new DecodeLimits(d.maxBytes(), d.maxWidth(), d.maxHeight(), d.maxPixels(), d.maxFrames(), d.cpuDeadline()), d.reduced(),
-                    FetchSettings.from(c.fetch()), instanceId, model);
+                    mismatch(c.policies().calibrationMismatch()), c.batching().maxBatch(), c.batching().maxWait(), c.batching().prepareThreads(),
+                    DecodeLimits.from(d), d.reduced(), FetchSettings.from(c.fetch()), instanceId, model);
+        }
+
+        private static ScoringPolicy.Mismatch mismatch(String setting) {
+            return switch (setting) {
+                case "refuse" -> ScoringPolicy.Mismatch.REFUSE;
+                case "uncalibrated" -> ScoringPolicy.Mismatch.UNCALIBRATED;
+                default -> throw new ClipGuardException(ErrorCode.CONFIG_INVALID, "clipguard.policies.calibration-mismatch must be refuse or "
+                        + "uncalibrated, found '" + setting + "'");
+            };
         }
     }
 
     private ModerationRuntime(Options s, Telemetry telemetry) {
         this.engine = ClipEngine.open(s.modelDir(), s.engine());
         try {
-            this.policies = new PolicySwitch(ClipScoring.prompts(engine), s.policy());
+            this.policies = new PolicySwitch(ClipScoring.prompts(engine), s.policy(), s.calibrationMismatch());
             this.batcher = new EmbeddingBatcher(s.model().apply(engine::embedImages), new float[engine.preprocess().tensorSize()],
                     s.maxBatch(), s.maxWait(), Duration.ofSeconds(2));
         } catch (RuntimeException e) {
@@ -113,6 +123,8 @@ public final class ModerationRuntime implements AutoCloseable {
                 policies::refusals);
         metrics.gauge("clipguard.model.available", "1 while the model answers, 0 while it is down", () -> batcher.health().available() ? 1 : 0);
         metrics.gauge("clipguard.policy.version", "The policy version this instance enforces", () -> policy().policy().version());
+        metrics.gauge("clipguard.policy.calibration.mismatch", "1 while the enforced version is scored uncalibrated: its calibration was "
+                + "fitted on another model, logit scale or prompt set", policies::calibrationMismatch);
         metrics.info("clipguard.model.info", "The loaded model", Tags.of("model_id", engine.identity().id(),
                 "model_digest", engine.identity().digest(), "execution_provider", engine.provider()));
     }

@@ -20,6 +20,8 @@ import io.clipguard.schema.ImageUploaded;
 import io.clipguard.schema.InlineImage;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.schema.Preprocessing;
+import io.clipguard.schema.ReviewSelection;
+import io.clipguard.schema.RuntimeFacts;
 import io.clipguard.schema.ShadowDecision;
 import io.clipguard.schema.SourcePosition;
 import io.clipguard.schema.StageTimings;
@@ -60,6 +62,7 @@ public final class Moderator {
     private final Clock clock;
     private final Executor prepare;
     private final Tracer tracer;
+    private final RuntimeFacts runtime;
 
     public Moderator(ClipEngine engine, EmbeddingBatcher batcher, ImagePipeline pipeline, ImageFetcher fetcher,
                      Supplier<PolicySet> policies, String instanceId, Clock clock, Executor prepare, Tracer tracer) {
@@ -72,6 +75,8 @@ public final class Moderator {
         this.clock = clock;
         this.prepare = prepare;
         this.tracer = tracer;
+        this.runtime = new RuntimeFacts(engine.runtimeVersion(), engine.provider(), engine.options().intraOpThreads(),
+                engine.optimization(), pipeline.reducedDecode(), System.getProperty("java.version"), System.getProperty("os.arch"));
     }
 
     public String instanceId() {
@@ -200,7 +205,7 @@ public final class Moderator {
                 .setModelId(engine.identity().id()).setModelDigest(engine.identity().digest())
                 .setTimings(new StageTimings(ms(p.fetchNanos()), ms(p.decodeNanos()), ms(embedNanos), ms(t4 - t3),
                         Math.max(0, now.toEpochMilli() - event.getUploadedAt().toEpochMilli())))
-                .setInstanceId(instanceId).setTraceId(traceId).setDecidedAt(now).build();
+                .setInstanceId(instanceId).setReview(review(verdict.review())).setTraceId(traceId).setDecidedAt(now).build();
         AuditRecord audit = AuditRecord.newBuilder()
                 .setEventId(event.getEventId()).setContentId(event.getContentId()).setAction(action).setRule(verdict.rule())
                 .setImage(new ImageFacts(p.sha256(), p.bytes(), p.image().width(), p.image().height(), p.image().format(),
@@ -211,7 +216,7 @@ public final class Moderator {
                 .setPolicyId(active.policy().id()).setPolicyVersion(active.policy().version()).setPolicyHash(active.policyHash())
                 .setPromptsHash(active.promptsHash()).setPrompts(List.of()).setScores(scores)
                 .setBatch(new BatchInfo(embedded.batchId(), embedded.batchSize(), embedded.position()))
-                .setSource(source).setInstanceId(instanceId).setDecidedAt(now).setTraceId(traceId).build();
+                .setSource(source).setInstanceId(instanceId).setDecidedAt(now).setRuntime(runtime).setTraceId(traceId).build();
         List<Float> vector = new ArrayList<>(embedded.vector().length);
         for (float v : embedded.vector()) {
             vector.add(v);
@@ -234,9 +239,13 @@ public final class Moderator {
                 .setInstanceId(instanceId).setDecidedAt(now).build();
     }
 
+    private static ReviewSelection review(ScoringPolicy.Review review) {
+        return review == null ? null : new ReviewSelection(review.reason().name(), review.probability());
+    }
+
     private static List<CategoryScore> scores(ScoringPolicy.Verdict verdict) {
         return verdict.scores().stream().map(s -> new CategoryScore(s.category(), s.cosine(), s.probability(), s.threshold(),
-                s.triggered())).toList();
+                s.triggered(), Double.isNaN(s.margin()) ? null : s.margin(), s.calibrated())).toList();
     }
 
     private static String missingField(ImageUploaded e) {

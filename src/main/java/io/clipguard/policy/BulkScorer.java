@@ -16,9 +16,9 @@ public interface BulkScorer extends AutoCloseable {
     @Override
     void close();
 
-    /** Opens a scorer for a prepared policy's columns. */
+    /** Opens a scorer for a prepared policy (its columns, logit scale and calibrations). */
     @FunctionalInterface
     interface Factory {
-        BulkScorer open(ScoringPolicy.Columns columns, double logitScale);
+        BulkScorer open(ScoringPolicy policy);
     }
 }

@@ -3,6 +3,8 @@ package io.clipguard.policy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
@@ -19,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -45,7 +48,8 @@ public final class PolicyFiles {
      */
     static final int MAX_BYTES = 256 * 1024;
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder().loaderOptions(loaderOptions()).build());
-    private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+    private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+            .registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     private static final JsonSchema SCHEMA = loadSchema();
 
     private PolicyFiles() {
@@ -100,7 +104,7 @@ public final class PolicyFiles {
                     .sorted().toList();
             throw new ClipGuardException(ErrorCode.POLICY_INVALID, where + ": " + String.join("; ", errors), errors);
         }
-        return toPolicy(root);
+        return toPolicy(root, where);
     }
 
     /**
@@ -117,24 +121,82 @@ public final class PolicyFiles {
         return policy;
     }
 
-    private static Policy toPolicy(JsonNode root) {
+    private static Policy toPolicy(JsonNode root, String where) {
+        int schemaVersion = root.path("schemaVersion").asInt(1);
+        List<String> errors = new ArrayList<>();
         List<Policy.Category> categories = new ArrayList<>();
-        for (JsonNode c : root.get("categories")) {
+        JsonNode list = root.get("categories");
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode c = list.get(i);
+            Policy.CategoryCalibration calibration = null;
+            if (c.has("calibration")) {
+                JsonNode k = c.get("calibration");
+                List<double[]> points = new ArrayList<>();
+                k.get("points").forEach(point -> points.add(new double[] {point.get(0).asDouble(), point.get(1).asDouble()}));
+                try {
+                    calibration = new Policy.CategoryCalibration(CalibrationCurve.of(points), k.get("promptsHash").asText(),
+                            k.path("positives").asInt(0), k.path("negatives").asInt(0));
+                } catch (IllegalArgumentException e) {
+                    errors.add("$.categories[" + i + "].calibration.points: " + e.getMessage());
+                }
+                if (schemaVersion < 2) {
+                    errors.add("$.categories[" + i + "].calibration: calibrations need schemaVersion: 2 (independent categories)");
+                } else if (!root.has("calibration")) {
+                    errors.add("$.categories[" + i + "].calibration: a calibrated category needs the top-level calibration (model digest, "
+                            + "logit scale, date) it was fitted with");
+                }
+            }
             categories.add(new Policy.Category(c.get("id").asText(), c.path("name").asText(c.get("id").asText()),
                     c.path("severity").asInt(3), strings(c.get("prompts")), strings(c.get("exclusions")),
-                    c.get("threshold").asDouble(), action(c.get("action").asText())));
+                    c.get("threshold").asDouble(), action(c.get("action").asText()), calibration));
         }
-        return new Policy(root.get("id").asText(), root.get("version").asInt(), root.path("description").asText(""),
+        Policy.Calibration calibration = null;
+        if (root.has("calibration")) {
+            JsonNode k = root.get("calibration");
+            calibration = new Policy.Calibration(k.get("method").asText(), k.get("modelDigest").asText(), k.get("logitScale").asDouble(),
+                    Instant.parse(k.get("fittedAt").asText()), k.path("source").asText("labels"));
+        }
+        if (schemaVersion < 2) {
+            for (String field : List.of("calibration", "blockSampleRate")) {
+                if (root.has(field)) {
+                    errors.add("$." + field + ": needs schemaVersion: 2 (independent categories)");
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ClipGuardException(ErrorCode.POLICY_INVALID, where + ": " + String.join("; ", errors), errors);
+        }
+        return new Policy(schemaVersion, root.get("id").asText(), root.get("version").asInt(), root.path("description").asText(""),
                 root.hasNonNull("model") ? root.get("model").asText() : null, root.path("dimension").asInt(0),
                 strings(root.get("templates")), List.copyOf(categories), strings(root.get("benign")),
                 root.has("defaultAction") ? action(root.get("defaultAction").asText()) : Policy.Action.ALLOW,
-                root.path("reviewBand").asDouble(0), root.path("reviewSampleRate").asDouble(0));
+                root.path("reviewBand").asDouble(0), root.path("reviewSampleRate").asDouble(0), root.path("blockSampleRate").asDouble(0),
+                calibration);
     }
 
-    /** sha256 of the policy's canonical JSON: equal content, equal hash, whatever the YAML layout. */
+    /**
+     * sha256 of the policy's canonical JSON: equal content, equal hash, whatever the YAML layout.
+     * Fields added with schema 2 are left out while they hold their schema-1 defaults, so that a
+     * version written before them keeps the hash its decisions name.
+     */
     public static String hash(Policy policy) {
         try {
-            byte[] canonical = CANONICAL.writeValueAsBytes(CANONICAL.valueToTree(policy));
+            ObjectNode tree = CANONICAL.valueToTree(policy);
+            if (policy.schemaVersion() == 1) {
+                tree.remove("schemaVersion");
+            }
+            if (policy.blockSampleRate() == 0) {
+                tree.remove("blockSampleRate");
+            }
+            if (policy.calibration() == null) {
+                tree.remove("calibration");
+            }
+            tree.withArray("categories").forEach(c -> {
+                if (c.path("calibration").isNull()) {
+                    ((ObjectNode) c).remove("calibration");
+                }
+            });
+            byte[] canonical = CANONICAL.writeValueAsBytes(tree);
             return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
         } catch (IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -18,6 +18,15 @@ public interface PromptEncoder {
     /** The multiplier of cosines before the softmax. */
     double logitScale();
 
+    /** The model's digest: calibrations are pinned to it. */
+    String modelDigest();
+
+    /** The most tokens a text may have (start and end tokens included); longer texts would be cut. */
+    int contextLength();
+
+    /** How many tokens {@code text} is, start and end tokens included. */
+    int tokenCount(String text);
+
     /** One L2-normalised vector per label: the label as written, or the ensemble over {@code templates} ("{}" = label). */
     float[][] embedLabels(List<String> labels, List<String> templates);
 }

@@ -49,7 +49,7 @@ public final class StoredBacktest {
         Map<String, List<String>> samples = new LinkedHashMap<>();
         int changed = 0;
         int dim = before.columns().vectors()[0].length;
-        try (BulkScorer b = scorers.open(before.columns(), before.logitScale()); BulkScorer a = scorers.open(after.columns(), after.logitScale())) {
+        try (BulkScorer b = scorers.open(before); BulkScorer a = scorers.open(after)) {
             for (int start = 0; start < rows; start += CHUNK) {
                 int n = Math.min(CHUNK, rows - start);
                 FloatBuffer chunk = vectors.duplicate().position(start * dim).limit((start + n) * dim).slice();
@@ -57,8 +57,8 @@ public final class StoredBacktest {
                 float[] pa = a.probabilities(chunk, n);
                 for (int r = 0; r < n; r++) {
                     String id = contentIds.get(start + r);
-                    ScoringPolicy.Verdict vb = before.verdict(null, row(pb, r, b.categories()), id);
-                    ScoringPolicy.Verdict va = after.verdict(null, row(pa, r, a.categories()), id);
+                    ScoringPolicy.Verdict vb = before.verdict(null, null, row(pb, r, b.categories()), id);
+                    ScoringPolicy.Verdict va = after.verdict(null, null, row(pa, r, a.categories()), id);
                     actions.get(vb.action().name())[0]++;
                     actions.get(va.action().name())[1]++;
                     count(vb, triggered, 0);

@@ -1,5 +1,6 @@
 package io.clipguard.telemetry;
 
+import io.clipguard.schema.CategoryScore;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.schema.StageTimings;
 import io.micrometer.core.instrument.Counter;
@@ -38,8 +39,26 @@ public final class ModerationMetrics implements AutoCloseable {
     /** Counters by their label values, so a decision costs a map lookup, not a registry lookup. */
     private final Map<List<String>, Counter> decisions = new ConcurrentHashMap<>();
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
+    /** Per (policy id, category): the score histogram, the drift tracker and the version it tracks. */
+    private final Map<List<String>, CategoryScores> categoryScores = new ConcurrentHashMap<>();
+    private final int driftReference;
+    private final int driftWindow;
 
+    private record CategoryScores(DistributionSummary histogram, ScoreDrift drift, int[] version) {
+    }
+
+    /** Metrics with a drift reference and window of 1,000 decisions each. */
     public ModerationMetrics(Telemetry telemetry) {
+        this(telemetry, 1000, 1000);
+    }
+
+    /**
+     * @param driftReference decisions per policy version and category whose probabilities form the drift reference
+     * @param driftWindow    the latest decisions per category compared with it
+     */
+    public ModerationMetrics(Telemetry telemetry, int driftReference, int driftWindow) {
+        this.driftReference = driftReference;
+        this.driftWindow = driftWindow;
         this.registry = telemetry.meters();
         this.tenantLabel = telemetry.tenantLabel();
         this.endToEnd = keep(Timer.builder("clipguard.decision.latency").description("From uploadedAt to the decision")
@@ -61,12 +80,35 @@ public final class ModerationMetrics implements AutoCloseable {
             return keep(Counter.builder("clipguard.decisions").description("Decisions by action, triggering category and policy version")
                     .tags(tenantLabel ? tags.and("tenant", l.get(4)) : tags).register(registry));
         }).increment();
+        for (CategoryScore score : d.getScores()) {
+            CategoryScores c = categoryScores.computeIfAbsent(List.of(d.getPolicyId(), score.getCategory()), k -> categoryScores(k));
+            synchronized (c) {
+                if (c.version()[0] != d.getPolicyVersion()) {
+                    c.version()[0] = d.getPolicyVersion();
+                    c.drift().reset();
+                }
+            }
+            c.histogram().record(score.getProbability());
+            c.drift().add(score.getProbability());
+        }
         StageTimings t = d.getTimings();
         endToEnd.record(Duration.ofMillis(t.getEndToEndMs()));
         stages.get("fetch").record(nanos(t.getFetchMs()));
         stages.get("decode").record(nanos(t.getDecodeMs()));
         stages.get("embed").record(nanos(t.getEmbedMs()));
         stages.get("score").record(nanos(t.getScoreMs()));
+    }
+
+    private CategoryScores categoryScores(List<String> key) {
+        Tags tags = Tags.of("policy_id", key.get(0), "category", key.get(1));
+        DistributionSummary histogram = keep(DistributionSummary.builder("clipguard.category.score")
+                .description("Each category's probability per decision (its distribution is what drift compares)").tags(tags)
+                .serviceLevelObjectives(0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99).register(registry));
+        ScoreDrift drift = new ScoreDrift(driftReference, driftWindow);
+        keep(Gauge.builder("clipguard.score.drift.psi", drift, ScoreDrift::psi).description("Population stability index of the category's "
+                + "latest probabilities against the first ones of the policy version (0.25 and more: a different population)").tags(tags)
+                .register(registry));
+        return new CategoryScores(histogram, drift, new int[] {-1});
     }
 
     public void deadLettered(String reasonCode) {
@@ -130,6 +172,7 @@ public final class ModerationMetrics implements AutoCloseable {
         registered.clear();
         decisions.clear();
         deadLetters.clear();
+        categoryScores.clear();
     }
 
     private static Duration nanos(double millis) {

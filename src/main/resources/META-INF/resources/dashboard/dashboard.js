@@ -97,7 +97,7 @@ function addEvent(e) {
   tr.dataset.kind = e.kind;
   const cells = [new Date(e.at).toLocaleTimeString(), e.contentId || '(no id)',
     e.kind === 'decision' ? e.action : 'DEAD LETTER', e.kind === 'decision' ? (e.category || '') : e.reason,
-    e.probability == null ? '' : e.probability.toFixed(3), e.policyVersion == null ? '' : 'v' + e.policyVersion,
+    e.probability == null ? '' : e.probability.toFixed(3) + (e.calibrated === false ? ' (uncalibrated)' : ''), e.policyVersion == null ? '' : 'v' + e.policyVersion,
     e.latencyMs == null ? '' : e.latencyMs + ' ms'];
   cells.forEach((text, i) => {
     const td = tr.insertCell();

@@ -32,7 +32,8 @@ async function next() {
 
 async function show(item) {
   const x = item.explanation;
-  $('content').textContent = item.contentId + ' — ' + x.action + (x.triggeringCategory ? ' (' + x.triggeringCategory + ')' : '');
+  $('content').textContent = item.contentId + (item.blind ? ' — blind review: the model\'s scores are hidden'
+    : ' — ' + x.action + (x.triggeringCategory ? ' (' + x.triggeringCategory + ')' : ''));
   $('facts').textContent = 'tenant ' + item.tenant + ' · decided ' + item.decidedAt + ' by ' + x.policyId + ' v' + x.policyVersion
     + ' · model ' + x.modelDigest + ' · yours until ' + new Date(item.leaseExpiresAt).toLocaleTimeString();
   $('depth').textContent = item.queueDepth + ' waiting';

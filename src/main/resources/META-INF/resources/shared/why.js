@@ -4,30 +4,43 @@
 'use strict';
 const why = {
   // Fills tbody with one row per category: name, a bar (probability, threshold mark), numbers and prompts.
+  // A blind explanation (blind review) has no numbers: only the categories and their prompts.
+  // An uncalibrated probability says so: it ranks images, it is not a frequency.
   categories(tbody, explanation) {
     tbody.innerHTML = '';
     explanation.categories.forEach((c) => {
       const tr = tbody.insertRow();
       tr.insertCell().textContent = c.name + (c.triggered ? ' ✔' : '');
-      const bar = document.createElement('div');
-      bar.className = 'bar';
-      bar.title = 'probability ' + c.probability.toFixed(3) + ', threshold ' + c.threshold;
-      const fill = document.createElement('div');
-      fill.className = 'fill' + (c.triggered ? ' triggered' : '');
-      fill.style.width = (100 * c.probability) + '%';
-      const mark = document.createElement('div');
-      mark.className = 'mark';
-      mark.style.left = (100 * c.threshold) + '%';
-      bar.append(fill, mark);
-      tr.insertCell().appendChild(bar);
+      const graph = tr.insertCell();
       const text = tr.insertCell();
-      const numbers = document.createElement('div');
-      numbers.textContent = c.probability.toFixed(3) + ' vs ' + c.threshold;
+      if (c.probability !== null && c.probability !== undefined) {
+        const bar = document.createElement('div');
+        bar.className = 'bar';
+        bar.title = 'probability ' + c.probability.toFixed(3) + ', threshold ' + c.threshold;
+        const fill = document.createElement('div');
+        fill.className = 'fill' + (c.triggered ? ' triggered' : '');
+        fill.style.width = (100 * c.probability) + '%';
+        const mark = document.createElement('div');
+        mark.className = 'mark';
+        mark.style.left = (100 * c.threshold) + '%';
+        bar.append(fill, mark);
+        graph.appendChild(bar);
+        const numbers = document.createElement('div');
+        numbers.textContent = c.probability.toFixed(3) + ' vs ' + c.threshold;
+        if (c.calibrated === false) {
+          const tag = document.createElement('span');
+          tag.className = 'uncalibrated';
+          tag.textContent = ' uncalibrated';
+          tag.title = 'No calibration applies to this category: the score ranks images but is not the share of such images that show it';
+          numbers.appendChild(tag);
+        }
+        text.appendChild(numbers);
+      }
       const prompts = document.createElement('div');
       prompts.className = 'prompts';
       prompts.textContent = c.prompts.length ? 'prompts: ' + c.prompts.join('; ') + (c.exclusions.length ? ' · not: ' + c.exclusions.join('; ') : '')
         : '(prompts unavailable: policy version not in the catalog)';
-      text.append(numbers, prompts);
+      text.appendChild(prompts);
     });
   },
 

@@ -143,6 +143,14 @@ class TelemetryIT {
         }
         assertThat(queried).hasSizeGreaterThan(12);
         assertThat(exported).containsAll(queried);
+        // The alert rules too, drift among them.
+        Set<String> alerted = new TreeSet<>();
+        Matcher rules = name.matcher(Files.readString(Path.of("deploy/prometheus/alerts.yml")).replaceAll("(?m)^\\s*#.*$", ""));
+        while (rules.find()) {
+            alerted.add(rules.group(1));
+        }
+        assertThat(alerted).contains("clipguard_score_drift_psi", "clipguard_policy_calibration_mismatch");
+        assertThat(exported).containsAll(alerted);
         assertThat(Files.readString(Path.of("deploy/prometheus/prometheus.yml"))).contains("metrics_path: /q/metrics").contains("job_name: clipguard");
     }
 

@@ -97,14 +97,14 @@ class ClipEngineTest {
         Path variants = generate(Layout.HUGGING_FACE, "variants");
         Files.copy(variants.resolve("vision_model.onnx"), variants.resolve("vision_model_quantized.onnx"));
         Files.copy(variants.resolve("text_model.onnx"), variants.resolve("text_model_quantized.onnx"));
-        EngineOptions quantized = new EngineOptions("cpu", 0, OrtSession.SessionOptions.OptLevel.ALL_OPT, 8, false, false, "quantized");
+        EngineOptions quantized = new EngineOptions("cpu", 0, OrtSession.SessionOptions.OptLevel.ALL_OPT, 8, false, false, "quantized", true);
         try (ClipEngine plain = ClipEngine.open(variants, CPU); ClipEngine q = ClipEngine.open(variants, quantized)) {
             assertThat(q.directory().vision().getFileName().toString()).isEqualTo("vision_model_quantized.onnx");
             assertThat(q.identity().digest()).isNotEqualTo(plain.identity().digest());
             assertSameEmbeddings(q);
         }
         assertThatThrownBy(() -> ClipEngine.open(variants, new EngineOptions("cpu", 0, OrtSession.SessionOptions.OptLevel.ALL_OPT, 8, false,
-                false, "int8"))).hasMessageContaining("vision_model_int8.onnx");
+                false, "int8", true))).hasMessageContaining("vision_model_int8.onnx");
 
         // External weights beside a tower are part of the digest: other weights, another model.
         Path external = generate(Layout.HUGGING_FACE, "external-data");
@@ -247,6 +247,27 @@ class ClipEngineTest {
     }
 
     @Test
+    void theCanaryRefusesTowersThatDoNotRankDrawnShapesUnlessTheModelDeclaresRandomWeights() throws Exception {
+        Path blind = generate(Layout.HUGGING_FACE, "blind");
+        // An image tower that answers the same vector whatever it sees: 20-d like the text tower, so only the canary can tell.
+        OnnxGraph g = new OnnxGraph("blind");
+        String pixels = g.input("pixel_values", OnnxGraph.FLOAT, "batch", 3, 224, 224);
+        String mean = g.op("ReduceMean", pixels, OnnxGraph.Attribute.ints("axes", 2, 3), OnnxGraph.Attribute.i("keepdims", 0));
+        float[] one = new float[20];
+        one[0] = 1;
+        g.output("image_embeds", g.op("Add", java.util.List.of(g.op("MatMul", java.util.List.of(mean, g.floatConstant("zero", new float[60], 3, 20))),
+                g.floatConstant("constant", one, 20))), OnnxGraph.FLOAT, "batch", 20);
+        Files.write(blind.resolve("vision_model.onnx"), g.toModelBytes("test"));
+        assertInvalid(blind, "its towers do not give CLIP's projected embeddings");
+        ObjectNode config = (ObjectNode) JSON.readTree(blind.resolve("config.json").toFile());
+        config.put("clipguard_random_weights", true);
+        JSON.writeValue(blind.resolve("config.json").toFile(), config);
+        try (ClipEngine e = ClipEngine.open(blind, CPU)) {
+            assertThat(e.dimension()).as("a declared random-weight model loads with a warning").isEqualTo(20);
+        }
+    }
+
+    @Test
     void aPoolerOutputIsNeverTakenForTheEmbeddingAndTheLogitScaleSaysWhereItCameFrom() throws Exception {
         Path pooled = generate(Layout.HUGGING_FACE, "pooled");
         // A vision tower exported without CLIP's projection: its only 2-D output is pooler_output.
@@ -313,7 +334,7 @@ class ClipEngineTest {
     @Test
     void fp16RequestWithoutFp16FilesIsExplained() throws Exception {
         Path dir = generate(Layout.HUGGING_FACE, "fp16");
-        assertThatThrownBy(() -> ClipEngine.open(dir, new EngineOptions("cpu", 0, OrtSession.SessionOptions.OptLevel.ALL_OPT, 8, true, false, null)))
+        assertThatThrownBy(() -> ClipEngine.open(dir, new EngineOptions("cpu", 0, OrtSession.SessionOptions.OptLevel.ALL_OPT, 8, true, false, null, true)))
                 .isInstanceOf(ClipGuardException.class).hasMessageContaining("vision_model_fp16.onnx");
     }
 

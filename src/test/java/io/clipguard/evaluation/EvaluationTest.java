@@ -111,62 +111,116 @@ class EvaluationTest {
         JsonNode json = new ObjectMapper().readTree(dir.resolve("eval/report.json").toFile());
         assertThat(json.at("/model/digest").asText()).startsWith("sha256:");
         assertThat(json.at("/policy/id").asText()).isEqualTo("demo-shapes");
-        for (String field : List.of("id", "threshold", "tp", "fp", "fn", "precision", "recall", "pr_auc")) {
+        for (String field : List.of("id", "threshold", "tp", "fp", "fn", "precision", "recall", "pr_auc", "reliability")) {
             assertThat(json.at("/categories/0").has(field)).as(field).isTrue();
         }
-        assertThat(Files.readString(dir.resolve("eval/report.html"))).contains("<svg").contains("threshold 0.5").contains("red-triangle");
+        assertThat(json.at("/categories/0/reliability/ece").isNumber()).isTrue();
+        assertThat(Files.readString(dir.resolve("eval/report.html"))).contains("<svg").contains("threshold 0.5").contains("red-triangle")
+                .contains("ECE");
     }
 
     @Test
-    void calibrationMeetsItsTargetOnTheSampleAndLeavesThinCategoriesAlone() {
-        List<Calibration.Result> results = Calibration.calibrate(policy, scored.samples(), Map.of(), new Calibration.Target(0.95, null), 20, 7);
-        for (Calibration.Result r : results) {
-            CategoryMetrics at = CategoryMetrics.of(r.category(), r.threshold(), scored.samples());
-            assertThat(at.precision()).as(r.category()).isGreaterThanOrEqualTo(0.95);
-            assertThat(r.precision()).isEqualTo(at.precision());
-            assertThat(r.precisionCi()[0]).isLessThanOrEqualTo(r.precision());
-            assertThat(r.precisionCi()[1]).isGreaterThanOrEqualTo(r.precision() - 1e-9);
-            // The lowest threshold that does it: one candidate lower fails the target (or gets no more recall).
-            assertThat(r.threshold()).isBetween(0.0, 1.0);
-        }
-        List<Calibration.Result> thin = Calibration.calibrate(policy, scored.samples(), Map.of(), new Calibration.Target(0.95, null), 1000, 7);
-        assertThat(thin).allSatisfy(r -> {
-            assertThat(r.changed()).isFalse();
-            assertThat(r.note()).contains("too few labelled positives");
+    void calibrationOnTheDemoLabelsMeetsItsHeldOutTargetWithCalibratedProbabilities() {
+        Calibration.Target target = new Calibration.Target(Calibration.Kind.PRECISION, 0.9, null);
+        List<Calibration.Result> results = Calibration.calibrate(policy, scored.samples(), Map.of(), target, Map.of(), 7);
+        assertThat(results).hasSize(2).allSatisfy(r -> {
+            assertThat(r.supported()).as(r.category() + ": " + r.note()).isTrue();
+            assertThat(r.precision().bound()).as("lower bound").isGreaterThanOrEqualTo(0.9);
+            assertThat(r.curve()).isNotNull();
         });
-        List<Calibration.Result> recall = Calibration.calibrate(policy, scored.samples(),
-                Map.of("red-triangle", new Calibration.Target(null, 0.8)), null, 20, 7);
-        assertThat(recall).singleElement().satisfies(r -> assertThat(CategoryMetrics.of("red-triangle", r.threshold(), scored.samples())
-                .recall()).isGreaterThanOrEqualTo(0.8));
+        Calibration.Result red = results.get(0);
+        assertThat(red.positives()).isEqualTo(36);
+        assertThat(red.recall().value()).as("the six mislabelled images are missed").isLessThanOrEqualTo(30 / 36.0 + 1e-9);
 
-        String draft = Calibration.draftYaml(policyText(), results);
+        ScoringPolicy scoring = new ScoringPolicy(policy, ClipScoring.prompts(engine));
+        Map<String, String> hashes = Map.of("red-triangle", scoring.categoryPromptsHashes().get(0), "yellow-shape", scoring.categoryPromptsHashes().get(1));
+        String draft = CalibrationDraft.yaml(policyText(), results, new CalibrationDraft.Pins(engine.identity().digest(), engine.logitScale(),
+                java.time.Instant.parse("2026-12-07T00:00:00Z"), "labels", hashes));
         Policy calibrated = PolicyFiles.parse(draft, "draft");
+        assertThat(calibrated.calibration().modelDigest()).isEqualTo(engine.identity().digest());
         for (Calibration.Result r : results) {
-            double threshold = calibrated.categories().stream().filter(c -> c.id().equals(r.category())).findFirst().orElseThrow().threshold();
-            assertThat(threshold).isCloseTo(r.threshold(), within(r.threshold() * 1e-5));
+            Policy.Category c = calibrated.categories().stream().filter(x -> x.id().equals(r.category())).findFirst().orElseThrow();
+            assertThat(c.threshold()).isEqualTo(r.threshold());
+            assertThat(c.calibration().curve().points()).hasSameSizeAs(r.curve().points());
         }
-        assertThat(Calibration.summary(scored.samples().size(), results)).startsWith("calibrated on 106 labelled images:");
+        // The draft scores with its calibration on the model it was fitted on; on demo labels drawn afresh (another seed, the
+        // same share of mislabelled scenes) its probabilities are frequencies: expected calibration error at most 0.05.
+        ScoringPolicy enforced = new ScoringPolicy(calibrated, ClipScoring.prompts(engine));
+        assertThat(enforced.uncalibratedBecause()).isNull();
+        List<Sample> fresh = freshLabels(enforced);
+        for (String id : List.of("red-triangle", "yellow-shape")) {
+            double ece = Reliability.of(id, fresh).ece();
+            System.out.printf("%s: ECE on fresh demo labels %.3f calibrated%n", id, ece);
+            assertThat(ece).as(id + " ECE on held-out demo labels").isLessThanOrEqualTo(0.05);
+        }
+        assertThat(CalibrationDraft.summary(scored.samples().size(), results)).startsWith("calibrated on 106 labelled images");
     }
 
     @Test
-    void theBiasAuditFlagsTheGroupWithTheMisses() {
-        List<BiasAudit.GroupRates> rates = BiasAudit.audit(policy, scored.samples(), 1.25, 10);
-        BiasAudit.GroupRates a = rates.stream().filter(r -> r.category().equals("red-triangle") && r.group().equals("a")).findFirst().orElseThrow();
-        BiasAudit.GroupRates b = rates.stream().filter(r -> r.category().equals("red-triangle") && r.group().equals("b")).findFirst().orElseThrow();
-        assertThat(a.positives()).isEqualTo(15);
-        assertThat(b.positives()).isEqualTo(21);
-        assertThat(b.fn()).isGreaterThanOrEqualTo(6);
-        assertThat(b.fnr()).isGreaterThan(a.fnr());
-        assertThat(b.flagged()).isTrue();
-        assertThat(b.why()).contains("false negatives");
-        assertThat(b.fnrCi()[0]).isLessThanOrEqualTo(b.fnr());
-        assertThat(b.fnrCi()[1]).isGreaterThanOrEqualTo(b.fnr());
-        assertThat(BiasAudit.wilson(0, 10)[0]).isZero();
-        assertThat(BiasAudit.wilson(5, 10)[0]).isCloseTo(0.237, within(0.001));
+    void aTargetThirtyLabelsCannotSupportIsRefusedWithTheLabelsItNeeds() {
+        Calibration.Target target = new Calibration.Target(Calibration.Kind.PRECISION, 0.95, null);
+        Calibration.Result yellow = Calibration.calibrate(policy, scored.samples(), Map.of("yellow-shape", target), null, Map.of(), 7).get(0);
+        assertThat(yellow.supported()).isFalse();
+        assertThat(yellow.threshold()).isEqualTo(0.5);
+        assertThat(yellow.needed().morePositives()).as("30 of 30 bounds precision at 0.905; 59 reach 0.95").isEqualTo(29);
+        assertThat(yellow.note()).contains("29 more labelled positives");
+    }
+
+    @Test
+    void theBiasAuditComparesEachGroupWithTheRestAndCorrectsForEveryTest() {
+        BiasAudit.Report report = BiasAudit.audit(policy, scored.samples(), new BiasAudit.Settings(0, 0.05, "holm", 10), false);
+        assertThat(report.tests()).isEqualTo(2 * 2 * 2);
+        BiasAudit.Test b = report.results().stream().filter(t -> t.category().equals("red-triangle") && t.group().equals("group=b")
+                && t.rate().equals("false-negative rate")).findFirst().orElseThrow();
+        assertThat(b.groupImages()).isEqualTo(21);
+        assertThat(b.restImages()).isEqualTo(15);
+        assertThat(b.groupErrors()).isGreaterThanOrEqualTo(6);
+        assertThat(b.difference()).isPositive();
+        assertThat(b.interval()[0]).isLessThanOrEqualTo(b.difference());
+        assertThat(b.interval()[1]).isGreaterThanOrEqualTo(b.difference());
+        // Holm: sorted p-values, each against alpha / (tests - rank); a flag only below its line.
+        List<BiasAudit.Test> tested = report.results().stream().filter(BiasAudit.Test::tested)
+                .sorted(java.util.Comparator.comparingDouble(BiasAudit.Test::p)).toList();
+        boolean stillRejecting = true;
+        for (int i = 0; i < tested.size(); i++) {
+            stillRejecting &= tested.get(i).p() <= 0.05 / (tested.size() - i);
+            assertThat(tested.get(i).flagged()).as(tested.get(i).group() + " " + tested.get(i).rate()).isEqualTo(stillRejecting);
+        }
         StringWriter printed = new StringWriter();
-        Reports.bias(engine.identity(), policy, scored.samples().size(), 1.25, rates, dir.resolve("bias"), new PrintWriter(printed));
-        assertThat(printed.toString()).contains("FLAGGED");
+        Reports.bias(engine.identity(), policy, scored.samples().size(), report, dir.resolve("bias"), new PrintWriter(printed));
+        assertThat(printed.toString()).contains("group=b").contains("Holm correction over 8 tests");
         assertThat(dir.resolve("bias/report.html")).exists();
+    }
+
+    /** 30 red triangles, 30 yellow shapes, 40 other scenes and 6 mislabelled blue circles, drawn with another seed, scored by {@code policy}. */
+    private List<Sample> freshLabels(ScoringPolicy policy) {
+        ShapeScenes scenes = new ShapeScenes(99);
+        ImagePipeline pipeline = new ImagePipeline(DecodeLimits.defaults(), engine.preprocess(), true);
+        List<String> labels = new ArrayList<>();
+        List<float[]> tensors = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            tensors.add(pipeline.prepare(scenes.draw("red", "triangle", 190 + i, 200, i % 2 == 1).bytes()).tensor());
+            labels.add("red-triangle");
+            tensors.add(pipeline.prepare(scenes.draw("yellow", ShapeScenes.SHAPES.get((i + 1) % 3), 210, 190 + i, true).bytes()).tensor());
+            labels.add("yellow-shape");
+        }
+        for (int i = 0; i < 40; i++) {
+            tensors.add(pipeline.prepare(scenes.draw(i % 2 == 0 ? "blue" : "green", ShapeScenes.SHAPES.get(i % 3), 230, 210, i % 2 == 0).bytes())
+                    .tensor());
+            labels.add("benign");
+        }
+        for (int i = 0; i < 6; i++) {
+            tensors.add(pipeline.prepare(scenes.draw("blue", "circle", 200, 200, true).bytes()).tensor());
+            labels.add("red-triangle");
+        }
+        List<Sample> out = new ArrayList<>();
+        for (int from = 0; from < tensors.size(); from += 32) {
+            float[][] vectors = engine.embedImages(tensors.subList(from, Math.min(tensors.size(), from + 32)));
+            for (int j = 0; j < vectors.length; j++) {
+                out.add(SampleScorer.sample("fresh-" + (from + j), labels.get(from + j), Map.of(), 1.0, policy.score(vectors[j], "x")));
+            }
+        }
+        return out;
     }
 
     private static String policyText() {

@@ -61,4 +61,49 @@ class BulkScoringTest {
             }
         }
     }
+
+    @Test
+    void independentCategoriesWithExclusionsAndACalibrationMatchThePerImageScorer() throws Exception {
+        new DemoModelGenerator().write(dir, DemoModelGenerator.Layout.HUGGING_FACE);
+        try (ClipEngine engine = ClipEngine.open(dir, EngineOptions.defaults().withProvider("cpu"))) {
+            String doc = """
+                    schemaVersion: 2
+                    id: backtest
+                    version: 1
+                    templates: ["a photo of a {}", "a {}"]
+                    benign: [green square, blue circle]
+                    %s
+                    categories:
+                      - {id: red-triangle, action: block, threshold: 0.5, prompts: [red triangle], exclusions: [triangle, red circle]%s}
+                      - {id: yellow, action: review, threshold: 0.3, prompts: [yellow circle, yellow square, yellow triangle]}
+                      - {id: squares, action: review, threshold: 0.2, prompts: [square, red square], exclusions: [green square]}
+                    """;
+            String hash = new ScoringPolicy(PolicyFiles.parse(String.format(doc, "", ""), "plain"), ClipScoring.prompts(engine))
+                    .categoryPromptsHashes().get(0);
+            ScoringPolicy scoring = new ScoringPolicy(PolicyFiles.parse(String.format(doc,
+                    "calibration: {method: isotonic, modelDigest: \"" + engine.identity().digest() + "\", logitScale: " + engine.logitScale()
+                            + ", fittedAt: \"2026-12-07T00:00:00Z\"}",
+                    ", calibration: {points: [[-40, 0.02], [0, 0.3], [40, 0.95]], promptsHash: \"" + hash + "\"}"), "calibrated"),
+                    ClipScoring.prompts(engine));
+            List<String> captions = DemoWorld.captions();
+            float[][] stored = engine.embedTexts(captions);
+            java.nio.FloatBuffer direct = java.nio.ByteBuffer.allocateDirect(stored.length * stored[0].length * 4)
+                    .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+            for (float[] row : stored) {
+                direct.put(row);
+            }
+            direct.flip();
+            try (var bulk = ClipScoring.bulk().open(scoring)) {
+                float[] p = bulk.probabilities(direct, stored.length);
+                for (int r = 0; r < stored.length; r++) {
+                    ScoringPolicy.Verdict v = scoring.score(stored[r], "c" + r);
+                    assertThat(v.scores().get(0).calibrated()).isTrue();
+                    for (int c = 0; c < bulk.categories(); c++) {
+                        assertThat((double) p[r * bulk.categories() + c]).as("%s / %s", captions.get(r), v.scores().get(c).category())
+                                .isCloseTo(v.scores().get(c).probability(), within(1e-4));
+                    }
+                }
+            }
+        }
+    }
 }

@@ -29,7 +29,7 @@ class ScoringPolicyTest {
         new DemoModelGenerator().write(dir, DemoModelGenerator.Layout.HUGGING_FACE);
         engine = ClipEngine.open(dir, EngineOptions.defaults().withProvider("cpu"));
         prompts = ClipScoring.prompts(engine);
-        demo = PolicyFiles.read(Path.of("policies/demo-shapes.yaml"));
+        demo = PolicyFiles.read(Path.of("src/test/resources/demo-shapes-schema1.yaml"));
     }
 
     @AfterAll
@@ -42,6 +42,7 @@ class ScoringPolicyTest {
         return engine.embedTexts(List.of(caption))[0];
     }
 
+    /** The tests below check schema 1, the shared softmax that versions written before schema 2 keep scoring with. */
     @Test
     void shippedPoliciesParse() {
         assertThat(demo.categories()).extracting(Policy.Category::id).containsExactly("red-triangle", "yellow-shape");
@@ -51,7 +52,7 @@ class ScoringPolicyTest {
         assertThat(clip.categories().get(0).exclusions()).contains("a toy gun");
         assertThat(clip.reviewBand()).isEqualTo(0.05);
         assertThat(clip.dimension()).isEqualTo(512);
-        assertThatThrownBy(() -> ScoringPolicy.checkCalibration(clip, prompts))
+        assertThatThrownBy(() -> ScoringPolicy.check(clip, prompts))
                 .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.POLICY_MODEL_MISMATCH));
     }
 
@@ -105,11 +106,11 @@ class ScoringPolicyTest {
 
     @Test
     void policyForAnotherModelIsRefused() {
-        Policy other = new Policy("x", 1, "", "openai/clip-vit-base-patch32", 0, List.of(), demo.categories(), List.of(),
-                Policy.Action.ALLOW, 0, 0);
+        Policy other = new Policy(1, "x", 1, "", "openai/clip-vit-base-patch32", 0, List.of(), demo.categories(), List.of(),
+                Policy.Action.ALLOW, 0, 0, 0, null);
         assertThatThrownBy(() -> new ScoringPolicy(other, prompts)).isInstanceOf(ClipGuardException.class)
                 .hasMessageContaining("calibrated for model 'openai/clip-vit-base-patch32'");
-        Policy wide = new Policy("x", 1, "", null, 512, List.of(), demo.categories(), List.of(), Policy.Action.ALLOW, 0, 0);
+        Policy wide = new Policy(1, "x", 1, "", null, 512, List.of(), demo.categories(), List.of(), Policy.Action.ALLOW, 0, 0, 0, null);
         assertThatThrownBy(() -> new ScoringPolicy(wide, prompts)).isInstanceOf(ClipGuardException.class)
                 .hasMessageContaining("calibrated for embedding dimension 512 but the loaded model gives 20");
     }

@@ -93,11 +93,11 @@ public final class DecisionFeed implements AutoCloseable {
                         .orElseGet(() -> d.getScores().stream().max(Comparator.comparingDouble(CategoryScore::getProbability)).orElse(null));
                 SourcePosition source = SourceHeader.read(r.headers()).orElse(null);
                 return new FeedEvent("decision", d.getContentId(), d.getAction().name(), top == null ? null : top.getCategory(),
-                        top == null ? null : top.getProbability(), d.getPolicyId(), d.getPolicyVersion(), d.getTimings().getEndToEndMs(), null,
+                        top == null ? null : top.getProbability(), top == null ? null : top.getCalibrated(), d.getPolicyId(), d.getPolicyVersion(), d.getTimings().getEndToEndMs(), null,
                         null, d.getDecidedAt().toEpochMilli(), source == null ? null : source.getPartition(), source == null ? null : source.getOffset());
             }
             DeadLetter l = AvroSerde.DEAD_LETTER.decode(r.value());
-            return new FeedEvent("dead-letter", l.getContentId(), null, null, null, null, null, null, l.getReasonCode(),
+            return new FeedEvent("dead-letter", l.getContentId(), null, null, null, null, null, null, null, l.getReasonCode(),
                     l.getMessage().length() > 300 ? l.getMessage().substring(0, 300) : l.getMessage(), l.getFailedAt().toEpochMilli(),
                     l.getSourcePartition(), l.getSourceOffset());
         } catch (Exception e) {

@@ -29,7 +29,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * Scores a decided upload again with the model and policy version its audit record names: the
  * content's latest audit record, the upload read again from its source position (or its URI
- * fetched again), the policy version from the policy topic. Another model is refused by digest.
+ * fetched again) and decoded with the service's settings, the policy version from the policy
+ * topic. Another model is refused by digest.
  */
 public final class Reproducer {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -51,10 +52,12 @@ public final class Reproducer {
                 .orElseThrow(() -> new ClipGuardException(ErrorCode.VERSION_NOT_FOUND, audit.getPolicyId() + " v" + audit.getPolicyVersion()
                         + " is no longer on " + topics.policies().name()));
         byte[] image = image(clients, settings, audit);
-        ImagePipeline pipeline = new ImagePipeline(DecodeLimits.defaults(), engine.preprocess(), true);
+        // Decoded as the service decoded it: the same limits, and the reduced path only if the service took it.
+        boolean reduced = audit.getRuntime() != null ? audit.getRuntime().getReducedDecode() : !"full".equals(audit.getImage().getDecodePath());
+        ImagePipeline pipeline = new ImagePipeline(DecodeLimits.from(settings.app().decode()), engine.preprocess(), reduced);
         float[] vector = engine.embedImages(List.of(pipeline.prepare(image).tensor()))[0];
-        ScoringPolicy.Verdict again = new ScoringPolicy(policy, ClipScoring.prompts(engine)).score(vector, contentId);
-        return Reproduction.of(audit, again);
+        ScoringPolicy scoring = new ScoringPolicy(policy, ClipScoring.prompts(engine), ScoringPolicy.Mismatch.UNCALIBRATED);
+        return Reproduction.of(audit, scoring, scoring.score(vector, contentId));
     }
 
     /** The upload's image again: from its record on the uploads topic, inline or by URI (fetched under the same allow-list). */

@@ -148,7 +148,9 @@ public final class ReviewQueue implements AutoCloseable {
         ModerationDecision d = ledger.requireHeld(reviewer, contentId, clock.millis(), leaseFor).decision();
         ReviewVerdict v = ReviewVerdict.newBuilder().setContentId(contentId).setEventId(d.getEventId()).setTenant(d.getTenant())
                 .setReviewer(reviewer).setVerdict(kind).setCategory(category).setPolicyId(d.getPolicyId()).setPolicyVersion(d.getPolicyVersion())
-                .setModelDigest(d.getModelDigest()).setDecidedAt(d.getDecidedAt()).setReviewedAt(clock.instant()).setNote(note).build();
+                .setModelDigest(d.getModelDigest()).setDecidedAt(d.getDecidedAt()).setReviewedAt(clock.instant()).setNote(note)
+                .setReviewReason(d.getReview() == null ? null : d.getReview().getReason())
+                .setInclusionProbability(d.getReview() == null ? null : d.getReview().getProbability()).build();
         awaitApplied(send(topics.verdicts().name(), contentId, AvroSerde.REVIEW_VERDICT.encode(v)));
         return v;
     }

@@ -31,6 +31,7 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     private static final Logger LOG = Logger.getLogger(PolicySwitch.class.getName());
 
     private final PromptEncoder encoder;
+    private final ScoringPolicy.Mismatch onMismatch;
     private final PromptEncoder cachedPrompts = new CachedPrompts();
     private final String enforcedId;
     private final AtomicReference<PolicySet> current;
@@ -48,9 +49,15 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     public record Status(String policyId, int activeVersion, Integer shadowVersion, Instant switchedAt, String lastError) {
     }
 
-    /** Starts with {@code initial} (a file), until the catalog names a head for its id. */
+    /** Starts with {@code initial} (a file), until the catalog names a head for its id; calibration pins enforced. */
     public PolicySwitch(PromptEncoder encoder, Policy initial) {
+        this(encoder, initial, ScoringPolicy.Mismatch.REFUSE);
+    }
+
+    /** The same, with {@code onMismatch} for versions calibrated on another model, logit scale or prompt set. */
+    public PolicySwitch(PromptEncoder encoder, Policy initial, ScoringPolicy.Mismatch onMismatch) {
         this.encoder = encoder;
+        this.onMismatch = onMismatch;
         this.enforcedId = initial.id();
         this.current = new AtomicReference<>(new PolicySet(scoring(initial), null));
     }
@@ -94,12 +101,26 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     }
 
     private ScoringPolicy scoring(Policy policy) {
-        return new ScoringPolicy(policy, cachedPrompts);
+        ScoringPolicy s = new ScoringPolicy(policy, cachedPrompts, onMismatch);
+        if (s.uncalibratedBecause() != null) {
+            LOG.warning("policy " + policy.id() + " v" + policy.version() + " scored uncalibrated: it was " + s.uncalibratedBecause());
+        }
+        return s;
     }
 
-    /** Throws {@link ClipGuardException} when this model cannot enforce {@code policy}. */
+    /**
+     * Throws {@link ClipGuardException} when this model cannot enforce {@code policy}: another
+     * model or dimension, a prompt longer than the model reads, or (unless mismatches are scored
+     * uncalibrated) a calibration pinned to another model, logit scale or prompt set. The prompts
+     * are embedded (and cached for the switch).
+     */
     public void checkActivation(Policy policy) {
-        ScoringPolicy.checkCalibration(policy, encoder);
+        new ScoringPolicy(policy, cachedPrompts, onMismatch);
+    }
+
+    /** 1 while the enforced version runs uncalibrated because its calibration was fitted on something else, else 0. */
+    public int calibrationMismatch() {
+        return current.get().active().uncalibratedBecause() == null ? 0 : 1;
     }
 
     /** The model's encoder with prompt vectors cached by (prompts, templates): the same call gives the same vectors. */
@@ -117,6 +138,21 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
         @Override
         public double logitScale() {
             return encoder.logitScale();
+        }
+
+        @Override
+        public String modelDigest() {
+            return encoder.modelDigest();
+        }
+
+        @Override
+        public int contextLength() {
+            return encoder.contextLength();
+        }
+
+        @Override
+        public int tokenCount(String text) {
+            return encoder.tokenCount(text);
         }
 
         @Override

@@ -66,6 +66,8 @@ public final class SyntheticVitGenerator {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("_name_or_path", "clipguard/synthetic-" + arch.name().toLowerCase().replace('/', '-') + "-random");
         config.put("projection_dim", arch.projection());
+        // Declared so that the model canary warns instead of refusing: random weights rank no caption.
+        config.put("clipguard_random_weights", true);
         config.put("clipguard_vision_parameters", visionParameters);
         config.put("clipguard_vision_macs_per_image", visionMacs);
         config.put("clipguard_text_parameters", textParameters);

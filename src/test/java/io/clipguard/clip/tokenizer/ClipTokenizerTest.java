@@ -47,6 +47,13 @@ class ClipTokenizerTest {
     }
 
     @Test
+    void unicodeWhitespaceIsWhitespaceAsInHuggingFacesTokenizer(@TempDir Path dir) throws Exception {
+        ClipTokenizer t = demoTokenizer(dir);
+        // A pasted non-breaking space, an em space and a narrow no-break space separate words as a space does.
+        assertThat(t.tokenize("a\u00A0photo\u2003of a\u202Fred triangle")).containsExactly(t.tokenize("a photo of a red triangle"));
+    }
+
+    @Test
     void unicodeRoundTripsThroughByteLevelTokens(@TempDir Path dir) throws Exception {
         ClipTokenizer t = demoTokenizer(dir);
         String text = "naïve café — 東京 🙂 red";
