@@ -56,7 +56,8 @@ class EvaluateCommand implements Callable<Integer> {
     }
 
     private static String name(LabelledArgs.Run run) {
-        return run.policy().id() + " v" + run.policy().version() + " with " + run.engine().identity().id() + " "
-                + run.engine().identity().digest().substring(0, Math.min(19, run.engine().identity().digest().length()));
+        long calibrated = run.policy().categories().stream().filter(c -> c.calibration() != null).count();
+        return run.policy().id() + " v" + run.policy().version() + (calibrated > 0 ? " (" + calibrated + " calibrated)" : "") + " with "
+                + run.engine().identity().id() + " " + run.engine().identity().digest().substring(0, Math.min(19, run.engine().identity().digest().length()));
     }
 }

@@ -38,12 +38,16 @@ class ModelCommand {
                 + "as labelling mistakes are (default: ${DEFAULT-VALUE}).")
         int mislabelled;
 
+        @Option(names = "--seed", defaultValue = "2024", description = "Scene noise and placement; another seed gives a fresh, held-out "
+                + "set (default: ${DEFAULT-VALUE}).")
+        long seed;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            ShapeScenes scenes = new ShapeScenes(2024);
+            ShapeScenes scenes = new ShapeScenes(seed);
             List<String> groups = new ArrayList<>(List.of("image,group"));
             for (int i = 0; i < perLabel; i++) {
                 String group = i < perLabel / 2 ? "a" : "b";

@@ -45,21 +45,21 @@ class PolicyCommand {
      * and shadow mode to check on live traffic before anyone publishes it.
      */
     @Command(name = "calibrate", mixinStandardHelpOptions = true,
-            description = "Calibrate each category on labelled images and choose its threshold to a target with 95 % confidence; write a draft policy.")
+            description = "Calibrate each category on labelled images and choose its threshold to a target with 95 %% confidence; write a draft policy.")
     static class Calibrate implements Callable<Integer> {
         @Mixin
         LabelledArgs args;
 
         @Option(names = "--target-precision", paramLabel = "P", description = "For every category: the lowest threshold whose precision "
-                + "(at --prevalence when given) reaches P with 95 % confidence.")
+                + "(at --prevalence when given) reaches P with 95 %% confidence.")
         Double precision;
 
         @Option(names = "--target-recall", paramLabel = "R", description = "For every category: the highest threshold whose recall reaches R "
-                + "with 95 % confidence.")
+                + "with 95 %% confidence.")
         Double recall;
 
         @Option(names = "--target-fpr", paramLabel = "F", description = "For every category: the lowest threshold whose false-positive rate "
-                + "on images without it stays under F with 95 % confidence.")
+                + "on images without it stays under F with 95 %% confidence.")
         Double fpr;
 
         @Option(names = "--category-precision", paramLabel = "ID=P", description = "A precision target for one category; repeatable.")

@@ -2,6 +2,8 @@ package io.clipguard.evaluation;
 
 import io.clipguard.policy.CalibrationCurve;
 import io.clipguard.policy.Policy;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -62,7 +64,7 @@ public final class Calibration {
         public String toString() {
             return switch (kind) {
                 case PRECISION -> String.format(Locale.ROOT, "precision >= %s %s", value, prevalence == null ? "at the sample's mix"
-                        : String.format(Locale.ROOT, "at prevalence %s", prevalence));
+                        : "at prevalence " + new BigDecimal(prevalence).round(new MathContext(3)).stripTrailingZeros().toPlainString());
                 case RECALL -> "recall >= " + value;
                 case FALSE_POSITIVE_RATE -> "false-positive rate <= " + value;
             };
@@ -75,6 +77,13 @@ public final class Calibration {
 
     /** The labels a target would need, at the error rates the sample shows; {@code unreachable} when no sample size would do. */
     public record Needed(long morePositives, long moreNegatives, boolean unreachable) {
+        @Override
+        public String toString() {
+            if (morePositives > 0 && moreNegatives > 0) {
+                return morePositives + " more labelled positives and " + moreNegatives + " more negatives";
+            }
+            return morePositives > 0 ? morePositives + " more labelled positives" : moreNegatives + " more labelled negatives";
+        }
     }
 
     /**
@@ -191,8 +200,7 @@ public final class Calibration {
             double[] at = pointCounts(all, positive, weights, scale, target);
             Needed needed = at == null ? new Needed(0, 0, true) : needed(target, at[0], at[1], at[2], at[3], positives, negatives);
             String more = needed.unreachable() ? "; no number of labels would: at these error rates the target is out of reach for this "
-                    + "model and prompts" : String.format(Locale.ROOT, "; about %d more labelled positives and %d more negatives would support it "
-                    + "(at these error rates)", needed.morePositives(), needed.moreNegatives());
+                    + "model and prompts" : String.format(Locale.ROOT, "; about %s would support it (at these error rates)", needed);
             Estimate none = new Estimate(Double.NaN, Double.NaN, null);
             return new Result(id, target, false, c.threshold(), c.threshold(), null, positives, negatives, effective, none, none, none,
                     cvPrecision, cvRecall, eceBefore, after.ece(), after, 0, needed,
@@ -359,21 +367,46 @@ public final class Calibration {
         return hits + falseAlarms == 0 ? 0 : hits / (hits + falseAlarms);
     }
 
-    /** How many more labels (at the same error rates) bring the bound to the target: the counts scaled until it does. */
+    /**
+     * How many more labels (at the same error rates) bring the bound to the target: the fewest of
+     * the ways that can (more positives, more negatives, or both in the sample's proportion).
+     */
     static Needed needed(Target target, double tp, double fp, double fn, double tn, double positives, double negatives) {
-        double pointTp = tp;
-        double pointFp = fp;
         boolean reachable = switch (target.kind()) {
-            case PRECISION -> pointTp > 0 && precision(tp, fp, fn, tn, target.prevalence()) > target.value();
+            case PRECISION -> tp > 0 && precision(tp, fp, fn, tn, target.prevalence()) > target.value();
             case RECALL -> ratio(tp, tp + fn) > target.value();
-            case FALSE_POSITIVE_RATE -> ratio(pointFp, fp + tn) < target.value();
+            case FALSE_POSITIVE_RATE -> ratio(fp, fp + tn) < target.value();
         };
         if (!reachable) {
             return new Needed(0, 0, true);
         }
+        // Recall depends on positives only and the false-positive rate on negatives only; precision at a
+        // stated prevalence on both rates, so more of one kind alone may be the cheaper way; precision at
+        // the sample's mix needs both kinds in the sample's proportion.
+        List<Needed> ways = new ArrayList<>();
+        boolean both = target.kind() == Kind.PRECISION;
+        boolean separately = target.kind() != Kind.PRECISION || target.prevalence() != null;
+        if (both) {
+            ways.add(scaled(target, tp, fp, fn, tn, true, true, positives, negatives));
+        }
+        if (separately && target.kind() != Kind.FALSE_POSITIVE_RATE) {
+            ways.add(scaled(target, tp, fp, fn, tn, true, false, positives, negatives));
+        }
+        if (separately && target.kind() != Kind.RECALL) {
+            ways.add(scaled(target, tp, fp, fn, tn, false, true, positives, negatives));
+        }
+        return ways.stream().filter(w -> !w.unreachable()).min(Comparator.comparingLong(w -> w.morePositives() + w.moreNegatives()))
+                .orElse(new Needed(0, 0, true));
+    }
+
+    /** The smallest factor on positives and/or negatives (bisection) at which the same error rates meet the target. */
+    private static Needed scaled(Target target, double tp, double fp, double fn, double tn, boolean morePositives, boolean moreNegatives,
+                                 double positives, double negatives) {
+        double sp = morePositives ? 1 : 0;
+        double sn = moreNegatives ? 1 : 0;
         double lo = 1;
         double hi = 2;
-        while (!meets(target, tp * hi, fp * hi, fn * hi, tn * hi)) {
+        while (!meets(target, tp * (1 + sp * (hi - 1)), fp * (1 + sn * (hi - 1)), fn * (1 + sp * (hi - 1)), tn * (1 + sn * (hi - 1)))) {
             lo = hi;
             hi *= 2;
             if (hi > 1e7) {
@@ -382,13 +415,13 @@ public final class Calibration {
         }
         for (int i = 0; i < 40; i++) {
             double mid = (lo + hi) / 2;
-            if (meets(target, tp * mid, fp * mid, fn * mid, tn * mid)) {
+            if (meets(target, tp * (1 + sp * (mid - 1)), fp * (1 + sn * (mid - 1)), fn * (1 + sp * (mid - 1)), tn * (1 + sn * (mid - 1)))) {
                 hi = mid;
             } else {
                 lo = mid;
             }
         }
-        return new Needed((long) Math.ceil((hi - 1) * positives), (long) Math.ceil((hi - 1) * negatives), false);
+        return new Needed((long) Math.ceil(sp * (hi - 1) * positives), (long) Math.ceil(sn * (hi - 1) * negatives), false);
     }
 
     /** Percentile intervals of {precision, recall, false-positive rate} over resamples of positives and negatives drawn separately. */

@@ -137,6 +137,11 @@ class PolicyApiIT {
                 .post("/policies/validate").then().statusCode(400).body("code", equalTo("POLICY_MODEL_MISMATCH"));
         as("erin").contentType(ContentType.JSON).body(Map.of("yaml", DEMO)).post("/policies/demo-shapes/drafts")
                 .then().statusCode(400).body("code", equalTo("REASON_REQUIRED"));
+        // A prompt longer than the model reads (with a template) would be cut silently: refused with its path.
+        String long_ = "a very long description of something ".repeat(6).strip();
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", DEMO.replace("prompts: [\"red triangle\"]", "prompts: [\"red triangle\", \""
+                        + long_ + "\"]"))).post("/policies/validate").then().statusCode(400).body("code", equalTo("POLICY_INVALID"))
+                .body("errors", hasItem(startsWith("$.categories[0].prompts[1]: with template")));
     }
 
     @Test

@@ -35,6 +35,28 @@ class CommandLineTest {
     }
 
     @Test
+    void everyHelpTextRendersWithoutWarnings() {
+        // picocli formats descriptions with String.format: a lone '%' prints a warning and the raw text.
+        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stderr = System.err;
+        System.setErr(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8));
+        int rendered = 0;
+        try {
+            java.util.ArrayDeque<picocli.CommandLine> todo = new java.util.ArrayDeque<>(List.of(new picocli.CommandLine(new ClipguardCommand())));
+            while (!todo.isEmpty()) {
+                picocli.CommandLine c = todo.pop();
+                todo.addAll(c.getSubcommands().values());
+                assertThat(c.getUsageMessage()).doesNotContain("%n");
+                rendered++;
+            }
+        } finally {
+            System.setErr(stderr);
+        }
+        assertThat(rendered).isGreaterThan(20);
+        assertThat(warnings.toString(java.nio.charset.StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
     void embedPrintsOneNormalisedVectorPerImage() {
         Cli.Run r = run("embed", "--model", model.toString(), "--provider", "cpu", redTriangle.toString(), blueCircle.toString());
         assertThat(r.exit()).isZero();

@@ -68,6 +68,26 @@ class CalibrationTest {
     }
 
     @Test
+    void atAStatedPrevalenceTheFalsePositiveRateNeedsNegativesNotPositives() {
+        // 120 of 126 positives and none of 240 negatives flagged: at 0.5 % prevalence precision 0.9 needs a
+        // false-positive rate bound near 5e-4, which only negatives narrow: Clopper-Pearson's 97.5 % bound on
+        // 0 of n is 1 - 0.025^(1/n), so n is about 7,000 (the true-positive rate's bound is 0.90 already).
+        Calibration.Target target = new Calibration.Target(Calibration.Kind.PRECISION, 0.9, 0.005);
+        Calibration.Needed needed = Calibration.needed(target, 120, 0, 6, 240, 126, 240);
+        assertThat(needed.unreachable()).isFalse();
+        assertThat(needed.morePositives()).isZero();
+        double tprLow = Proportions.lower(120, 126, 0.975);
+        double fprNeeded = 0.005 * tprLow * (1 / 0.9 - 1) / 0.995;
+        long negatives = (long) Math.ceil(Math.log(0.025) / Math.log(1 - fprNeeded));
+        assertThat(240 + needed.moreNegatives()).isBetween(negatives - 2, negatives + 2);
+        assertThat(needed).hasToString(needed.moreNegatives() + " more labelled negatives");
+        // At the sample's mix both kinds grow together.
+        Calibration.Needed mix = Calibration.needed(new Calibration.Target(Calibration.Kind.PRECISION, 0.95, null), 20, 0, 0, 20, 20, 20);
+        assertThat(mix.morePositives()).isEqualTo(39);
+        assertThat(mix.moreNegatives()).isEqualTo(39);
+    }
+
+    @Test
     void aTargetNoSampleSizeCanReachIsSaidToBeOutOfReach() {
         Calibration.Target target = new Calibration.Target(Calibration.Kind.PRECISION, 0.95, null);
         // Overlapping scores, and the highest-scoring image is a negative: no threshold is 95 % precise on these labels, and more
