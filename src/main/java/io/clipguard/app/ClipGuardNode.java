@@ -3,6 +3,7 @@ package io.clipguard.app;
 import io.clipguard.clip.EmbeddingBatcher;
 import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.config.Settings;
+import io.clipguard.image.DecodeMemory;
 import io.clipguard.insight.kafka.DecisionFeed;
 import io.clipguard.insight.kafka.ReviewQueue;
 import io.clipguard.insight.kafka.UploadThumbnails;
@@ -128,6 +129,7 @@ public final class ClipGuardNode implements AutoCloseable {
             TopicCreator.ensure(clients, topics.service());
             String instance = settings.instanceId();
             traced = telemetry.apply(instance);
+            DecodeMemory.configure(c.decode().memoryShare(), c.decode().memoryWait());
             runtime = ModerationRuntime.open(ModerationRuntime.Options.from(c, instance, model), traced);
             metrics = new ModerationMetrics(traced, c.telemetry().driftReference(), c.telemetry().driftWindow());
             runtime.batcher().observe(traced.tracer(), metrics::batch);

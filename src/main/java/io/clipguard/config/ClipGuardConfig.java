@@ -152,6 +152,21 @@ public interface ClipGuardConfig {
         /** Animations with more frames are refused. */
         int maxFrames();
 
+        /** Frames of an animation scored: the first, the last and evenly between. */
+        int frames();
+
+        /** Most bytes one image's decode may allocate (pixels, frames, conversions), from its headers before it starts. */
+        long maxMemory();
+
+        /** Share of the maximum heap that all decodes in this process may hold at once; more wait. */
+        double memoryShare();
+
+        /** How long a decode waits for memory held by others before DECODE_BUSY. */
+        Duration memoryWait();
+
+        /** Formats accepted, by magic bytes: jpeg, png, gif, webp; bmp and tiff only when listed. */
+        java.util.List<String> formats();
+
         /** CPU time one image's decode and preprocessing may take. */
         Duration cpuDeadline();
 

@@ -33,9 +33,10 @@ public enum ErrorCode {
     SOURCE_GONE("an upload in flight at a restart was no longer on its topic when read again (retention)", Exit.INPUT, 410, false),
     IMAGE_EMPTY("the image has no bytes", Exit.INPUT, 422, false),
     IMAGE_CORRUPT("the image data is malformed or truncated", Exit.INPUT, 422, false),
-    IMAGE_UNSUPPORTED_FORMAT("not JPEG, PNG, GIF, BMP or WebP", Exit.INPUT, 422, false),
-    IMAGE_TOO_LARGE("the image exceeds the byte, side or pixel limits", Exit.INPUT, 422, false),
-    IMAGE_TOO_COMPLEX("decoding the image exceeded the per-record CPU deadline", Exit.INPUT, 422, false),
+    IMAGE_UNSUPPORTED_FORMAT("not an accepted format by its magic bytes (JPEG, PNG, GIF, WebP; BMP and TIFF when enabled), or a variant viewers do not show", Exit.INPUT, 422, false),
+    IMAGE_TOO_LARGE("the image exceeds the byte, side or pixel limits, or its decode would need more memory than allowed", Exit.INPUT, 422, false),
+    IMAGE_TOO_COMPLEX("decoding the image exceeded the per-record CPU deadline or the frame limit", Exit.INPUT, 422, false),
+    DECODE_BUSY("no decode memory was free in time (other decodes held it); the upload is not at fault", Exit.INPUT, 503, true),
 
     // Images by reference (dead letters; exit 4)
     FETCH_URI_INVALID("the image reference is not a URI", Exit.INPUT, 400, false),

@@ -30,10 +30,11 @@ public final class SampleScorer {
         List<Sample> samples = new ArrayList<>();
         Map<String, String> skipped = new LinkedHashMap<>();
         List<LabelledImages.Item> batch = new ArrayList<>();
-        List<float[]> tensors = new ArrayList<>();
+        List<List<float[]>> tensors = new ArrayList<>();
         for (LabelledImages.Item item : images.items()) {
             try {
-                tensors.add(pipeline.prepare(Files.readAllBytes(item.file())).tensor());
+                // Every view the service scores (an animation's frames, a transparent image on two backgrounds).
+                tensors.add(pipeline.prepare(Files.readAllBytes(item.file())).tensors());
                 batch.add(item);
             } catch (ClipGuardException e) {
                 skipped.put(item.relative(), e.code() + ": " + e.getMessage());
@@ -62,16 +63,21 @@ public final class SampleScorer {
         return new Scored(samples, new LinkedHashMap<>());
     }
 
-    private static void flush(List<LabelledImages.Item> batch, List<float[]> tensors, ClipEngine engine, ScoringPolicy policy,
+    private static void flush(List<LabelledImages.Item> batch, List<List<float[]>> tensors, ClipEngine engine, ScoringPolicy policy,
                               List<Sample> samples) {
         if (batch.isEmpty()) {
             return;
         }
-        float[][] vectors = engine.embedImages(tensors);
+        float[][] vectors = engine.embedImages(tensors.stream().flatMap(List::stream).toList());
+        int at = 0;
         for (int i = 0; i < batch.size(); i++) {
             LabelledImages.Item item = batch.get(i);
+            List<float[]> views = new ArrayList<>();
+            for (int v = 0; v < tensors.get(i).size(); v++) {
+                views.add(vectors[at++]);
+            }
             // The relative path as content id: the review sample (if the policy has one) is then stable per image.
-            samples.add(sample(item.relative(), item.label(), item.attributes(), 1.0, policy.score(vectors[i], item.relative())));
+            samples.add(sample(item.relative(), item.label(), item.attributes(), 1.0, policy.score(views, item.relative()).verdict()));
         }
         batch.clear();
         tensors.clear();

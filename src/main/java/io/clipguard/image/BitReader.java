@@ -35,18 +35,35 @@ final class BitReader {
         count -= n;
     }
 
-    /** Drops the partial byte and the RSTn marker at a restart boundary. */
-    void restart() {
+    /**
+     * At a restart boundary: drops the partial byte, skips any stray bytes before the next
+     * marker (as libjpeg does, with a warning) and the marker itself when it is
+     * {@code RST<expected>}; false when the next marker is anything else (libjpeg then
+     * resynchronises by rules this reader does not follow).
+     */
+    boolean restart(int expected) {
         count = 0;
         buffer = 0;
-        if (atMarker || (pos + 1 < data.length && (data[pos] & 0xFF) == 0xFF)) {
-            int marker = data[pos + 1] & 0xFF;
-            if (marker >= 0xD0 && marker <= 0xD7) {
-                pos += 2;
-            }
-        }
         atMarker = false;
         padding = 0;
+        while (pos + 1 < data.length) {
+            if ((data[pos] & 0xFF) == 0xFF) {
+                int marker = data[pos + 1] & 0xFF;
+                if (marker == 0xFF) {
+                    pos++;
+                    continue;
+                }
+                if (marker != 0) {
+                    if (marker != 0xD0 + expected) {
+                        return false;
+                    }
+                    pos += 2;
+                    return true;
+                }
+            }
+            pos++;
+        }
+        return false;
     }
 
     /** Position of the next marker that is not a restart marker (end of this scan). */

@@ -2,38 +2,57 @@ package io.clipguard.image;
 
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Counts a GIF's frames by walking its blocks (no decompression), so that an animation
- * with thousands of frames is refused up front ({@code IMAGE_TOO_COMPLEX}): ClipGuard scores
- * the first frame, and an animation long enough to hide content behind a harmless first frame
- * is a review matter, not a decode.
+ * Walks a GIF's blocks (no decompression): the logical screen, and each frame's rectangle and
+ * disposal method, which ImageIO's reader leaves to its caller. An animation with more frames
+ * than the limit is refused up front ({@code IMAGE_TOO_COMPLEX}) without reading them.
  */
 final class GifStructure {
+    /** One frame's rectangle and what happens to it before the next frame (0-1 keep, 2 clear, 3 restore). */
+    record Frame(int x, int y, int width, int height, int disposal) {
+    }
+
+    /** The logical screen and the frames in order. */
+    record Gif(int width, int height, List<Frame> frames) {
+    }
+
     private GifStructure() {
     }
 
-    /** The number of frames; {@code IMAGE_CORRUPT} when the block structure is broken. */
-    static int frames(byte[] d) {
+    /** The screen and frames; {@code IMAGE_CORRUPT} when the block structure is broken. */
+    static Gif read(byte[] d, int maxFrames) {
         if (d.length < 13) {
             throw corrupt("shorter than its header");
         }
+        int width = u16(d, 6);
+        int height = u16(d, 8);
         int pos = 13;
         int flags = d[10] & 0xFF;
         if ((flags & 0x80) != 0) {
             pos += 3 * (1 << ((flags & 7) + 1));
         }
-        int frames = 0;
+        List<Frame> frames = new ArrayList<>();
+        int disposal = 0;
         while (pos < d.length) {
             int block = d[pos] & 0xFF;
             if (block == 0x3B) {
-                return frames;
+                break;
             }
             if (block == 0x21) {
+                if (pos + 6 < d.length && (d[pos + 1] & 0xFF) == 0xF9 && (d[pos + 2] & 0xFF) == 4) {
+                    disposal = ((d[pos + 3] & 0xFF) >> 2) & 7;
+                }
                 pos = subBlocks(d, pos + 2);
             } else if (block == 0x2C) {
                 if (pos + 10 > d.length) {
                     throw corrupt("truncated image descriptor");
+                }
+                Frame f = new Frame(u16(d, pos + 1), u16(d, pos + 3), u16(d, pos + 5), u16(d, pos + 7), disposal);
+                if (f.width() == 0 || f.height() == 0) {
+                    throw corrupt("frame " + frames.size() + " is " + f.width() + "x" + f.height());
                 }
                 int local = d[pos + 9] & 0xFF;
                 pos += 10;
@@ -41,13 +60,20 @@ final class GifStructure {
                     pos += 3 * (1 << ((local & 7) + 1));
                 }
                 pos = subBlocks(d, pos + 1);
-                frames++;
+                frames.add(f);
+                if (frames.size() > maxFrames) {
+                    throw new ClipGuardException(ErrorCode.IMAGE_TOO_COMPLEX, "gif has more than " + maxFrames + " frames");
+                }
+                disposal = 0;
             } else {
                 throw corrupt(String.format("unknown block 0x%02X at byte %d", block, pos));
             }
         }
         // A GIF without a trailer is common and readers accept it.
-        return frames;
+        if (frames.isEmpty()) {
+            throw corrupt("has no image");
+        }
+        return new Gif(width, height, List.copyOf(frames));
     }
 
     private static int subBlocks(byte[] d, int pos) {
@@ -59,6 +85,10 @@ final class GifStructure {
             }
         }
         return pos;
+    }
+
+    private static int u16(byte[] d, int at) {
+        return (d[at] & 0xFF) | ((d[at + 1] & 0xFF) << 8);
     }
 
     private static ClipGuardException corrupt(String message) {

@@ -1,24 +1,28 @@
 package io.clipguard.image;
 
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Bytes in, CLIP tensor out: header-first decode (reduced for large JPEGs when enabled),
- * then preprocessing. Keeps only the facts an audit needs, not the pixels.
+ * Bytes in, CLIP tensors out: every view a viewer may see of the upload (the sampled frames of
+ * an animation, each over white and black when transparent) decoded and preprocessed within
+ * one CPU budget. Keeps only the facts an audit needs, not the pixels.
  */
 public final class ImagePipeline {
     private final ImageDecoder decoder;
     private final ClipPreprocessor preprocessor;
     private final boolean reducedDecode;
-
-    /** One prepared image: its tensor and what was decoded. */
-    public record Prepared(float[] tensor, int width, int height, String format, String decodePath) {
-    }
-
     private final DecodeLimits limits;
 
-    /** Whether large JPEGs are decoded at reduced scale. */
-    public boolean reducedDecode() {
-        return reducedDecode;
+    /**
+     * One prepared upload: a tensor per view with its label ({@code still}, {@code frame 2 of 9 on
+     * black}), and what was decoded (the first view's upright size).
+     */
+    public record Prepared(List<float[]> tensors, List<String> views, int width, int height, String format, String decodePath, int frames) {
+        /** The first view's tensor (tools that score one picture per file). */
+        public float[] tensor() {
+            return tensors.get(0);
+        }
     }
 
     public ImagePipeline(DecodeLimits limits, PreprocessSpec spec, boolean reducedDecode) {
@@ -28,10 +32,25 @@ public final class ImagePipeline {
         this.reducedDecode = reducedDecode;
     }
 
+    /** Whether large JPEGs are decoded at reduced scale. */
+    public boolean reducedDecode() {
+        return reducedDecode;
+    }
+
     /** Decode + preprocess within the limits' CPU deadline, counted on this thread from now. */
     public Prepared prepare(byte[] bytes) {
         CpuBudget budget = CpuBudget.start(limits.cpuDeadline());
-        DecodedImage image = decoder.decode(bytes, reducedDecode ? preprocessor.spec().shortestEdge() : 0, budget);
-        return new Prepared(preprocessor.toTensor(image, budget), image.width(), image.height(), image.format(), image.decodePath());
+        List<float[]> tensors = new ArrayList<>();
+        List<String> views = new ArrayList<>();
+        int[] size = new int[2];
+        ImageDecoder.Summary s = decoder.read(bytes, reducedDecode ? preprocessor.spec().shortestEdge() : 0, limits.frames(), budget, v -> {
+            if (tensors.isEmpty()) {
+                size[0] = v.image().width();
+                size[1] = v.image().height();
+            }
+            tensors.add(preprocessor.toTensor(v.image(), budget));
+            views.add(v.label());
+        });
+        return new Prepared(List.copyOf(tensors), List.copyOf(views), size[0], size[1], s.format(), s.decodePath(), s.frames());
     }
 }

@@ -15,8 +15,16 @@ import io.clipguard.error.ErrorCode;
 final class JpegStructure {
     static final int MAX_PROGRESSIVE_SCANS = 100;
 
-    /** The one frame header. */
-    record Frame(int width, int height, int components, boolean progressive) {
+    /** The one frame header, and the markers that decide its colour space. */
+    record Frame(int width, int height, int components, boolean progressive, int[] ids, boolean jfif, int adobeTransform) {
+        JpegColour colour() {
+            return JpegColour.of(components, jfif, adobeTransform, ids);
+        }
+
+        /** Bytes of the decoded components, and of a progressive file's coefficient buffer, at full size. */
+        long decodeBytes() {
+            return (long) width * height * components * (progressive ? 3 : 1);
+        }
     }
 
     private JpegStructure() {
@@ -27,6 +35,8 @@ final class JpegStructure {
             throw corrupt("no start-of-image marker");
         }
         Frame frame = null;
+        boolean jfif = false;
+        int adobe = -1;
         long mcus = 0;
         int restartInterval = 0;
         int scans = 0;
@@ -61,7 +71,13 @@ final class JpegStructure {
                 throw corrupt(String.format("segment 0x%02X at byte %d has length %d beyond the data", marker, pos, length));
             }
             int body = pos + 4;
-            if (isFrameHeader(marker)) {
+            if (scans == 0 && marker == 0xE0 && length >= 16 && d[body] == 'J' && d[body + 1] == 'F' && d[body + 2] == 'I' && d[body + 3] == 'F'
+                    && d[body + 4] == 0) {
+                jfif = true;
+            } else if (scans == 0 && marker == 0xEE && length >= 14 && d[body] == 'A' && d[body + 1] == 'd' && d[body + 2] == 'o' && d[body + 3] == 'b'
+                    && d[body + 4] == 'e') {
+                adobe = d[body + 11] & 0xFF;
+            } else if (isFrameHeader(marker)) {
                 if (frame != null) {
                     throw corrupt("second frame header at byte " + pos);
                 }
@@ -98,7 +114,8 @@ final class JpegStructure {
         if (scans == 0) {
             throw corrupt("no scan");
         }
-        return frame;
+        // Only markers before the first scan count: libjpeg decides the colour space there.
+        return new Frame(frame.width(), frame.height(), frame.components(), frame.progressive(), frame.ids(), jfif, adobe);
     }
 
     private static boolean isFrameHeader(int marker) {
@@ -108,6 +125,14 @@ final class JpegStructure {
     private static Frame frame(byte[] d, int at, int length, int marker, DecodeLimits limits) {
         if (length < 8) {
             throw corrupt("frame header too short");
+        }
+        if (marker == 0xC3 || (marker >= 0xC5 && marker <= 0xC7) || marker >= 0xC9) {
+            // Lossless, hierarchical and arithmetic-coded files: Chromium shows none of them.
+            throw new ClipGuardException(ErrorCode.IMAGE_UNSUPPORTED_FORMAT, String.format("jpeg coding SOF%d (%s) is not shown by browsers",
+                    marker - 0xC0, marker >= 0xC9 ? "arithmetic" : marker == 0xC3 ? "lossless" : "hierarchical"));
+        }
+        if ((d[at] & 0xFF) != 8) {
+            throw new ClipGuardException(ErrorCode.IMAGE_UNSUPPORTED_FORMAT, (d[at] & 0xFF) + "-bit jpeg (viewers show 8-bit only)");
         }
         int height = u16(d, at + 1);
         int width = u16(d, at + 3);
@@ -138,7 +163,14 @@ final class JpegStructure {
             throw new ClipGuardException(ErrorCode.IMAGE_TOO_LARGE, "image declares " + width + "x" + height + " ("
                     + (long) width * height + " px); limits " + limits.maxWidth() + "x" + limits.maxHeight() + ", " + limits.maxPixels() + " px");
         }
-        return new Frame(width, height, components, marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE);
+        int[] ids = new int[components];
+        for (int i = 0; i < components; i++) {
+            ids[i] = d[at + 6 + 3 * i] & 0xFF;
+        }
+        if (components == 2) {
+            throw new ClipGuardException(ErrorCode.IMAGE_UNSUPPORTED_FORMAT, "jpeg with 2 components has no colour space a viewer shows");
+        }
+        return new Frame(width, height, components, marker == 0xC2, ids, false, -1);
     }
 
     /** MCUs of an interleaved scan: the most restart intervals any scan can have. */

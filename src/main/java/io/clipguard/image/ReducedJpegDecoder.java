@@ -4,15 +4,23 @@ import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 
 /**
- * Decodes a JPEG straight to 1/2, 1/4 or 1/8 of its size in the DCT domain, the way
- * libjpeg's {@code scale_denom} does: each output pixel is the exact mean of the 2x2, 4x4
- * or 8x8 source pixels it covers, computed from the block's coefficients without an
- * inverse DCT. At 1/8 only the DC coefficient is needed, so progressive files are read
- * from their DC scans alone and their AC scans are skipped unread.
+ * Decodes a JPEG straight to 1/2, 1/4 or 1/8 of its size in the DCT domain: each output pixel
+ * is the mean of the 2x2, 4x4 or 8x8 source pixels it covers, computed from the block's
+ * coefficients without an inverse DCT, which skips most of a full decode's work.
  *
- * <p>Supports 8-bit Huffman JPEGs (baseline and extended; progressive at 1/8 when no
- * component is subsampled) with grey, YCbCr or Adobe-RGB components. Anything else returns {@code null} and the caller takes
- * the full decoder, so this class never has to be complete to be correct.
+ * <p>The mean of a block is what a viewer sees of it only while no sample is clamped, so the
+ * decoder proves that as it goes: each block's coefficients bound how far its samples stray
+ * from its mean; a block that may leave 0..255 gets a full inverse DCT with libjpeg's
+ * clamping; and a pixel whose luma and chroma ranges may convert outside the RGB cube (where
+ * a viewer clamps per pixel, and the converted mean would differ) sends the file to the full
+ * decoder. Crafted coefficients therefore cannot show the reduced path one picture and a
+ * viewer another.
+ *
+ * <p>Supports 8-bit Huffman sequential files (baseline and extended) in grey, YCbCr or RGB,
+ * as {@link JpegColour} decides from the markers, and follows libjpeg-turbo where it has a
+ * rule: each component's quantisation table is latched at the first scan that carries it,
+ * and stray bytes before a restart marker are skipped. Anything else returns {@code null} and
+ * the caller takes the full decoder, so this class never has to be complete to be correct.
  */
 final class ReducedJpegDecoder {
     private static final int[] ZIGZAG = {
@@ -41,8 +49,18 @@ final class ReducedJpegDecoder {
         float[][] weightsV;
         /** Samples at nh x nv per block, blocksWide*nh wide. */
         float[] plane;
-        /** Progressive: quantised DC per block, refined bit by bit. */
-        int[] dc;
+        /** The quantisation table as it was at the first scan that carried this component (libjpeg latches it there). */
+        int[] latched;
+        /** Per block, the least and greatest sample value it can hold (exact where it clamps, else its mean -/+ a bound). */
+        float[] low;
+        float[] high;
+    }
+
+    /** The file needs libjpeg's full behaviour (a resynchronisation after a damaged restart). */
+    private static final class NotExact extends RuntimeException {
+        NotExact() {
+            super(null, null, false, false);
+        }
     }
 
     private final byte[] data;
@@ -58,23 +76,30 @@ final class ReducedJpegDecoder {
     private int mcusWide;
     private int mcusHigh;
     private int restartInterval;
-    private boolean progressive;
-    private int adobeTransform = -1;
+    private final JpegColour colour;
     private final CpuBudget budget;
+    /** Levels by which a pixel's converted colour may leave the RGB cube before the file needs the full decoder. */
+    static final float CLAMP_TOLERANCE = 4f;
 
-    private ReducedJpegDecoder(byte[] data, int scale, CpuBudget budget) {
+    private ReducedJpegDecoder(byte[] data, int scale, JpegColour colour, CpuBudget budget) {
         this.data = data;
         this.n = 8 / scale;
+        this.colour = colour;
         this.budget = budget;
     }
 
     /**
      * Decodes at {@code 1/scale} (scale 2, 4 or 8); {@code null} when this file needs the
-     * full decoder (unsupported coding, or progressive at a scale other than 8).
+     * full decoder (progressive or other coding, CMYK, or colours this path cannot show exactly).
      */
-    static Result decode(byte[] jpeg, int scale, CpuBudget budget) {
+    static Result decode(byte[] jpeg, int scale, JpegColour colour, CpuBudget budget) {
+        if (colour != JpegColour.GREY && colour != JpegColour.YCBCR && colour != JpegColour.RGB) {
+            return null;
+        }
         try {
-            return new ReducedJpegDecoder(jpeg, scale, budget).run();
+            return new ReducedJpegDecoder(jpeg, scale, colour, budget).run();
+        } catch (NotExact e) {
+            return null;
         } catch (ArrayIndexOutOfBoundsException | IllegalStateException | ArithmeticException e) {
             throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "jpeg data is truncated or malformed: " + e.getMessage(), e);
         }
@@ -98,11 +123,15 @@ final class ReducedJpegDecoder {
             int length = u16(pos + 2);
             int body = pos + 4;
             switch (marker) {
-                case 0xC0, 0xC1, 0xC2 -> {
-                    progressive = marker == 0xC2;
-                    if (progressive && n != 1 || !frame(body)) {
+                case 0xC0, 0xC1 -> {
+                    if (!frame(body)) {
                         return null;
                     }
+                }
+                case 0xC2 -> {
+                    // A progressive file's block means depend on AC scans too once samples clamp:
+                    // without reading every scan they cannot be known exactly, so the full decoder reads it.
+                    return null;
                 }
                 case 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF -> {
                     return null;
@@ -110,7 +139,6 @@ final class ReducedJpegDecoder {
                 case 0xC4 -> huffmanTables(body, pos + 2 + length);
                 case 0xDB -> quantTables(body, pos + 2 + length);
                 case 0xDD -> restartInterval = u16(body);
-                case 0xEE -> adobe(body, length);
                 case 0xDA -> {
                     pos = scan(body, pos + 2 + length);
                     continue;
@@ -147,14 +175,6 @@ final class ReducedJpegDecoder {
             hMax = Math.max(hMax, c.h);
             vMax = Math.max(vMax, c.v);
         }
-        if (progressive) {
-            for (Component c : components) {
-                if (c.h != hMax || c.v != vMax) {
-                    // DC-only chroma would be at 1/16 scale: not exact enough, use the full decoder.
-                    return false;
-                }
-            }
-        }
         mcusWide = ceilDiv(width, 8 * hMax);
         mcusHigh = ceilDiv(height, 8 * vMax);
         for (Component c : components) {
@@ -166,7 +186,8 @@ final class ReducedJpegDecoder {
             c.weightsH = subBlockWeights(c.nh);
             c.weightsV = subBlockWeights(c.nv);
             c.plane = new float[c.blocksWide * c.nh * c.blocksHigh * c.nv];
-            c.dc = new int[c.blocksWide * c.blocksHigh];
+            c.low = new float[c.blocksWide * c.blocksHigh];
+            c.high = new float[c.blocksWide * c.blocksHigh];
         }
         return true;
     }
@@ -204,12 +225,6 @@ final class ReducedJpegDecoder {
         }
     }
 
-    private void adobe(int at, int length) {
-        if (length >= 14 && data[at] == 'A' && data[at + 1] == 'd' && data[at + 2] == 'o' && data[at + 3] == 'b' && data[at + 4] == 'e') {
-            adobeTransform = data[at + 11] & 0xFF;
-        }
-    }
-
     /** Decodes one scan and returns the position of the marker that ends it. */
     private int scan(int at, int entropyStart) {
         if (components == null) {
@@ -231,38 +246,38 @@ final class ReducedJpegDecoder {
             inScan[i].dcTable = tables >> 4;
             inScan[i].acTable = tables & 0x0F;
             inScan[i].prediction = 0;
+            if (inScan[i].latched == null) {
+                inScan[i].latched = table(inScan[i]).clone();
+            }
         }
-        int p = at + 1 + 2 * count;
-        int spectralStart = data[p] & 0xFF;
-        int approximationHigh = (data[p + 2] & 0xFF) >> 4;
-        int approximationLow = data[p + 2] & 0x0F;
         BitReader bits = new BitReader(data, entropyStart);
-        if (progressive && spectralStart != 0) {
-            return bits.skipToMarker();
-        }
         boolean single = count == 1;
         Component first = inScan[0];
         int unitsWide = single ? ceilDiv(ceilDiv(width * first.h, hMax), 8) : mcusWide;
         int unitsHigh = single ? ceilDiv(ceilDiv(height * first.v, vMax), 8) : mcusHigh;
         int unit = 0;
+        int nextRestart = 0;
         for (int my = 0; my < unitsHigh; my++) {
             budget.check();
             for (int mx = 0; mx < unitsWide; mx++) {
                 if (restartInterval > 0 && unit > 0 && unit % restartInterval == 0) {
-                    bits.restart();
+                    if (!bits.restart(nextRestart)) {
+                        throw new NotExact();
+                    }
+                    nextRestart = (nextRestart + 1) & 7;
                     for (Component c : inScan) {
                         c.prediction = 0;
                     }
                 }
                 unit++;
                 if (single) {
-                    block(bits, first, my, mx, approximationHigh, approximationLow);
+                    block(bits, first, my, mx);
                     continue;
                 }
                 for (Component c : inScan) {
                     for (int v = 0; v < c.v; v++) {
                         for (int h = 0; h < c.h; h++) {
-                            block(bits, c, my * c.v + v, mx * c.h + h, approximationHigh, approximationLow);
+                            block(bits, c, my * c.v + v, mx * c.h + h);
                         }
                     }
                 }
@@ -274,25 +289,15 @@ final class ReducedJpegDecoder {
     private final float[] coefficients = new float[64];
     private final int[] nonZero = new int[64];
 
-    private void block(BitReader bits, Component c, int row, int col, int ah, int al) {
-        int index = row * c.blocksWide + col;
-        if (progressive) {
-            if (ah == 0) {
-                c.prediction += dcDifference(bits, c);
-                c.dc[index] = c.prediction << al;
-            } else {
-                c.dc[index] |= bits.bits(1) << al;
-            }
-            return;
-        }
-        int[] q = table(c);
+    private void block(BitReader bits, Component c, int row, int col) {
+        int[] q = c.latched;
         c.prediction += dcDifference(bits, c);
         Huffman ac = acTables[c.acTable];
         if (ac == null) {
             throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "jpeg uses an undefined AC table");
         }
         int nz = 0;
-        boolean keep = c.nh > 1 || c.nv > 1;
+        float spread = 0;
         for (int k = 1; k < 64; ) {
             int fast = ac.fastAc(bits);
             int value;
@@ -314,14 +319,77 @@ final class ReducedJpegDecoder {
                 k += run;
                 value = extend(bits.bits(size), size);
             }
-            if (keep && k < 64) {
+            if (k < 64) {
                 int natural = ZIGZAG[k];
                 coefficients[natural] = value * q[natural];
                 nonZero[nz++] = natural;
+                spread += Math.abs(coefficients[natural]);
             }
             k++;
         }
-        writeBlock(c, row, col, c.prediction * q[0], nz);
+        float dc = c.prediction * q[0];
+        int index = row * c.blocksWide + col;
+        float mean = dc / 8f + 128f;
+        // No sample of the block is further than this from its mean (each basis function is at most 1/4 in size).
+        float bound = spread / 4f;
+        if (mean - bound < -0.5f || mean + bound > 255.5f) {
+            exactBlock(c, row, col, dc, nz);
+        } else {
+            writeBlock(c, row, col, dc, nz);
+            c.low[index] = mean - bound;
+            c.high[index] = mean + bound;
+        }
+    }
+
+    /**
+     * A block whose samples may leave 0..255: its inverse DCT in full, each sample clamped as
+     * libjpeg clamps it, so that the means are those of what a viewer sees.
+     */
+    private void exactBlock(Component c, int row, int col, float dc, int nz) {
+        float[] samples = new float[64];
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 8; x++) {
+                float v = dc * IDCT[y][0] * IDCT[x][0];
+                for (int z = 0; z < nz; z++) {
+                    int natural = nonZero[z];
+                    v += coefficients[natural] * IDCT[y][natural >> 3] * IDCT[x][natural & 7];
+                }
+                samples[y * 8 + x] = Math.max(0, Math.min(255, Math.round(v + 128f)));
+            }
+        }
+        int index = row * c.blocksWide + col;
+        float low = 255;
+        float high = 0;
+        int stride = c.blocksWide * c.nh;
+        int mh = 8 / c.nh;
+        int mv = 8 / c.nv;
+        for (int i = 0; i < c.nv; i++) {
+            for (int j = 0; j < c.nh; j++) {
+                float sum = 0;
+                for (int y = i * mv; y < (i + 1) * mv; y++) {
+                    for (int x = j * mh; x < (j + 1) * mh; x++) {
+                        float s = samples[y * 8 + x];
+                        sum += s;
+                        low = Math.min(low, s);
+                        high = Math.max(high, s);
+                    }
+                }
+                c.plane[(row * c.nv + i) * stride + col * c.nh + j] = sum / (mh * mv);
+            }
+        }
+        c.low[index] = low;
+        c.high[index] = high;
+    }
+
+    /** IDCT[x][u]: the 1-D inverse DCT basis, C(u)/2 cos((2x+1)u pi/16). */
+    private static final float[][] IDCT = new float[8][8];
+
+    static {
+        for (int x = 0; x < 8; x++) {
+            for (int u = 0; u < 8; u++) {
+                IDCT[x][u] = (float) ((u == 0 ? 1 / Math.sqrt(2) : 1) / 2 * Math.cos((2 * x + 1) * u * Math.PI / 16));
+            }
+        }
     }
 
     private int dcDifference(BitReader bits, Component c) {
@@ -350,18 +418,14 @@ final class ReducedJpegDecoder {
     }
 
     private Result toRgb() {
-        if (progressive) {
-            for (Component c : components) {
-                int[] q = table(c);
-                for (int b = 0; b < c.dc.length; b++) {
-                    c.plane[b] = c.dc[b] * q[0] / 8f + 128f;
-                }
+        for (Component c : components) {
+            if (c.latched == null) {
+                throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "jpeg component " + c.id + " is in no scan");
             }
         }
         int outW = ceilDiv(width * n, 8);
         int outH = ceilDiv(height * n, 8);
         int[] rgb = new int[outW * outH];
-        boolean ycc = components.length == 3 && adobeTransform != 0;
         for (int y = 0; y < outH; y++) {
             if ((y & 63) == 0) {
                 budget.check();
@@ -373,24 +437,54 @@ final class ReducedJpegDecoder {
                     rgb[y * outW + x] = (g << 16) | (g << 8) | g;
                     continue;
                 }
-                float b = sample(components[1], x, y);
-                float c = sample(components[2], x, y);
-                int r;
-                int g;
-                int bl;
-                if (ycc) {
-                    r = clamp(a + 1.402f * (c - 128));
-                    g = clamp(a - 0.344136f * (b - 128) - 0.714136f * (c - 128));
-                    bl = clamp(a + 1.772f * (b - 128));
-                } else {
-                    r = clamp(a);
-                    g = clamp(b);
-                    bl = clamp(c);
+                if (colour == JpegColour.YCBCR && !inGamut(x, y)) {
+                    throw new NotExact();
                 }
-                rgb[y * outW + x] = (r << 16) | (g << 8) | bl;
+                rgb[y * outW + x] = colour.rgb(clamp(a), clamp(sample(components[1], x, y)), clamp(sample(components[2], x, y)), 0);
             }
         }
         return new Result(outW, outH, rgb);
+    }
+
+    /**
+     * Whether output pixel (x, y) is what a viewer sees within {@value #CLAMP_TOLERANCE} levels.
+     * A viewer converts each pixel to RGB and clamps it to the cube; this path converts the
+     * mean. The two differ by no more than the most any pixel behind it can fall outside the
+     * cube, which the ranges of luma and of chroma (of every chroma block upsampling may blend
+     * there) bound. Ordinary photos stay within a few levels; colours crafted far outside the
+     * cube send the file to the full decoder.
+     */
+    private boolean inGamut(int x, int y) {
+        float[] yr = range(components[0], x, y);
+        float[] cb = range(components[1], x, y);
+        float[] cr = range(components[2], x, y);
+        float cbLow = cb[0] - 128;
+        float cbHigh = cb[1] - 128;
+        float crLow = cr[0] - 128;
+        float crHigh = cr[1] - 128;
+        float excess = Math.max(
+                Math.max(-(yr[0] + 1.402f * crLow), yr[1] + 1.402f * crHigh - 255),
+                Math.max(Math.max(-(yr[0] - 0.34414f * cbHigh - 0.71414f * crHigh), yr[1] - 0.34414f * cbLow - 0.71414f * crLow - 255),
+                        Math.max(-(yr[0] + 1.772f * cbLow), yr[1] + 1.772f * cbHigh - 255)));
+        return excess <= CLAMP_TOLERANCE;
+    }
+
+    /** The sample range of the block behind output pixel (x, y) and, for a subsampled component, of its neighbours. */
+    private float[] range(Component c, int x, int y) {
+        int outPerBlockH = c.nh;
+        int outPerBlockV = c.nv;
+        int bx = x / outPerBlockH;
+        int by = y / outPerBlockV;
+        int reach = c.h < hMax || c.v < vMax ? 1 : 0;
+        float low = Float.MAX_VALUE;
+        float high = -Float.MAX_VALUE;
+        for (int j = Math.max(0, by - reach); j <= Math.min(c.blocksHigh - 1, by + reach); j++) {
+            for (int i = Math.max(0, bx - reach); i <= Math.min(c.blocksWide - 1, bx + reach); i++) {
+                low = Math.min(low, c.low[j * c.blocksWide + i]);
+                high = Math.max(high, c.high[j * c.blocksWide + i]);
+            }
+        }
+        return new float[] {low, high};
     }
 
     /** A component's sample at output pixel (x, y); every component was decoded on the output grid. */

@@ -108,7 +108,10 @@ public final class Moderator {
             }
             Prepared.Ready p = (Prepared.Ready) prepared;
             Span embed = tracer.spanBuilder("embed").setParent(trace).startSpan();
-            return batcher.submit(p.image().tensor(), embed.getSpanContext()).handleAsync((embedded, failure) -> {
+            embed.setAttribute("clipguard.views", p.image().tensors().size());
+            List<CompletableFuture<EmbeddingBatcher.Result>> views = p.image().tensors().stream()
+                    .map(t -> batcher.submit(t, embed.getSpanContext())).toList();
+            return CompletableFuture.allOf(views.toArray(CompletableFuture[]::new)).handleAsync((ignored, failure) -> {
                 if (failure != null) {
                     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                     end(embed, cause instanceof EmbeddingBatcher.ModelUnavailable ? null : ErrorCode.MODEL_ERROR, cause.getMessage());
@@ -117,8 +120,9 @@ public final class Moderator {
                     }
                     return (Outcome) new Outcome.Rejected(ErrorCode.MODEL_ERROR, String.valueOf(cause.getMessage()));
                 }
-                embed.setAttribute("clipguard.batch.id", embedded.batchId());
-                embed.setAttribute("clipguard.batch.size", embedded.batchSize());
+                List<EmbeddingBatcher.Result> embedded = views.stream().map(CompletableFuture::join).toList();
+                embed.setAttribute("clipguard.batch.id", embedded.get(0).batchId());
+                embed.setAttribute("clipguard.batch.size", embedded.get(0).batchSize());
                 embed.end();
                 Span score = tracer.spanBuilder("score").setParent(trace).startSpan();
                 try {
@@ -185,13 +189,16 @@ public final class Moderator {
         span.end();
     }
 
-    private Outcome decide(ImageUploaded event, SourcePosition source, Prepared.Ready p, EmbeddingBatcher.Result embedded, Context trace) {
+    private Outcome decide(ImageUploaded event, SourcePosition source, Prepared.Ready p, List<EmbeddingBatcher.Result> views, Context trace) {
         SpanContext span = Span.fromContext(trace).getSpanContext();
         String traceId = span.isValid() ? span.getTraceId() : null;
         long t3 = System.nanoTime();
         PolicySet set = policies.get();
         ScoringPolicy active = set.active();
-        ScoringPolicy.Verdict verdict = active.score(embedded.vector(), event.getContentId());
+        List<float[]> vectors = views.stream().map(EmbeddingBatcher.Result::vector).toList();
+        ScoringPolicy.Viewed viewed = active.score(vectors, event.getContentId());
+        ScoringPolicy.Verdict verdict = viewed.verdict();
+        EmbeddingBatcher.Result embedded = views.get(viewed.decisive());
         long t4 = System.nanoTime();
         long embedNanos = t3 - p.startNanos() - p.fetchNanos() - p.decodeNanos();
 
@@ -216,22 +223,23 @@ public final class Moderator {
                 .setPolicyId(active.policy().id()).setPolicyVersion(active.policy().version()).setPolicyHash(active.policyHash())
                 .setPromptsHash(active.promptsHash()).setPrompts(List.of()).setScores(scores)
                 .setBatch(new BatchInfo(embedded.batchId(), embedded.batchSize(), embedded.position()))
-                .setSource(source).setInstanceId(instanceId).setDecidedAt(now).setRuntime(runtime).setTraceId(traceId).build();
+                .setSource(source).setInstanceId(instanceId).setDecidedAt(now).setRuntime(runtime).setTraceId(traceId)
+                .setView(p.image().views().get(viewed.decisive())).setViews(views.size()).setFrames(p.image().frames()).build();
         List<Float> vector = new ArrayList<>(embedded.vector().length);
         for (float v : embedded.vector()) {
             vector.add(v);
         }
         EmbeddingRecord embedding = new EmbeddingRecord(event.getContentId(), vector, engine.identity().id(),
                 engine.identity().digest(), p.sha256(), now);
-        return new Outcome.Decided(decision, audit, embedding, shadow(set, event, verdict, embedded.vector(), now));
+        return new Outcome.Decided(decision, audit, embedding, shadow(set, event, verdict, vectors, now));
     }
 
     /** The shadow version's would-be decision beside the enforced one, or null when no shadow runs. */
-    private ShadowDecision shadow(PolicySet set, ImageUploaded event, ScoringPolicy.Verdict enforced, float[] vector, Instant now) {
+    private ShadowDecision shadow(PolicySet set, ImageUploaded event, ScoringPolicy.Verdict enforced, List<float[]> vectors, Instant now) {
         if (set.shadow() == null) {
             return null;
         }
-        ScoringPolicy.Verdict would = set.shadow().score(vector, event.getContentId());
+        ScoringPolicy.Verdict would = set.shadow().score(vectors, event.getContentId()).verdict();
         return ShadowDecision.newBuilder().setEventId(event.getEventId()).setContentId(event.getContentId())
                 .setPolicyId(set.active().policy().id()).setActiveVersion(set.active().policy().version())
                 .setShadowVersion(set.shadow().policy().version()).setActiveAction(Action.valueOf(enforced.action().name()))

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -158,6 +159,66 @@ public final class ScoringPolicy {
 
     /** Scores one image embedding; {@code contentId} drives the deterministic review samples. */
     public Verdict score(float[] image, String contentId) {
+        Parts parts = parts(image);
+        return verdict(parts.cosines(), parts.margins(), parts.p(), contentId);
+    }
+
+    /** A verdict over several views of one upload, and for each category the view its score came from. */
+    public record Viewed(Verdict verdict, int[] viewOf, int decisive) {
+    }
+
+    /**
+     * Scores the views of one upload (an animation's frames, a transparent image on white and
+     * on black): each category takes its highest probability over the views, so that content
+     * any viewer may see counts. {@code decisive} is the view of the triggering category, or of
+     * the highest probability when none triggered.
+     */
+    public Viewed score(List<float[]> views, String contentId) {
+        int n = categoryVectors.length;
+        double[] cosines = new double[n];
+        double[] margins = new double[n];
+        double[] p = new double[n];
+        int[] viewOf = new int[n];
+        Arrays.fill(p, Double.NEGATIVE_INFINITY);
+        for (int v = 0; v < views.size(); v++) {
+            Parts parts = parts(views.get(v));
+            for (int c = 0; c < n; c++) {
+                if (parts.p()[c] > p[c]) {
+                    p[c] = parts.p()[c];
+                    cosines[c] = parts.cosines()[c];
+                    margins[c] = parts.margins() == null ? Double.NaN : parts.margins()[c];
+                    viewOf[c] = v;
+                }
+            }
+        }
+        Verdict verdict = verdict(cosines, policy.independent() ? margins : null, p, contentId);
+        int decisive = 0;
+        if (verdict.triggeringCategory() != null) {
+            decisive = viewOf[indexOf(verdict.triggeringCategory())];
+        } else if (n > 0) {
+            int best = 0;
+            for (int c = 1; c < n; c++) {
+                best = p[c] > p[best] ? c : best;
+            }
+            decisive = viewOf[best];
+        }
+        return new Viewed(verdict, viewOf, decisive);
+    }
+
+    private int indexOf(String category) {
+        for (int c = 0; c < policy.categories().size(); c++) {
+            if (policy.categories().get(c).id().equals(category)) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException(category);
+    }
+
+    /** One embedding's cosine, margin (null for schema 1) and probability per category. */
+    private record Parts(double[] cosines, double[] margins, double[] p) {
+    }
+
+    private Parts parts(float[] image) {
         int n = categoryVectors.length;
         double[] cosines = new double[n];
         for (int c = 0; c < n; c++) {
@@ -168,7 +229,7 @@ public final class ScoringPolicy {
             cosines[c] = best;
         }
         if (!policy.independent()) {
-            return verdict(cosines, null, sharedSoftmax(image, cosines), contentId);
+            return new Parts(cosines, null, sharedSoftmax(image, cosines));
         }
         double[] benign = new double[benignVectors.length];
         for (int b = 0; b < benign.length; b++) {
@@ -177,14 +238,14 @@ public final class ScoringPolicy {
         double[] margins = new double[n];
         double[] p = new double[n];
         for (int c = 0; c < n; c++) {
-            double[] competitors = java.util.Arrays.copyOf(benign, benign.length + exclusionVectors[c].length);
+            double[] competitors = Arrays.copyOf(benign, benign.length + exclusionVectors[c].length);
             for (int e = 0; e < exclusionVectors[c].length; e++) {
                 competitors[benign.length + e] = logitScale * ZeroShot.cosine(image, exclusionVectors[c][e]);
             }
             margins[c] = logitScale * cosines[c] - logSumExp(competitors);
             p[c] = probability(c, margins[c]);
         }
-        return verdict(cosines, margins, p, contentId);
+        return new Parts(cosines, margins, p);
     }
 
     /** Schema 1: one softmax over every category's best logit, every exclusion and every benign prompt. */

@@ -22,7 +22,8 @@ class HostileImageTest {
 
     @Test
     void theFileIsOrdinaryBeforeEditing() {
-        assertThat(DECODER.decode(BASE, 224).width()).isEqualTo(300);
+        // Noise in YCbCr cannot be proven to stay in the RGB cube block by block: the full path reads it.
+        assertThat(DECODER.decode(BASE, 224).decodePath()).isEqualTo("full");
         assertThat(DECODER.decode(BASE).width()).isEqualTo(1200);
     }
 
@@ -49,7 +50,7 @@ class HostileImageTest {
 
     @Test
     void longAnimationsAreTooComplexAndShortOnesDecode() {
-        refused(HostileImages.gifFrames(2000), 0, ErrorCode.IMAGE_TOO_COMPLEX, "2000 frames");
+        refused(HostileImages.gifFrames(2000), 0, ErrorCode.IMAGE_TOO_COMPLEX, "more than 500 frames");
         assertThat(DECODER.decode(HostileImages.gifFrames(3)).width()).isEqualTo(1);
     }
 

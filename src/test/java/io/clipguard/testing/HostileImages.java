@@ -52,7 +52,7 @@ public final class HostileImages {
         second[7] = (byte) (w >> 8);
         second[8] = (byte) w;
         int sos = find(jpeg, 0xDA);
-        return splice(jpeg, sos, second);
+        return ViewerImages.splice(jpeg, sos, second);
     }
 
     /** {@code jpeg} with its first component's sampling factors set to 0x0. */
@@ -76,7 +76,7 @@ public final class HostileImages {
         for (int i = 0; i < scans; i++) {
             extra.writeBytes(header);
         }
-        return splice(jpeg, sos, extra.toByteArray());
+        return ViewerImages.splice(jpeg, sos, extra.toByteArray());
     }
 
     /** A GIF of {@code frames} 1x1 frames. */
@@ -94,13 +94,6 @@ public final class HostileImages {
         return out.toByteArray();
     }
 
-    private static byte[] splice(byte[] data, int at, byte[] insert) {
-        byte[] out = new byte[data.length + insert.length];
-        System.arraycopy(data, 0, out, 0, at);
-        System.arraycopy(insert, 0, out, at, insert.length);
-        System.arraycopy(data, at, out, at + insert.length, data.length - at);
-        return out;
-    }
 
     /** The position of the first marker {@code 0xFF marker} found by walking the segments. */
     private static int find(byte[] d, int marker) {

@@ -55,9 +55,10 @@ public final class Reproducer {
         // Decoded as the service decoded it: the same limits, and the reduced path only if the service took it.
         boolean reduced = audit.getRuntime() != null ? audit.getRuntime().getReducedDecode() : !"full".equals(audit.getImage().getDecodePath());
         ImagePipeline pipeline = new ImagePipeline(DecodeLimits.from(settings.app().decode()), engine.preprocess(), reduced);
-        float[] vector = engine.embedImages(List.of(pipeline.prepare(image).tensor()))[0];
+        // Every view, scored as the service scored them (each category at its highest over the views).
+        List<float[]> views = List.of(engine.embedImages(pipeline.prepare(image).tensors()));
         ScoringPolicy scoring = new ScoringPolicy(policy, ClipScoring.prompts(engine), ScoringPolicy.Mismatch.UNCALIBRATED);
-        return Reproduction.of(audit, scoring, scoring.score(vector, contentId));
+        return Reproduction.of(audit, scoring, scoring.score(views, contentId).verdict());
     }
 
     /** The upload's image again: from its record on the uploads topic, inline or by URI (fetched under the same allow-list). */

@@ -1,0 +1,83 @@
+"""Writes animations with Pillow into argv[1], and the frames Pillow composites from them (what
+a viewer sees at each step): NAME.NNN.rgba for the frames ClipGuard samples (the first, the
+last and evenly between, 4 of them), and manifest.json.
+
+anim.gif: a full first frame, then smaller frames with transparency, kept (disposal 1) or
+cleared (disposal 2). anim.png: an APNG whose default image (a blue square, never shown by
+browsers) is not part of the animation, with frames blended over the canvas. anim.webp: a
+lossless animated WebP whose later frames are transparent around their rectangle."""
+import json
+import sys
+
+from PIL import Image, ImageDraw
+
+out = sys.argv[1]
+W, H = 120, 90
+manifest = []
+
+
+def frames_with(colour_steps):
+    frames = []
+    for i, (fill, box) in enumerate(colour_steps):
+        f = Image.new("RGBA", (W, H), (0, 0, 0, 0) if i else (240, 240, 240, 255))
+        ImageDraw.Draw(f).rectangle(box, fill=fill)
+        frames.append(f)
+    return frames
+
+
+steps = [((220, 20, 30, 255), (10 + 8 * i, 10, 40 + 8 * i, 60)) for i in range(9)]
+
+
+def sample(total, n=4):
+    if total <= n:
+        return list(range(total))
+    picked = []
+    for i in range(n):
+        k = int(round(i * (total - 1) / (n - 1)))
+        if not picked or picked[-1] != k:
+            picked.append(k)
+    return picked
+
+
+def record(name):
+    im = Image.open(f"{out}/{name}")
+    # Pillow counts an APNG's hidden default image as frame 0; browsers never show it.
+    hidden = 1 if im.info.get("default_image") else 0
+    total = getattr(im, "n_frames", 1) - hidden
+    picked = sample(total)
+    for k in picked:
+        im.seek(k + hidden)
+        im.convert("RGBA").save(f"{out}/{name}.{k:03d}.png")
+        with open(f"{out}/{name}.{k:03d}.rgba", "wb") as f:
+            f.write(im.convert("RGBA").tobytes())
+    # Pillow opens an animated WebP whose header has no alpha flag as RGB: transparent areas show
+    # black, which is one of the two backgrounds ClipGuard scores.
+    manifest.append({"file": name, "frames": total, "sampled": picked, "width": im.width, "height": im.height,
+                     "alpha": im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info})
+
+
+# GIF: palette frames (0 transparent, 1 light grey, 2 red); the first covers the canvas, the
+# others only their rectangle, so uncovered pixels show what earlier frames left.
+palette = [0, 0, 0, 240, 240, 240, 220, 20, 30] + [0] * (256 * 3 - 9)
+gif_frames = []
+for i, (fill, box) in enumerate(steps):
+    p = Image.new("P", (W, H), 1 if i == 0 else 0)
+    p.putpalette(palette)
+    ImageDraw.Draw(p).rectangle(box, fill=2)
+    gif_frames.append(p)
+gif_frames[0].save(f"{out}/anim.gif", save_all=True, append_images=gif_frames[1:], duration=80, loop=0,
+                   disposal=[1, 2, 1, 1, 2, 1, 1, 2, 1], transparency=0, optimize=False)
+record("anim.gif")
+
+# APNG: the default image is a blue square that is not part of the animation.
+blue = Image.new("RGBA", (W, H), (0, 0, 255, 255))
+apng = frames_with(steps)
+blue.save(f"{out}/anim.png", save_all=True, append_images=apng, default_image=True, duration=80, loop=0,
+          blend=1, disposal=0)
+record("anim.png")
+
+apng[0].save(f"{out}/anim.webp", save_all=True, append_images=apng[1:], duration=80, loop=0, lossless=True)
+record("anim.webp")
+
+with open(f"{out}/manifest.json", "w") as f:
+    json.dump(manifest, f, indent=1)
