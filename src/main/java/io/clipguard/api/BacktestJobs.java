@@ -1,5 +1,7 @@
 package io.clipguard.api;
 
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.clipguard.policy.StoredBacktest;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,11 +18,14 @@ import java.util.function.Function;
 /**
  * Backtests run in the background, one at a time per instance (they read a topic and
  * keep the CPU busy), and report progress while they run: the records read from
- * {@code moderation.embeddings}, then the rows scored. The last 20 jobs are kept.
+ * {@code moderation.embeddings}, then the rows scored. At most {@value #MAX_UNFINISHED} wait or
+ * run at once (more are refused with {@code BACKTEST_BUSY}, 429), so requests cannot pile up
+ * work or memory; the last 20 jobs are kept.
  */
 @ApplicationScoped
 public class BacktestJobs {
     private static final int KEEP = 20;
+    static final int MAX_UNFINISHED = 4;
 
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "clipguard-backtest");
@@ -41,6 +46,10 @@ public class BacktestJobs {
         volatile String state = "QUEUED";
         volatile StoredBacktest.Report report;
         volatile String error;
+
+        boolean finished() {
+            return state.equals("DONE") || state.equals("FAILED");
+        }
 
         Job(String policyId, int version, String requestedBy) {
             this.policyId = policyId;
@@ -64,11 +73,14 @@ public class BacktestJobs {
     }
 
     public synchronized Job submit(String policyId, int version, String requestedBy, Function<Job, StoredBacktest.Report> work) {
+        long unfinished = jobs.values().stream().filter(j -> !j.finished()).count();
+        if (unfinished >= MAX_UNFINISHED) {
+            throw new ClipGuardException(ErrorCode.BACKTEST_BUSY, unfinished + " backtests wait or run on this instance; try again when one "
+                    + "has finished");
+        }
         Job job = new Job(policyId, version, requestedBy);
         jobs.put(job.id, job);
-        while (jobs.size() > KEEP) {
-            jobs.remove(jobs.keySet().iterator().next());
-        }
+        jobs.values().removeIf(j -> jobs.size() > KEEP && j.finished());
         executor.submit(() -> {
             try {
                 job.report = work.apply(job);

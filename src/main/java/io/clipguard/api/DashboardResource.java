@@ -8,6 +8,7 @@ import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import io.clipguard.insight.FeedEvent;
 import io.clipguard.insight.LiveStats;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import jakarta.annotation.security.RolesAllowed;
@@ -37,6 +38,12 @@ public class DashboardResource {
     @Inject
     LocalNode local;
 
+    @Inject
+    UserQuotas quotas;
+
+    @Inject
+    SecurityIdentity identity;
+
     /** One JSON event per decision or dead letter; a client that reads too slowly misses events rather than slowing the feed. */
     @GET
     @Path("stream")
@@ -44,13 +51,15 @@ public class DashboardResource {
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<FeedEvent> stream() {
         ClipGuardNode node = local.require();
+        AutoCloseable quota = quotas.stream(identity.getPrincipal().getName());
         return Multi.createFrom().<FeedEvent>emitter(emitter -> {
             AutoCloseable subscription = node.feed().subscribe(emitter::emit);
             emitter.onTermination(() -> {
                 try {
                     subscription.close();
+                    quota.close();
                 } catch (Exception ignored) {
-                    // nothing to release beyond the subscription itself
+                    // nothing to release beyond the subscription and the quota
                 }
             });
         }, BackPressureStrategy.DROP);
@@ -91,6 +100,7 @@ public class DashboardResource {
             return Problem.of(ErrorCode.INVALID_ARGUMENT, "partition and offset of the upload are required (the feed gives them)");
         }
         try {
+            quotas.thumbnail(identity.getPrincipal().getName());
             return local.require().thumbnails().render(contentId, partition, offset, THUMBNAIL_SIDE)
                     .map(jpeg -> Response.ok(jpeg, "image/jpeg").header("Cache-Control", "no-store, private").build())
                     .orElseGet(() -> Problem.of(ErrorCode.THUMBNAIL_UNAVAILABLE, "no upload of '" + contentId + "' at partition "

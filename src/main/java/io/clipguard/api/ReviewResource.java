@@ -47,8 +47,8 @@ public class ReviewResource {
     @Inject
     ClipGuardConfig config;
 
-    /** A verdict as the page posts it. */
-    public record VerdictRequest(String verdict, String category, String note) {
+    /** A verdict as the page posts it: on the event shown, under the lease it came with. */
+    public record VerdictRequest(String verdict, String category, String note, String eventId, String leaseId) {
     }
 
     /** 200 with the item leased to the caller (the oldest waiting, optionally of one tenant), or 204 when none waits. */
@@ -67,6 +67,8 @@ public class ReviewResource {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("contentId", d.getContentId());
         body.put("eventId", d.getEventId());
+        body.put("itemId", item.id());
+        body.put("leaseId", leased.get().leaseId());
         body.put("tenant", d.getTenant());
         body.put("decidedAt", d.getDecidedAt().toString());
         body.put("leaseExpiresAt", leased.get().expiresAt().toString());
@@ -94,6 +96,9 @@ public class ReviewResource {
         } catch (IllegalArgumentException e) {
             throw new ClipGuardException(ErrorCode.VERDICT_INVALID, "verdict must be VIOLATION, NO_VIOLATION or ESCALATE, found '" + request.verdict() + "'");
         }
+        if (request.eventId() == null || request.leaseId() == null) {
+            throw new ClipGuardException(ErrorCode.VERDICT_INVALID, "name the eventId and leaseId of the item GET /reviews/next gave");
+        }
         if (request.note() != null && request.note().length() > MAX_NOTE) {
             throw new ClipGuardException(ErrorCode.VERDICT_INVALID, "a note has at most " + MAX_NOTE + " characters");
         }
@@ -112,11 +117,12 @@ public class ReviewResource {
                         + item.decision().getPolicyId() + " v" + item.decision().getPolicyVersion() + " " + categories);
             }
         }
-        ReviewVerdict v = node.reviews().verdict(identity.getPrincipal().getName(), contentId, kind,
+        ReviewVerdict v = node.reviews().verdict(identity.getPrincipal().getName(), contentId, request.eventId(), request.leaseId(), kind,
                 kind == VerdictKind.VIOLATION ? request.category() : null, request.note());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("contentId", v.getContentId());
         body.put("eventId", v.getEventId());
+        body.put("itemId", v.getItemId());
         body.put("verdict", v.getVerdict().name());
         body.put("category", v.getCategory());
         body.put("reviewer", v.getReviewer());

@@ -37,7 +37,8 @@ class DlqCommand {
         @Mixin
         KafkaArgs kafkaArgs;
 
-        @Option(names = "--reason", paramLabel = "CODE", description = "Only dead letters with this reason code; repeat for several (default: all).")
+        @Option(names = "--reason", paramLabel = "CODE", description = "Only dead letters with this reason code; repeat for several (default: "
+                + "all but IMAGE_TOO_LARGE and IMAGE_TOO_COMPLEX, which a replay would spend the same limits on again: name them to replay them).")
         List<String> reasons = new ArrayList<>();
 
         @Option(names = "--since", paramLabel = "T", description = "Only dead letters from T on: an instant (2026-11-29T10:00:00Z) or an age (2h, 30m).")
@@ -64,8 +65,8 @@ class DlqCommand {
             Instant from = since == null ? Instant.MIN : instant(since, "--since");
             Instant to = until == null ? Instant.MAX : instant(until, "--until");
             Set<String> codes = Set.copyOf(reasons);
-            Predicate<DeadLetter> select = l -> (codes.isEmpty() || codes.contains(l.getReasonCode()))
-                    && !l.getFailedAt().isBefore(from) && l.getFailedAt().isBefore(to);
+            Predicate<DeadLetter> select = l -> (codes.isEmpty() ? !DeadLetterReplay.BOMBS.contains(l.getReasonCode())
+                    : codes.contains(l.getReasonCode())) && !l.getFailedAt().isBefore(from) && l.getFailedAt().isBefore(to);
             Settings settings = kafkaArgs.settings(Map.of());
             KafkaClients clients = KafkaClients.from(settings);
             clients.requireBootstrapServers();

@@ -28,7 +28,8 @@ public enum ErrorCode {
     AVRO_UNDECODABLE("the record is not readable Avro single-object encoding", Exit.INPUT, 400, false),
     SCHEMA_UNKNOWN("the record's writer schema fingerprint is not a known release", Exit.INPUT, 400, false),
     FIELD_MISSING("a required field of the event is empty", Exit.INPUT, 400, false),
-    FIELD_TOO_LARGE("a string field of the event is longer than its documented cap", Exit.INPUT, 400, false),
+    FIELD_TOO_LARGE("a string field of the event, or the record's headers, over its documented cap", Exit.INPUT, 400, false),
+    KEY_MISMATCH("the record's key is not the event's contentId (decisions are stored and looked up by contentId)", Exit.INPUT, 400, false),
     RECORD_TOO_LARGE("an output record would exceed the broker's size limit", Exit.INPUT, 400, false),
     SOURCE_GONE("an upload in flight at a restart was no longer on its topic when read again (retention)", Exit.INPUT, 410, false),
     IMAGE_EMPTY("the image has no bytes", Exit.INPUT, 422, false),
@@ -72,6 +73,7 @@ public enum ErrorCode {
     KAFKA_ERROR("a Kafka operation failed", Exit.KAFKA, 503, true),
     KAFKA_UNREACHABLE("no Kafka broker answered at the bootstrap servers", Exit.KAFKA, 503, true),
     KAFKA_AUTH_FAILED("Kafka refused the credentials (authentication) or the operation (authorization)", Exit.KAFKA, 503, false),
+    REPLAY_FENCED("another dlq replay started and took over; what this one committed stands, the other replays the rest", Exit.KAFKA, 409, true),
     SEND_FAILED("the broker refused a record", Exit.KAFKA, 503, true),
 
     // HTTP API requests (exit 2: a request mistake)
@@ -87,8 +89,11 @@ public enum ErrorCode {
     LIMIT_OUT_OF_RANGE("a limit parameter is outside its range", Exit.USAGE, 400, false),
     JOB_NOT_FOUND("no backtest job with this id", Exit.USAGE, 404, false),
     DECISION_NOT_FOUND("no decision for this contentId", Exit.USAGE, 404, false),
+    RATE_LIMITED("the caller asks for more than its share (thumbnails per second, live feeds at once)", Exit.USAGE, 429, true),
+    BACKTEST_BUSY("as many backtests as an instance takes already wait or run; try again when one has finished", Exit.USAGE, 429, true),
     REVIEW_NOT_FOUND("no decision of this content waits for review (reviewed already, or never sent to review)", Exit.USAGE, 404, false),
-    LEASE_NOT_HELD("the item is not leased to this reviewer (take it with GET /reviews/next first; leases expire)", Exit.USAGE, 409, false),
+    LEASE_NOT_HELD("the item is not leased to this reviewer under that lease (take it with GET /reviews/next first; leases expire)", Exit.USAGE, 409, false),
+    REVIEW_STALE("the verdict names an event that no longer waits for review (a re-upload replaced it)", Exit.USAGE, 409, false),
     VERDICT_INVALID("the verdict does not fit the decision (VIOLATION needs one of the policy's categories)", Exit.USAGE, 400, false),
     THUMBNAIL_UNAVAILABLE("the upload is no longer on its topic, or the position named another content's upload", Exit.USAGE, 404, false),
 

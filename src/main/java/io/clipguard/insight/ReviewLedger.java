@@ -24,38 +24,51 @@ import java.util.Optional;
  * Bounded: at most {@code maxItems} waiting items (the oldest go first) and remembered verdicts.
  */
 public final class ReviewLedger {
-    /** A decision waiting for a verdict, and where its upload is (for the image). */
+    /**
+     * A decision waiting for a verdict, and where its upload is (for the image). Its {@link #id}
+     * is ClipGuard's, from the upload's position: the event id is the uploader's to choose, and a
+     * reused one must neither keep a new upload out of the queue nor take an old verdict.
+     */
     public record Item(ModerationDecision decision, Integer sourcePartition, Long sourceOffset) {
         public String contentId() {
             return decision.getContentId();
         }
+
+        public String id() {
+            return sourceOffset == null ? "event:" + decision.getEventId() + "@" + decision.getDecidedAt().toEpochMilli()
+                    : "upload:" + sourcePartition + ":" + sourceOffset;
+        }
     }
 
-    /** An item leased to a reviewer until {@code expiresAt}. */
-    public record Leased(Item item, Instant expiresAt) {
+    /** An item leased to a reviewer until {@code expiresAt} under {@code leaseId}. */
+    public record Leased(Item item, Instant expiresAt, String leaseId) {
     }
 
-    /** A lease record's value: who holds the item, under which lease id, until when (epoch ms). */
-    public record Lease(String reviewer, String leaseId, long expiresAt) {
+    /** A lease record's value: who holds which item, under which lease id, until when (epoch ms). */
+    public record Lease(String reviewer, String leaseId, long expiresAt, String itemId) {
         public byte[] encode() {
-            return (reviewer + "\t" + leaseId + "\t" + expiresAt).getBytes(StandardCharsets.UTF_8);
+            return (reviewer + "\t" + leaseId + "\t" + expiresAt + "\t" + itemId).getBytes(StandardCharsets.UTF_8);
         }
 
         public static Lease decode(byte[] value) {
             String[] f = new String(value, StandardCharsets.UTF_8).split("\t");
-            return new Lease(f[0], f[1], Long.parseLong(f[2]));
+            return new Lease(f[0], f[1], Long.parseLong(f[2]), f.length > 3 ? f[3] : null);
+        }
+
+        boolean covers(Item item) {
+            return itemId == null || itemId.equals(item.id());
         }
     }
 
     private final int maxItems;
     private final Map<String, Item> pending = new HashMap<>();
     private final Map<String, Lease> leases = new HashMap<>();
-    private final Map<String, Boolean> reviewedEvents;
+    private final Map<String, Boolean> reviewedItems;
     private long dropped;
 
     public ReviewLedger(int maxItems) {
         this.maxItems = maxItems;
-        this.reviewedEvents = new LinkedHashMap<>(16, 0.75f, false) {
+        this.reviewedItems = new LinkedHashMap<>(16, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
                 return size() > maxItems;
@@ -70,12 +83,13 @@ public final class ReviewLedger {
      */
     public void decision(ModerationDecision d, SourcePosition source) {
         boolean queued = d.getReview() != null || d.getAction() == Action.REVIEW;
-        if (queued && !reviewedEvents.containsKey(d.getEventId())) {
+        Item item = new Item(d, source == null ? null : source.getPartition(), source == null ? null : source.getOffset());
+        if (queued && !reviewedItems.containsKey(item.id())) {
             if (pending.size() >= maxItems && !pending.containsKey(d.getContentId())) {
                 pending.values().stream().min(Comparator.comparing(i -> i.decision().getDecidedAt())).ifPresent(i -> pending.remove(i.contentId()));
                 dropped++;
             }
-            pending.put(d.getContentId(), new Item(d, source == null ? null : source.getPartition(), source == null ? null : source.getOffset()));
+            pending.put(d.getContentId(), item);
         } else {
             pending.remove(d.getContentId()); // decided again, not for review (or already reviewed)
         }
@@ -83,12 +97,18 @@ public final class ReviewLedger {
 
     /** A verdict read from the verdict topic: its item leaves the queue, its lease ends. */
     public void verdict(ReviewVerdict v) {
-        reviewedEvents.put(v.getEventId(), true);
         Item item = pending.get(v.getContentId());
-        if (item != null && item.decision().getEventId().equals(v.getEventId())) {
+        if (v.getItemId() != null) {
+            reviewedItems.put(v.getItemId(), true);
+            if (item != null && item.id().equals(v.getItemId())) {
+                pending.remove(v.getContentId());
+                leases.remove(v.getContentId());
+            }
+        } else if (item != null && item.decision().getEventId().equals(v.getEventId())) {
+            // A verdict written before release v5 names only the event.
             pending.remove(v.getContentId());
+            leases.remove(v.getContentId());
         }
-        leases.remove(v.getContentId());
     }
 
     /** A lease record written at {@code recordTimestamp}: the first writer wins while its lease is unexpired. */
@@ -103,15 +123,18 @@ public final class ReviewLedger {
     public Optional<Leased> mine(String reviewer, String tenant, long now) {
         return pending.values().stream().filter(i -> matches(i, tenant)).filter(i -> {
             Lease l = leases.get(i.contentId());
-            return l != null && l.reviewer().equals(reviewer) && l.expiresAt() > now;
-        }).findFirst().map(i -> new Leased(i, Instant.ofEpochMilli(leases.get(i.contentId()).expiresAt())));
+            return l != null && l.reviewer().equals(reviewer) && l.expiresAt() > now && l.covers(i);
+        }).findFirst().map(i -> {
+            Lease l = leases.get(i.contentId());
+            return new Leased(i, Instant.ofEpochMilli(l.expiresAt()), l.leaseId());
+        });
     }
 
     /** The oldest waiting item (of {@code tenant}, when given) that no one holds now. */
     public Optional<Item> oldestFree(String tenant, long now) {
         return pending.values().stream().filter(i -> matches(i, tenant)).filter(i -> {
             Lease l = leases.get(i.contentId());
-            return l == null || l.expiresAt() <= now;
+            return l == null || l.expiresAt() <= now || !l.covers(i);
         }).min(Comparator.comparing((Item i) -> i.decision().getDecidedAt()).thenComparing(Item::contentId));
     }
 
@@ -125,18 +148,31 @@ public final class ReviewLedger {
     public Optional<Item> held(String reviewer, String contentId, long now) {
         Item item = pending.get(contentId);
         Lease lease = leases.get(contentId);
-        return item != null && lease != null && lease.reviewer().equals(reviewer) && lease.expiresAt() > now
+        return item != null && lease != null && lease.reviewer().equals(reviewer) && lease.expiresAt() > now && lease.covers(item)
                 ? Optional.of(item) : Optional.empty();
     }
 
-    /** The item a verdict may be given on: {@code REVIEW_NOT_FOUND} or {@code LEASE_NOT_HELD} otherwise. */
-    public Item requireHeld(String reviewer, String contentId, long now, Duration leaseFor) {
+    /**
+     * The item a verdict on event {@code eventId} under lease {@code leaseId} may be given on:
+     * {@code REVIEW_NOT_FOUND} when nothing of {@code contentId} waits, {@code REVIEW_STALE} when
+     * what waits is another event (a re-upload replaced it), {@code LEASE_NOT_HELD} when the
+     * lease is not the caller's, has run out, or was for another item.
+     */
+    public Item requireHeld(String reviewer, String contentId, String eventId, String leaseId, long now, Duration leaseFor) {
         Item item = pending.get(contentId);
         if (item == null) {
             throw new ClipGuardException(ErrorCode.REVIEW_NOT_FOUND, "no decision of '" + contentId + "' waits for review");
         }
-        return held(reviewer, contentId, now).orElseThrow(() -> new ClipGuardException(ErrorCode.LEASE_NOT_HELD, "'" + contentId
-                + "' is not leased to " + reviewer + " (take it with GET /reviews/next; leases last " + leaseFor.toMinutes() + " minutes)"));
+        if (!item.decision().getEventId().equals(eventId)) {
+            throw new ClipGuardException(ErrorCode.REVIEW_STALE, "the verdict names event '" + eventId + "'; what waits for review of '"
+                    + contentId + "' is event '" + item.decision().getEventId() + "' (take it with GET /reviews/next)");
+        }
+        Lease lease = leases.get(contentId);
+        if (held(reviewer, contentId, now).isEmpty() || !lease.leaseId().equals(leaseId)) {
+            throw new ClipGuardException(ErrorCode.LEASE_NOT_HELD, "'" + contentId + "' is not leased to " + reviewer + " under lease '" + leaseId
+                    + "' (take it with GET /reviews/next; leases last " + leaseFor.toMinutes() + " minutes)");
+        }
+        return item;
     }
 
     /** Items waiting for a verdict. */

@@ -13,19 +13,37 @@ import org.apache.kafka.common.header.Headers;
  */
 public final class SourceHeader {
     public static final String NAME = "clipguard-source";
+    /**
+     * On a replayed upload (and so on its outputs): where the upload was first sent. A replay is
+     * a new record of an old upload; ordering by it keeps an old upload from passing a newer one.
+     */
+    public static final String ORIGIN = "clipguard-origin";
 
     private SourceHeader() {
     }
 
     public static void write(Headers headers, SourcePosition source) {
-        headers.remove(NAME);
-        headers.add(NAME, (source.getTopic() + ":" + source.getPartition() + ":" + source.getOffset()).getBytes(StandardCharsets.UTF_8));
+        write(headers, NAME, source);
+    }
+
+    /** Sets header {@code name} to {@code source}. */
+    public static void write(Headers headers, String name, SourcePosition source) {
+        headers.remove(name);
+        headers.add(name, (source.getTopic() + ":" + source.getPartition() + ":" + source.getOffset()).getBytes(StandardCharsets.UTF_8));
     }
 
     /** The upload a decision record answers; empty when it has no (readable) header. */
     public static Optional<SourcePosition> read(Headers headers) {
-        Header h = headers.lastHeader(NAME);
+        return read(headers, NAME);
+    }
+
+    /** The position in header {@code name}; empty when there is none (or it is unreadable). */
+    public static Optional<SourcePosition> read(Headers headers, String name) {
+        Header h = headers.lastHeader(name);
         if (h == null) {
+            return Optional.empty();
+        }
+        if (h.value() == null || h.value().length > 512) {
             return Optional.empty();
         }
         String value = new String(h.value(), StandardCharsets.UTF_8);

@@ -21,6 +21,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 public final class TraceHeaders {
     private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
     private static final int MAX_VALUE_BYTES = 512;
+    private static final int MAX_CARRIED = 8;
+    /** Headers of ClipGuard's own (source, replay), carried from an input to its outputs. */
+    public static final String PREFIX = "clipguard-";
 
     private static final TextMapGetter<Headers> GETTER = new TextMapGetter<>() {
         @Override
@@ -52,13 +55,32 @@ public final class TraceHeaders {
         return W3C.extract(Context.root(), headers, GETTER);
     }
 
-    /** A copy of {@code headers} with the trace context of {@code context} in place of any the record came with. */
+    /**
+     * The headers an output carries: the trace context of {@code context}, and the input's own
+     * {@code clipguard-*} headers (at most {@value #MAX_CARRIED} of them, each within
+     * {@value #MAX_VALUE_BYTES} bytes). Nothing else a producer attached travels on, so no
+     * header of an upload can make its outputs too large for the broker.
+     */
     public static Headers forOutput(Headers headers, Context context) {
-        RecordHeaders out = new RecordHeaders(headers.toArray());
-        for (String field : W3C.fields()) {
-            out.remove(field);
+        RecordHeaders out = new RecordHeaders();
+        int carried = 0;
+        for (Header h : headers) {
+            if (carried < MAX_CARRIED && h.key().startsWith(PREFIX) && h.key().length() <= 64 && (h.value() == null
+                    || h.value().length <= MAX_VALUE_BYTES)) {
+                out.add(h);
+                carried++;
+            }
         }
         W3C.inject(context, out, SETTER);
         return out;
+    }
+
+    /** The bytes {@code headers} add to a record (keys, values and their length prefixes). */
+    public static int bytes(Headers headers) {
+        int n = 0;
+        for (Header h : headers) {
+            n += h.key().getBytes(StandardCharsets.UTF_8).length + (h.value() == null ? 0 : h.value().length) + 10;
+        }
+        return n;
     }
 }

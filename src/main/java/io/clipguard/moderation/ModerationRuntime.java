@@ -17,6 +17,7 @@ import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.policy.catalog.PolicySwitch;
+import io.clipguard.policy.catalog.PublishRule;
 import io.clipguard.schema.ImageUploaded;
 import io.clipguard.telemetry.ModerationMetrics;
 import io.clipguard.telemetry.Telemetry;
@@ -50,7 +51,8 @@ public final class ModerationRuntime implements AutoCloseable {
      * @param prepareThreads threads that fetch, decode, preprocess and score (0: one per core)
      * @param model          wraps the model the batcher runs (identity in service; tests make it fail on demand)
      */
-    public record Options(Path modelDir, EngineOptions engine, Policy policy, ScoringPolicy.Mismatch calibrationMismatch, int maxBatch,
+    public record Options(Path modelDir, EngineOptions engine, Policy policy, ScoringPolicy.Mismatch calibrationMismatch, PublishRule publishRule,
+                          int maxBatch,
                           Duration maxWait, int prepareThreads, DecodeLimits limits, boolean reducedDecode, FetchSettings fetch, String instanceId,
                           UnaryOperator<EmbeddingBatcher.ImageModel> model) {
 
@@ -58,7 +60,8 @@ public final class ModerationRuntime implements AutoCloseable {
         public static Options from(ClipGuardConfig c, String instanceId, UnaryOperator<EmbeddingBatcher.ImageModel> model) {
             ClipGuardConfig.Decode d = c.decode();
             return new Options(Models.dir(c.model()), Models.options(c.model()), PolicyFiles.enforced(c.policies()),
-                    mismatch(c.policies().calibrationMismatch()), c.batching().maxBatch(), c.batching().maxWait(), c.batching().prepareThreads(),
+                    mismatch(c.policies().calibrationMismatch()), new PublishRule(c.policies().twoPersonRule(), c.policies().filesRule()),
+                    c.batching().maxBatch(), c.batching().maxWait(), c.batching().prepareThreads(),
                     DecodeLimits.from(d), d.reduced(), FetchSettings.from(c.fetch()), instanceId, model);
         }
 
@@ -75,7 +78,7 @@ public final class ModerationRuntime implements AutoCloseable {
     private ModerationRuntime(Options s, Telemetry telemetry) {
         this.engine = ClipEngine.open(s.modelDir(), s.engine());
         try {
-            this.policies = new PolicySwitch(ClipScoring.prompts(engine), s.policy(), s.calibrationMismatch());
+            this.policies = new PolicySwitch(ClipScoring.prompts(engine), s.policy(), s.calibrationMismatch(), s.publishRule());
             this.batcher = new EmbeddingBatcher(s.model().apply(engine::embedImages), new float[engine.preprocess().tensorSize()],
                     s.maxBatch(), s.maxWait(), Duration.ofSeconds(2));
         } catch (RuntimeException e) {

@@ -61,7 +61,7 @@ async function show(item) {
 async function verdict(kind) {
   if (!current || busy) return;
   busy = true;
-  const body = { verdict: kind, note: $('note').value || null };
+  const body = { verdict: kind, note: $('note').value || null, eventId: current.eventId, leaseId: current.leaseId };
   if (kind === 'VIOLATION') body.category = $('category').value;
   try {
     const v = await session.api('POST', '/reviews/' + encodeURIComponent(current.contentId) + '/verdict', body);

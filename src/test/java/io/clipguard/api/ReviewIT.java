@@ -102,19 +102,24 @@ class ReviewIT {
     @Order(1)
     void leasesKeepReviewersApartAndAVerdictIsWrittenOnce() throws Exception {
         as("vera").get("/reviews/next").then().statusCode(403);
-        String first = as("rita").get("/reviews/next").then().statusCode(200).body("explanation.action", equalTo("REVIEW"))
-                .body("explanation.categories[0].prompts.size()", org.hamcrest.Matchers.greaterThan(0)).extract().path("contentId");
+        Map<String, Object> rita = as("rita").get("/reviews/next").then().statusCode(200).body("explanation.action", equalTo("REVIEW"))
+                .body("explanation.categories[0].prompts.size()", org.hamcrest.Matchers.greaterThan(0)).extract().jsonPath().getMap("");
+        String first = (String) rita.get("contentId");
         assertThat(first).isEqualTo("rev-0");
+        assertThat(rita.get("itemId")).asString().startsWith("upload:");
         assertThat((String) as("rita").get("/reviews/next").then().statusCode(200).extract().path("contentId")).as("a reload resumes").isEqualTo(first);
-        String second = as("rob").get("/reviews/next").then().statusCode(200).extract().path("contentId");
+        Map<String, Object> rob = as("rob").get("/reviews/next").then().statusCode(200).extract().jsonPath().getMap("");
+        String second = (String) rob.get("contentId");
         assertThat(second).isEqualTo("rev-1");
 
-        verdict("rob", first, Map.of("verdict", "NO_VIOLATION")).then().statusCode(409).body("code", equalTo("LEASE_NOT_HELD"));
-        verdict("rita", first, Map.of("verdict", "VIOLATION", "category", "nope")).then().statusCode(400).body("code", equalTo("VERDICT_INVALID"));
-        verdict("rita", first, Map.of("verdict", "VIOLATION")).then().statusCode(400).body("code", equalTo("VERDICT_INVALID"));
-        verdict("rita", first, Map.of("verdict", "VIOLATION", "category", "yellow-shape", "note", "clearly yellow")).then().statusCode(201)
-                .body("reviewer", equalTo("rita")).body("category", equalTo("yellow-shape"));
-        verdict("rita", first, Map.of("verdict", "VIOLATION", "category", "yellow-shape")).then().statusCode(404)
+        verdict("rob", first, held(rob, Map.of("verdict", "NO_VIOLATION"))).then().statusCode(409).body("code", equalTo("LEASE_NOT_HELD"));
+        verdict("rita", first, Map.of("verdict", "NO_VIOLATION")).then().statusCode(400).body("code", equalTo("VERDICT_INVALID"));
+        verdict("rita", first, held(rita, Map.of("verdict", "VIOLATION", "category", "nope"))).then().statusCode(400)
+                .body("code", equalTo("VERDICT_INVALID"));
+        verdict("rita", first, held(rita, Map.of("verdict", "VIOLATION"))).then().statusCode(400).body("code", equalTo("VERDICT_INVALID"));
+        verdict("rita", first, held(rita, Map.of("verdict", "VIOLATION", "category", "yellow-shape", "note", "clearly yellow")))
+                .then().statusCode(201).body("reviewer", equalTo("rita")).body("category", equalTo("yellow-shape"));
+        verdict("rita", first, held(rita, Map.of("verdict", "VIOLATION", "category", "yellow-shape"))).then().statusCode(404)
                 .body("code", equalTo("REVIEW_NOT_FOUND"));
         assertThat(live.node.reviews().depth()).isEqualTo(2);
 
@@ -212,8 +217,39 @@ class ReviewIT {
         }
     }
 
+    @Test
+    @Order(4)
+    void aVerdictOnAnImageAReUploadReplacedIsStaleAndTheNewImageIsReviewedOnItsOwn() throws Exception {
+        Thread.sleep(4500); // earlier leases run out
+        ShapeScenes scenes = new ShapeScenes(13);
+        live.upload(Uploads.inline("rev-stale", Uploads.scene(scenes, "yellow", "circle")));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> live.node.reviews().depth() == 1);
+        Map<String, Object> rita = as("rita").get("/reviews/next").then().statusCode(200).extract().jsonPath().getMap("");
+        assertThat(rita.get("eventId")).isEqualTo("evt-rev-stale");
+        // The uploader sends another image under the same contentId while rita looks at the first.
+        live.upload(io.clipguard.schema.ImageUploaded.newBuilder(Uploads.inline("rev-stale", Uploads.scene(scenes, "yellow", "square")))
+                .setEventId("evt-rev-stale-2").build());
+        Map<String, Object> rob = Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+            var r = as("rob").get("/reviews/next");
+            return r.statusCode() == 200 ? r.jsonPath().<String, Object>getMap("") : null;
+        }, m -> m != null && "evt-rev-stale-2".equals(m.get("eventId")));
+        assertThat(rob.get("itemId")).isNotEqualTo(rita.get("itemId"));
+        verdict("rita", "rev-stale", held(rita, Map.of("verdict", "NO_VIOLATION"))).then().statusCode(409).body("code", equalTo("REVIEW_STALE"));
+        verdict("rob", "rev-stale", held(rob, Map.of("verdict", "NO_VIOLATION"))).then().statusCode(201).body("eventId", equalTo("evt-rev-stale-2"))
+                .body("itemId", equalTo(rob.get("itemId")));
+        assertThat(live.node.reviews().depth()).isZero();
+    }
+
     private static RequestSpecification as(String user) {
         return given().auth().preemptive().basic(user, PASSWORD).header("X-Requested-With", "test");
+    }
+
+    /** {@code verdict} with the event and lease of the item {@code next} gave. */
+    private static Map<String, String> held(Map<String, Object> next, Map<String, String> verdict) {
+        Map<String, String> body = new java.util.HashMap<>(verdict);
+        body.put("eventId", (String) next.get("eventId"));
+        body.put("leaseId", (String) next.get("leaseId"));
+        return body;
     }
 
     private static io.restassured.response.Response verdict(String user, String contentId, Map<String, String> body) {

@@ -28,8 +28,8 @@ class ReviewLedgerTest {
                 .setDecidedAt(Instant.ofEpochMilli(decidedAt)).build();
     }
 
-    static ReviewVerdict verdict(String contentId, String eventId) {
-        return ReviewVerdict.newBuilder().setContentId(contentId).setEventId(eventId).setTenant("t").setReviewer("r")
+    static ReviewVerdict verdict(String contentId, String eventId, String itemId) {
+        return ReviewVerdict.newBuilder().setContentId(contentId).setEventId(eventId).setItemId(itemId).setLeaseId("L").setTenant("t").setReviewer("r")
                 .setVerdict(VerdictKind.NO_VIOLATION).setCategory(null).setPolicyId("p").setPolicyVersion(1).setModelDigest("d")
                 .setDecidedAt(Instant.ofEpochMilli(T0)).setReviewedAt(Instant.ofEpochMilli(T0)).setNote(null).build();
     }
@@ -51,33 +51,65 @@ class ReviewLedgerTest {
     @Test
     void theFirstUnexpiredLeaseWinsAndExpiredOnesCanBeTaken() {
         ledger.decision(decision("a", "e-a", Action.REVIEW, "t", T0), null);
-        ledger.lease("a", new ReviewLedger.Lease("ann", "L1", T0 + 1000), T0);
-        ledger.lease("a", new ReviewLedger.Lease("bob", "L2", T0 + 2000), T0 + 500);
+        ledger.lease("a", new ReviewLedger.Lease("ann", "L1", T0 + 1000, null), T0);
+        ledger.lease("a", new ReviewLedger.Lease("bob", "L2", T0 + 2000, null), T0 + 500);
         assertThat(ledger.granted("a", "L1")).isTrue();
         assertThat(ledger.granted("a", "L2")).isFalse();
         assertThat(ledger.oldestFree(null, T0 + 500)).as("held by ann").isEmpty();
         assertThat(ledger.mine("ann", null, T0 + 500)).isPresent();
         // After ann's lease expired (by record time), bob's new lease stands.
-        ledger.lease("a", new ReviewLedger.Lease("bob", "L3", T0 + 5000), T0 + 1500);
+        ledger.lease("a", new ReviewLedger.Lease("bob", "L3", T0 + 5000, null), T0 + 1500);
         assertThat(ledger.granted("a", "L3")).isTrue();
         assertThat(ledger.held("ann", "a", T0 + 1600)).isEmpty();
         assertThat(ledger.held("bob", "a", T0 + 1600)).isPresent();
     }
 
     @Test
-    void aVerdictNeedsTheLeaseAndEndsTheItem() {
-        ledger.decision(decision("a", "e-a", Action.REVIEW, "t", T0), null);
-        assertThatThrownBy(() -> ledger.requireHeld("ann", "a", T0, Duration.ofMinutes(5)))
+    void aVerdictNeedsTheEventAndTheLeaseAndEndsTheItem() {
+        SourcePosition at = new SourcePosition("u", 0, 7L);
+        ledger.decision(decision("a", "e-a", Action.REVIEW, "t", T0), at);
+        String item = ledger.oldestFree(null, T0).orElseThrow().id();
+        assertThat(item).isEqualTo("upload:0:7");
+        assertThatThrownBy(() -> ledger.requireHeld("ann", "a", "e-a", "L1", T0, Duration.ofMinutes(5)))
                 .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LEASE_NOT_HELD));
-        assertThatThrownBy(() -> ledger.requireHeld("ann", "nothing", T0, Duration.ofMinutes(5)))
+        assertThatThrownBy(() -> ledger.requireHeld("ann", "nothing", "e-a", "L1", T0, Duration.ofMinutes(5)))
                 .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.REVIEW_NOT_FOUND));
-        ledger.lease("a", new ReviewLedger.Lease("ann", "L1", T0 + 1000), T0);
-        assertThat(ledger.requireHeld("ann", "a", T0 + 10, Duration.ofMinutes(5)).contentId()).isEqualTo("a");
-        ledger.verdict(verdict("a", "e-a"));
+        ledger.lease("a", new ReviewLedger.Lease("ann", "L1", T0 + 1000, item), T0);
+        assertThatThrownBy(() -> ledger.requireHeld("ann", "a", "e-a", "L-other", T0 + 10, Duration.ofMinutes(5)))
+                .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LEASE_NOT_HELD));
+        assertThat(ledger.requireHeld("ann", "a", "e-a", "L1", T0 + 10, Duration.ofMinutes(5)).contentId()).isEqualTo("a");
+        ledger.verdict(verdict("a", "e-a", item));
         assertThat(ledger.depth()).isZero();
-        // The same event decided again (a replay) does not come back.
-        ledger.decision(decision("a", "e-a", Action.REVIEW, "t", T0 + 20), null);
+        // The same upload decided again (a restart re-reading it) does not come back.
+        ledger.decision(decision("a", "e-a", Action.REVIEW, "t", T0 + 20), at);
         assertThat(ledger.depth()).isZero();
+    }
+
+    @Test
+    void aReusedEventIdNeitherKeepsANewUploadOutNorTakesTheOldVerdict() {
+        ledger.decision(decision("a", "e-1", Action.REVIEW, "t", T0), new SourcePosition("u", 0, 7L));
+        ledger.verdict(verdict("a", "e-1", "upload:0:7"));
+        // The uploader sends another image under the same event id: a new item, queued.
+        ledger.decision(decision("a", "e-1", Action.REVIEW, "t", T0 + 50), new SourcePosition("u", 0, 9L));
+        assertThat(ledger.depth()).isEqualTo(1);
+        assertThat(ledger.oldestFree(null, T0 + 60).orElseThrow().id()).isEqualTo("upload:0:9");
+    }
+
+    @Test
+    void aReUploadDuringALeaseMakesTheVerdictOnTheOldOneStaleAndFreesTheNewOne() {
+        ledger.decision(decision("a", "e-1", Action.REVIEW, "t", T0), new SourcePosition("u", 0, 7L));
+        ledger.lease("a", new ReviewLedger.Lease("ann", "L1", T0 + 60_000, "upload:0:7"), T0);
+        ledger.decision(decision("a", "e-2", Action.REVIEW, "t", T0 + 10), new SourcePosition("u", 0, 8L));
+        assertThatThrownBy(() -> ledger.requireHeld("ann", "a", "e-1", "L1", T0 + 20, Duration.ofMinutes(5)))
+                .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.REVIEW_STALE));
+        assertThatThrownBy(() -> ledger.requireHeld("ann", "a", "e-2", "L1", T0 + 20, Duration.ofMinutes(5)))
+                .as("the lease was for the image ann saw").isInstanceOfSatisfying(ClipGuardException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.LEASE_NOT_HELD));
+        assertThat(ledger.oldestFree(null, T0 + 20).orElseThrow().id()).isEqualTo("upload:0:8");
+        assertThat(ledger.mine("ann", null, T0 + 20)).isEmpty();
+        // A verdict record on the old item leaves the new one waiting.
+        ledger.verdict(verdict("a", "e-1", "upload:0:7"));
+        assertThat(ledger.depth()).isEqualTo(1);
     }
 
     @Test
@@ -94,7 +126,9 @@ class ReviewLedgerTest {
 
     @Test
     void leaseRecordsRoundTrip() {
-        ReviewLedger.Lease l = new ReviewLedger.Lease("ann", "L1", 42L);
+        ReviewLedger.Lease l = new ReviewLedger.Lease("ann", "L1", 42L, "upload:3:9");
         assertThat(ReviewLedger.Lease.decode(l.encode())).isEqualTo(l);
+        assertThat(ReviewLedger.Lease.decode("ann\tL1\t42".getBytes(java.nio.charset.StandardCharsets.UTF_8)).itemId())
+                .as("a lease written before release v5").isNull();
     }
 }

@@ -32,7 +32,12 @@ public final class KafkaIO {
         List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (byte[][] kv : keyValues) {
-                sent.add(producer.send(new ProducerRecord<>(topic, kv[0], kv[1])));
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, kv[0], kv[1]);
+                // Any further pairs are headers: name, value.
+                for (int h = 2; h + 1 < kv.length; h += 2) {
+                    record.headers().add(new String(kv[h], StandardCharsets.UTF_8), kv[h + 1]);
+                }
+                sent.add(producer.send(record));
             }
             producer.flush();
         }
@@ -48,6 +53,24 @@ public final class KafkaIO {
 
     public static byte[][] record(String key, byte[] value) {
         return new byte[][] {key == null ? null : key.getBytes(StandardCharsets.UTF_8), value};
+    }
+
+    /** A read_committed consumer of the decision and dead-letter topics, from their beginning. */
+    public static org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> tailOutputs(String bootstrap, TopicRegistry topics) {
+        org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c = io.clipguard.kafka.KafkaClients.of(bootstrap)
+                .newConsumer(Map.of("isolation.level", "read_committed"));
+        List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
+        for (String t : List.of(topics.decisions().name(), topics.deadLetters().name())) {
+            c.partitionsFor(t).forEach(p -> partitions.add(new org.apache.kafka.common.TopicPartition(t, p.partition())));
+        }
+        c.assign(partitions);
+        c.seekToBeginning(partitions);
+        return c;
+    }
+
+    /** A record with one header. */
+    public static byte[][] record(String key, byte[] value, String header, byte[] headerValue) {
+        return new byte[][] {key == null ? null : key.getBytes(StandardCharsets.UTF_8), value, header.getBytes(StandardCharsets.UTF_8), headerValue};
     }
 
     /** What a read_committed consumer sees on the decision and dead-letter topics. */

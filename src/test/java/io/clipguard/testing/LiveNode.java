@@ -33,8 +33,13 @@ public final class LiveNode implements AutoCloseable {
 
     /** Uploads one inline image under {@code key}. */
     public void upload(String key, byte[] image) {
+        upload(Uploads.inline(key, image));
+    }
+
+    /** Sends {@code event}, keyed by its contentId. */
+    public void upload(io.clipguard.schema.ImageUploaded event) {
         KafkaIO.produce(kafka.bootstrapServers(), node.topics().uploaded().name(),
-                List.<byte[][]>of(KafkaIO.record(key, Uploads.bytes(Uploads.inline(key, image)))));
+                List.<byte[][]>of(KafkaIO.record(event.getContentId(), Uploads.bytes(event))));
     }
 
     @Override

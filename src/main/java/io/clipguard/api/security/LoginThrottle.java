@@ -6,27 +6,35 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Failed logins counted per user name and per client address over a sliding window: past
  * the limit, further attempts are refused without checking the password (429 with
- * Retry-After), so guessing a password costs the attacker the window, not a hash each. A
- * successful login clears its user's count. Memory stays bounded: entries older than the
- * window are dropped, and at most 100,000 keys are tracked.
+ * Retry-After), so guessing a password costs the attacker the window, not a hash each.
+ *
+ * <p>An attempt is counted before its password is checked ({@link #reserve}): it reserves a
+ * failure, atomically with the check of the limits, and only a success takes it back. So
+ * concurrent attempts cannot all pass a check none of them has yet counted in, and the slow
+ * password hash runs only for attempts the throttle admitted. At most
+ * {@value #CONCURRENT_PER_USER} checks of one account run at once; more are refused at once.
+ * Memory stays bounded: entries older than the window are dropped, and at most 100,000 keys are
+ * tracked.
  */
 public final class LoginThrottle {
     /** The attribute of an {@link AuthenticationFailedException} that carries the seconds to wait, when a login was throttled. */
     public static final String RETRY_AFTER_SECONDS = "clipguard.retry-after-seconds";
+    static final int CONCURRENT_PER_USER = 2;
     private static final int MAX_KEYS = 100_000;
 
     private final int perUser;
     private final int perAddress;
     private final Duration window;
     private final Clock clock;
-    private final Map<String, Deque<Instant>> failures = new ConcurrentHashMap<>();
+    private final Map<String, Deque<Instant>> failures = new HashMap<>();
+    private final Map<String, Integer> checking = new HashMap<>();
 
     public LoginThrottle(int perUser, int perAddress, Duration window, Clock clock) {
         this.perUser = perUser;
@@ -35,15 +43,67 @@ public final class LoginThrottle {
         this.clock = clock;
     }
 
-    /** How long until a login for {@code user} from {@code address} may be tried again, or empty when it may now. */
-    public Optional<Duration> retryAfter(String user, String address) {
+    /** One admitted attempt: counted as failed unless {@link #succeeded}; {@link #close} when its check is done. */
+    public final class Attempt implements AutoCloseable {
+        private final String user;
+        private final String address;
+        private final Instant at;
+        private boolean closed;
+
+        private Attempt(String user, String address, Instant at) {
+            this.user = user;
+            this.address = address;
+            this.at = at;
+        }
+
+        /** The password was right: the user's failures are forgotten, and this attempt is not counted against the address. */
+        public void succeeded() {
+            synchronized (LoginThrottle.this) {
+                failures.remove("user:" + user);
+                Deque<Instant> byAddress = address == null ? null : failures.get("address:" + address);
+                if (byAddress != null) {
+                    byAddress.removeLastOccurrence(at);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (LoginThrottle.this) {
+                if (!closed) {
+                    closed = true;
+                    checking.computeIfPresent(user, (k, n) -> n <= 1 ? null : n - 1);
+                }
+            }
+        }
+    }
+
+    /**
+     * Admits an attempt for {@code user} from {@code address}, counting it as a failure until it
+     * succeeds; the refusal ({@link #refusal}) when a limit is reached or the account is being
+     * checked too often at once.
+     */
+    public synchronized Attempt reserve(String user, String address) {
         Instant now = clock.instant();
+        if (failures.size() > MAX_KEYS) {
+            failures.entrySet().removeIf(e -> e.getValue().isEmpty() || !e.getValue().peekLast().isAfter(now.minus(window)));
+        }
         Optional<Duration> byUser = wait("user:" + user, perUser, now);
         Optional<Duration> byAddress = address == null ? Optional.empty() : wait("address:" + address, perAddress, now);
-        if (byUser.isPresent() && byAddress.isPresent()) {
-            return Optional.of(byUser.get().compareTo(byAddress.get()) > 0 ? byUser.get() : byAddress.get());
+        Optional<Duration> longest = byUser.isPresent() && byAddress.isPresent()
+                ? Optional.of(byUser.get().compareTo(byAddress.get()) > 0 ? byUser.get() : byAddress.get()) : byUser.or(() -> byAddress);
+        if (longest.isPresent()) {
+            throw refusal(longest.get());
         }
-        return byUser.or(() -> byAddress);
+        if (checking.getOrDefault(user, 0) >= CONCURRENT_PER_USER) {
+            throw refusal(Duration.ofSeconds(1));
+        }
+        checking.merge(user, 1, Integer::sum);
+        failures.computeIfAbsent("user:" + user, k -> new ArrayDeque<>()).addLast(now);
+        if (address != null) {
+            failures.computeIfAbsent("address:" + address, k -> new ArrayDeque<>()).addLast(now);
+        }
+        return new Attempt(user, address, now);
     }
 
     /** The refusal of a throttled login (the HTTP layer answers it with 429 and Retry-After). */
@@ -52,49 +112,19 @@ public final class LoginThrottle {
                 Map.of(RETRY_AFTER_SECONDS, retryAfter.toSeconds()));
     }
 
-    public void failed(String user, String address) {
-        Instant now = clock.instant();
-        if (failures.size() > MAX_KEYS) {
-            failures.entrySet().removeIf(e -> expired(e.getValue(), now));
-        }
-        record("user:" + user, now);
-        if (address != null) {
-            record("address:" + address, now);
-        }
-    }
-
-    public void succeeded(String user) {
-        failures.remove("user:" + user);
-    }
-
-    private void record(String key, Instant now) {
-        Deque<Instant> times = failures.computeIfAbsent(key, k -> new ArrayDeque<>());
-        synchronized (times) {
-            times.addLast(now);
-        }
-    }
-
     private Optional<Duration> wait(String key, int limit, Instant now) {
         Deque<Instant> times = failures.get(key);
         if (times == null) {
             return Optional.empty();
         }
-        synchronized (times) {
-            while (!times.isEmpty() && !times.peekFirst().isAfter(now.minus(window))) {
-                times.removeFirst();
-            }
-            if (times.size() < limit) {
-                return Optional.empty();
-            }
-            // Allowed again when the oldest failure that keeps the count at the limit leaves the window.
-            Instant oldest = times.stream().skip(times.size() - limit).findFirst().orElse(now);
-            return Optional.of(Duration.between(now, oldest.plus(window)).plusSeconds(1));
+        while (!times.isEmpty() && !times.peekFirst().isAfter(now.minus(window))) {
+            times.removeFirst();
         }
-    }
-
-    private boolean expired(Deque<Instant> times, Instant now) {
-        synchronized (times) {
-            return times.isEmpty() || !times.peekLast().isAfter(now.minus(window));
+        if (times.size() < limit) {
+            return Optional.empty();
         }
+        // Allowed again when the oldest failure that keeps the count at the limit leaves the window.
+        Instant oldest = times.stream().skip(times.size() - limit).findFirst().orElse(now);
+        return Optional.of(Duration.between(now, oldest.plus(window)).plusSeconds(1));
     }
 }

@@ -65,17 +65,14 @@ public class UserFileIdentityProvider implements IdentityProvider<UsernamePasswo
         return context.runBlocking(() -> {
             String name = request.getUsername();
             char[] password = request.getPassword().getPassword();
-            Optional<java.time.Duration> wait = throttle().retryAfter(name, address);
-            if (wait.isPresent()) {
-                throw LoginThrottle.refusal(wait.get());
+            try (LoginThrottle.Attempt attempt = throttle().reserve(name, address)) {
+                Optional<Set<String>> roles = roles(name, password);
+                if (roles.isEmpty()) {
+                    throw new AuthenticationFailedException();
+                }
+                attempt.succeeded();
+                return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(name)).addRoles(roles.get()).build();
             }
-            Optional<Set<String>> roles = roles(name, password);
-            if (roles.isEmpty()) {
-                throttle().failed(name, address);
-                throw new AuthenticationFailedException();
-            }
-            throttle().succeeded(name);
-            return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(name)).addRoles(roles.get()).build();
         });
     }
 

@@ -131,22 +131,27 @@ public final class ReviewQueue implements AutoCloseable {
             String leaseId = UUID.randomUUID().toString();
             long expires = clock.millis() + leaseFor.toMillis();
             RecordMetadata written = send(topics.reviewLeases().name(), candidate.contentId(),
-                    new ReviewLedger.Lease(reviewer, leaseId, expires).encode());
+                    new ReviewLedger.Lease(reviewer, leaseId, expires, candidate.id()).encode());
             awaitApplied(written);
             synchronized (this) {
                 if (ledger.granted(candidate.contentId(), leaseId)) {
-                    return Optional.of(new ReviewLedger.Leased(candidate, Instant.ofEpochMilli(expires)));
+                    return Optional.of(new ReviewLedger.Leased(candidate, Instant.ofEpochMilli(expires), leaseId));
                 }
             }
         }
         return Optional.empty();
     }
 
-    /** Records {@code reviewer}'s verdict on the item they hold; {@code REVIEW_NOT_FOUND} or {@code LEASE_NOT_HELD} otherwise. */
-    public synchronized ReviewVerdict verdict(String reviewer, String contentId, VerdictKind kind, String category, String note)
-            throws InterruptedException {
-        ModerationDecision d = ledger.requireHeld(reviewer, contentId, clock.millis(), leaseFor).decision();
-        ReviewVerdict v = ReviewVerdict.newBuilder().setContentId(contentId).setEventId(d.getEventId()).setTenant(d.getTenant())
+    /**
+     * Records {@code reviewer}'s verdict on event {@code eventId}, which they hold under lease
+     * {@code leaseId}; {@code REVIEW_NOT_FOUND}, {@code REVIEW_STALE} or {@code LEASE_NOT_HELD} otherwise.
+     */
+    public synchronized ReviewVerdict verdict(String reviewer, String contentId, String eventId, String leaseId, VerdictKind kind,
+                                              String category, String note) throws InterruptedException {
+        ReviewLedger.Item item = ledger.requireHeld(reviewer, contentId, eventId, leaseId, clock.millis(), leaseFor);
+        ModerationDecision d = item.decision();
+        ReviewVerdict v = ReviewVerdict.newBuilder().setContentId(contentId).setEventId(d.getEventId()).setItemId(item.id()).setLeaseId(leaseId)
+                .setTenant(d.getTenant())
                 .setReviewer(reviewer).setVerdict(kind).setCategory(category).setPolicyId(d.getPolicyId()).setPolicyVersion(d.getPolicyVersion())
                 .setModelDigest(d.getModelDigest()).setDecidedAt(d.getDecidedAt()).setReviewedAt(clock.instant()).setNote(note)
                 .setReviewReason(d.getReview() == null ? null : d.getReview().getReason())

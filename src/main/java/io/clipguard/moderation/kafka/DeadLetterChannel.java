@@ -16,7 +16,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * forward: {@link OversizeHandler}, which Kafka Streams calls after the broker refused an
  * output. Idempotent, every send checked.
  */
-public final class DeadLetterChannel implements AutoCloseable {
+public final class DeadLetterChannel implements OversizeHandler.Sink, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DeadLetterChannel.class.getName());
 
     private final KafkaProducer<String, byte[]> producer;
@@ -31,7 +31,8 @@ public final class DeadLetterChannel implements AutoCloseable {
         this.limits = limits;
     }
 
-    void send(DeadLetters.Letter letter) {
+    @Override
+    public void send(DeadLetters.Letter letter) {
         byte[] value = DeadLetters.encodeToFit(letter, limits.room(topic));
         producer.send(new ProducerRecord<>(topic, letter.key(), value), (meta, error) -> {
             if (error != null) {

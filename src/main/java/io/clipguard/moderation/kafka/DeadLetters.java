@@ -33,9 +33,10 @@ final class DeadLetters {
                 .setMessage(EventLimits.truncate(message == null ? code.meaning() : message, 4096))
                 .setOriginalKey(originalKey == null ? null : ByteBuffer.wrap(originalKey))
                 .setOriginalValue(originalValue == null ? null : ByteBuffer.wrap(originalValue))
-                .setSourceTopic(source.getTopic()).setSourcePartition(source.getPartition()).setSourceOffset(source.getOffset())
+                .setSourceTopic(source.getTopic() == null ? "unknown" : source.getTopic()).setSourcePartition(source.getPartition())
+                .setSourceOffset(source.getOffset())
                 .setEventId(EventLimits.truncate(eventId, EventLimits.ID)).setContentId(EventLimits.truncate(contentId, EventLimits.ID))
-                .setInstanceId(instance).setFailedAt(at).setOriginalValueSize(null).setOriginalValueSha256(null).build();
+                .setInstanceId(instance == null ? "unknown" : instance).setFailedAt(at == null ? Instant.now() : at).setOriginalValueSize(null).setOriginalValueSha256(null).build();
         return new Letter(key(contentId, originalKey), letter);
     }
 

@@ -7,8 +7,10 @@ import io.clipguard.kafka.AvroSerde;
 import io.clipguard.kafka.SourceHeader;
 import io.clipguard.kafka.TopicRegistry;
 import io.clipguard.kafka.TraceHeaders;
+import io.clipguard.moderation.EventLimits;
 import io.clipguard.moderation.Moderator;
 import io.clipguard.moderation.Outcome;
+import io.clipguard.schema.AuditRecord;
 import io.clipguard.schema.ImageUploaded;
 import io.clipguard.schema.SourcePosition;
 import io.clipguard.schema.StoredDecision;
@@ -20,6 +22,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -143,6 +146,11 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         SourcePosition source = source();
         InFlight work = new InFlight(source, record.key(), record.value(), record.timestamp(), record.headers(),
                 span(record.headers(), source));
+        String headersOver = UploadHeaders.overCap(record.headers());
+        if (headersOver != null) {
+            deadLetter(work, ErrorCode.FIELD_TOO_LARGE, headersOver);
+            return;
+        }
         try {
             if (record.value() == null || record.value().length == 0) {
                 deadLetter(work, ErrorCode.VALUE_MISSING, "record has no value");
@@ -162,6 +170,13 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         Optional<Outcome.Rejected> refused = Moderator.check(work.event);
         if (refused.isPresent()) {
             deadLetter(work, refused.get().code(), refused.get().message());
+            return;
+        }
+        // The stores answering GET /decisions and thumbnails are partitioned by the record key and
+        // looked up by contentId: a record keyed otherwise would be decided where no lookup finds it.
+        if (record.key() == null || !Arrays.equals(record.key(), work.event.getContentId().getBytes(StandardCharsets.UTF_8))) {
+            deadLetter(work, ErrorCode.KEY_MISMATCH, record.key() == null ? "the record has no key; uploads are keyed by their contentId"
+                    : "the record's key is not its contentId '" + EventLimits.truncate(work.event.getContentId(), 64) + "'");
             return;
         }
         admit(record.value().length);
@@ -250,6 +265,10 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
             return;
         }
         Outcome.Decided d = (Outcome.Decided) outcome;
+        SourcePosition origin = origin(work);
+        if (origin != null) {
+            d = new Outcome.Decided(d.decision(), AuditRecord.newBuilder(d.audit()).setOrigin(origin).build(), d.embedding(), d.shadow());
+        }
         String key = work.contentId();
         int keyBytes = key.getBytes(StandardCharsets.UTF_8).length;
         List<KeyValue<String, byte[]>> out = new ArrayList<>();
@@ -261,9 +280,14 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         }
         StoredDecision stored = new StoredDecision(d.decision(), d.audit());
         int storedBytes = AvroSerde.STORED_DECISION.encode(stored).length;
+        Span produce = producing(work.span);
+        Headers headers = TraceHeaders.forOutput(work.headers, Context.root().with(produce));
+        SourceHeader.write(headers, work.source);
+        int headerBytes = TraceHeaders.bytes(headers);
         for (KeyValue<String, byte[]> o : out) {
             String topic = ModerationTopology.topicOf(topics, o.key);
-            if (!limits.fits(topic, keyBytes + o.value.length)) {
+            if (!limits.fits(topic, keyBytes + o.value.length + headerBytes)) {
+                produce.end();
                 deadLetter(work, ErrorCode.RECORD_TOO_LARGE, "the " + o.key + " record would be " + o.value.length + " bytes; " + topic
                         + " takes " + limits.room(topic));
                 return;
@@ -271,13 +295,11 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         }
         String changelog = ModerationTopology.decisionChangelog(context.applicationId());
         if (!limits.fits(changelog, keyBytes + storedBytes)) {
+            produce.end();
             deadLetter(work, ErrorCode.RECORD_TOO_LARGE, "the stored decision would be " + storedBytes + " bytes; " + changelog + " takes "
                     + limits.room(changelog));
             return;
         }
-        Span produce = producing(work.span);
-        Headers headers = TraceHeaders.forOutput(work.headers, Context.root().with(produce));
-        SourceHeader.write(headers, work.source);
         for (KeyValue<String, byte[]> o : out) {
             context.forward(new Record<>(key, o.value, work.timestamp, headers), o.key);
         }
@@ -285,22 +307,40 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         work.span.setAttribute("clipguard.action", d.decision().getAction().name());
         work.span.end();
         telemetry.metrics().decided(d.decision());
+        // The latest decision of a content is that of its latest upload, by first-sent position: a
+        // replay of an older upload is decided and published, but does not replace a newer one.
         StoredDecision previous = decisions.get(key);
-        if (previous == null || previous.getAudit().getSource().getOffset() <= work.offset()
-                || previous.getAudit().getSource().getPartition() != partition) {
+        if (previous == null || previous.getAudit().getSource().getPartition() != partition
+                || sentAt(previous.getAudit()) <= (origin != null ? origin.getOffset() : work.offset())) {
             decisions.put(key, stored);
         }
+    }
+
+    /**
+     * Where a replayed upload was first sent, from its {@code clipguard-origin} header: believed
+     * only when it names an earlier offset of this same partition, as a replay's origin must.
+     */
+    private SourcePosition origin(InFlight work) {
+        return SourceHeader.read(work.headers, SourceHeader.ORIGIN).filter(o -> o.getTopic().equals(work.source.getTopic())
+                && o.getPartition() == work.source.getPartition() && o.getOffset() < work.source.getOffset()).orElse(null);
+    }
+
+    private static long sentAt(AuditRecord audit) {
+        return audit.getOrigin() != null ? audit.getOrigin().getOffset() : audit.getSource().getOffset();
     }
 
     private void deadLetter(InFlight work, ErrorCode code, String message) {
         DeadLetters.Letter letter = DeadLetters.build(code, message, work.key, work.value, work.source,
                 work.event == null ? null : work.event.getEventId(), work.contentId(), moderator.instanceId(), clock.instant());
-        byte[] bytes = DeadLetters.encodeToFit(letter, limits.room(topics.deadLetters().name()));
         work.span.setStatus(StatusCode.ERROR, message);
         work.span.setAttribute("clipguard.reason", code.name());
         Span produce = producing(work.span);
-        context.forward(new Record<>(letter.key(), bytes, work.timestamp, TraceHeaders.forOutput(work.headers, Context.root().with(produce))),
-                ModerationTopology.DLQ_SINK);
+        // An upload whose headers are over their caps keeps none of them; no header may push the letter past its topic's limit.
+        Headers headers = TraceHeaders.forOutput(code == ErrorCode.FIELD_TOO_LARGE ? new RecordHeaders() : work.headers,
+                Context.root().with(produce));
+        SourceHeader.write(headers, work.source);
+        byte[] bytes = DeadLetters.encodeToFit(letter, limits.room(topics.deadLetters().name()) - TraceHeaders.bytes(headers));
+        context.forward(new Record<>(letter.key(), bytes, work.timestamp, headers), ModerationTopology.DLQ_SINK);
         produce.end();
         work.span.end();
         telemetry.metrics().deadLettered(code.name());

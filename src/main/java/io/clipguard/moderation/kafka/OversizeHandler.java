@@ -2,8 +2,10 @@ package io.clipguard.moderation.kafka;
 
 import io.clipguard.error.ErrorCode;
 import io.clipguard.kafka.AvroSerde;
+import io.clipguard.kafka.SourceHeader;
 import io.clipguard.schema.ImageUploaded;
 import io.clipguard.schema.SourcePosition;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.logging.Logger;
@@ -18,8 +20,9 @@ import org.apache.kafka.streams.errors.ProductionExceptionHandler;
  * instance (between two reads of the limits). It never answers FAIL, which would make the
  * stream thread retry the same record for ever: the upload gets a {@code RECORD_TOO_LARGE} dead
  * letter (through {@link DeadLetterChannel}, outside the transaction) and processing continues;
- * the outputs that did fit stay written beside it. Any other failure is left to the uncaught
- * exception handler.
+ * the outputs that did fit stay written beside it. It cannot fail: the dead letter is built
+ * from what is at hand, and a failure to write it is logged, not thrown. Any other failure is
+ * left to the uncaught exception handler.
  */
 public final class OversizeHandler implements ProductionExceptionHandler {
     /** Streams config keys under which the service passes the channel and its instance id. */
@@ -27,12 +30,17 @@ public final class OversizeHandler implements ProductionExceptionHandler {
     static final String INSTANCE = "clipguard.instance-id";
     private static final Logger LOG = Logger.getLogger(OversizeHandler.class.getName());
 
-    private DeadLetterChannel channel;
+    /** Where the dead letter goes (the {@link DeadLetterChannel}; tests collect them). */
+    interface Sink {
+        void send(DeadLetters.Letter letter);
+    }
+
+    private Sink channel;
     private String instance;
 
     @Override
     public void configure(Map<String, ?> configs) {
-        this.channel = (DeadLetterChannel) configs.get(CHANNEL);
+        this.channel = (Sink) configs.get(CHANNEL);
         this.instance = String.valueOf(configs.get(INSTANCE));
     }
 
@@ -41,21 +49,45 @@ public final class OversizeHandler implements ProductionExceptionHandler {
         if (!(exception instanceof RecordTooLargeException) || channel == null) {
             return ProductionExceptionHandlerResponse.FAIL;
         }
-        int size = (record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length);
-        LOG.severe("the broker refused a " + size + "-byte record for " + record.topic() + " (" + exception.getMessage()
-                + "); the upload at " + context.topic() + "-" + context.partition() + "@" + context.offset() + " gets a dead letter");
-        String eventId = null;
-        String contentId = null;
         try {
-            ImageUploaded event = AvroSerde.IMAGE_UPLOADED.decode(context.sourceRawValue());
-            eventId = event.getEventId();
-            contentId = event.getContentId();
-        } catch (Exception e) {
-            // the source was readable when it was processed; without it the dead letter still names its position
+            channel.send(letter(context, record, exception));
+        } catch (RuntimeException e) {
+            // Still CONTINUE: failing here would make the stream thread retry this record for ever.
+            LOG.severe("could not write the dead letter for a refused " + record.topic() + " record: " + e);
         }
-        channel.send(DeadLetters.build(ErrorCode.RECORD_TOO_LARGE, "the broker refused the " + size + "-byte " + record.topic()
-                + " record: " + exception.getMessage(), context.sourceRawKey(), context.sourceRawValue(),
-                new SourcePosition(context.topic(), context.partition(), context.offset()), eventId, contentId, instance, Instant.now()));
         return ProductionExceptionHandlerResponse.CONTINUE;
+    }
+
+    /**
+     * The dead letter, from whatever is known: outputs are forwarded from a punctuation, where
+     * the context has no source record, so the upload is found by the output's own
+     * {@code clipguard-source} header and its contentId is the output's key; the original
+     * bytes are added when the context has them. No required field is ever left empty.
+     */
+    DeadLetters.Letter letter(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+        int size = length(record.key()) + length(record.value());
+        SourcePosition source = SourceHeader.read(record.headers()).orElseGet(() -> context != null && context.topic() != null
+                ? new SourcePosition(context.topic(), context.partition(), context.offset()) : new SourcePosition("unknown", -1, -1L));
+        byte[] rawKey = context == null ? null : context.sourceRawKey();
+        byte[] rawValue = context == null ? null : context.sourceRawValue();
+        String eventId = null;
+        String contentId = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        if (rawValue != null) {
+            try {
+                ImageUploaded event = AvroSerde.IMAGE_UPLOADED.decode(rawValue);
+                eventId = event.getEventId();
+                contentId = event.getContentId();
+            } catch (Exception e) {
+                // the source was readable when it was processed; without it the dead letter still names its position
+            }
+        }
+        LOG.severe("the broker refused a " + size + "-byte record for " + record.topic() + " (" + exception.getMessage() + "); the upload at "
+                + source.getTopic() + "-" + source.getPartition() + "@" + source.getOffset() + " gets a dead letter");
+        return DeadLetters.build(ErrorCode.RECORD_TOO_LARGE, "the broker refused the " + size + "-byte " + record.topic() + " record: "
+                + exception.getMessage(), rawKey, rawValue, source, eventId, contentId, instance, Instant.now());
+    }
+
+    private static int length(byte[] b) {
+        return b == null ? 0 : b.length;
     }
 }

@@ -1,5 +1,7 @@
 package io.clipguard.policy.catalog;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import io.clipguard.policy.Policy;
@@ -13,7 +15,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -29,15 +30,19 @@ import java.util.logging.Logger;
  */
 public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     private static final Logger LOG = Logger.getLogger(PolicySwitch.class.getName());
+    static final int MAX_VERSIONS = 8;
+    static final int MAX_PROMPT_SETS = 64;
 
     private final PromptEncoder encoder;
     private final ScoringPolicy.Mismatch onMismatch;
+    private final PublishRule rule;
     private final PromptEncoder cachedPrompts = new CachedPrompts();
     private final String enforcedId;
     private final AtomicReference<PolicySet> current;
-    private final Map<Integer, ScoringPolicy> prepared = new ConcurrentHashMap<>();
+    /** Versions prepared for this model; a few, since a head names at most two and staff compare a handful. */
+    private final Cache<Integer, ScoringPolicy> prepared = Caffeine.newBuilder().maximumSize(MAX_VERSIONS).build();
     /** Prompt vectors by (prompts, templates): a version that changes only thresholds or actions embeds nothing. */
-    private final Map<List<List<String>>, float[][]> promptVectors = new ConcurrentHashMap<>();
+    private final Cache<List<List<String>>, float[][]> promptVectors = Caffeine.newBuilder().maximumSize(MAX_PROMPT_SETS).build();
     private volatile PolicyCatalog catalog = PolicyCatalog.of(Map.of());
     private volatile String lastError;
     private final AtomicLong reloads = new AtomicLong();
@@ -56,8 +61,14 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
 
     /** The same, with {@code onMismatch} for versions calibrated on another model, logit scale or prompt set. */
     public PolicySwitch(PromptEncoder encoder, Policy initial, ScoringPolicy.Mismatch onMismatch) {
+        this(encoder, initial, onMismatch, PublishRule.NONE);
+    }
+
+    /** The same, enforcing only versions {@code rule} admits (a head naming another is refused and reported). */
+    public PolicySwitch(PromptEncoder encoder, Policy initial, ScoringPolicy.Mismatch onMismatch, PublishRule rule) {
         this.encoder = encoder;
         this.onMismatch = onMismatch;
+        this.rule = rule;
         this.enforcedId = initial.id();
         this.current = new AtomicReference<>(new PolicySet(scoring(initial), null));
     }
@@ -97,7 +108,7 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
         if (!version.getPolicyId().equals(enforcedId)) {
             return scoring(PolicyFiles.parseVersion(version.getPolicyId(), version.getYaml(), version.getVersion()));
         }
-        return prepared.computeIfAbsent(version.getVersion(), v -> scoring(PolicyFiles.parseVersion(enforcedId, version.getYaml(), v)));
+        return prepared.get(version.getVersion(), v -> scoring(PolicyFiles.parseVersion(enforcedId, version.getYaml(), v)));
     }
 
     private ScoringPolicy scoring(Policy policy) {
@@ -157,8 +168,7 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
 
         @Override
         public float[][] embedLabels(List<String> labels, List<String> templates) {
-            return promptVectors.computeIfAbsent(List.of(List.copyOf(labels), List.copyOf(templates)),
-                    k -> encoder.embedLabels(labels, templates));
+            return promptVectors.get(List.of(List.copyOf(labels), List.copyOf(templates)), k -> encoder.embedLabels(labels, templates));
         }
     }
 
@@ -179,14 +189,19 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
         }
         PolicySet now = current.get();
         Integer wantShadow = head.get().getShadowVersion();
-        boolean sameActive = now.active().policy().version() == head.get().getActiveVersion() && prepared.containsKey(head.get().getActiveVersion());
+        boolean sameActive = now.active().policy().version() == head.get().getActiveVersion() && prepared.getIfPresent(head.get().getActiveVersion()) != null;
         boolean sameShadow = wantShadow == null ? now.shadow() == null : now.shadow() != null && now.shadow().policy().version() == wantShadow;
         if ((sameActive && sameShadow) || head.get().equals(refused)) {
             return;
         }
         try {
-            ScoringPolicy active = sameActive ? now.active() : prepare(latest.version(enforcedId, head.get().getActiveVersion())
-                    .orElseThrow(() -> new ClipGuardException(ErrorCode.POLICY_INVALID, "head names " + enforcedId + " v" + head.get().getActiveVersion() + ", which is missing")));
+            PolicyVersion named = latest.version(enforcedId, head.get().getActiveVersion()).orElseThrow(() -> new ClipGuardException(
+                    ErrorCode.POLICY_INVALID, "head names " + enforcedId + " v" + head.get().getActiveVersion() + ", which is missing"));
+            String violation = rule.violation(named, latest);
+            if (violation != null) {
+                throw new ClipGuardException(ErrorCode.TWO_PERSON_RULE, violation);
+            }
+            ScoringPolicy active = sameActive ? now.active() : prepare(named);
             ScoringPolicy shadow = wantShadow == null ? null : latest.version(enforcedId, wantShadow).map(this::prepare).orElse(null);
             current.set(new PolicySet(active, shadow));
             switchedAt = Instant.now();

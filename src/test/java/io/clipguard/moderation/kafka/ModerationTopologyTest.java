@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
@@ -128,6 +129,33 @@ class ModerationTopologyTest {
 
         KeyValueStore<String, StoredDecision> store = driver.getKeyValueStore(ModerationTopology.DECISION_STORE);
         assertThat(store.get("c1").getDecision().getEventId()).isEqualTo("evt-c1");
+    }
+
+    @Test
+    void aMegabyteOfHeadersIsOneDeadLetterWithoutThemAndOutputsCarryOnlyClipGuardHeaders() {
+        org.apache.kafka.common.header.internals.RecordHeaders huge = new org.apache.kafka.common.header.internals.RecordHeaders();
+        huge.add("x-padding", new byte[1 << 20]);
+        uploads.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("big".getBytes(StandardCharsets.UTF_8),
+                Uploads.bytes(Uploads.inline("big", Uploads.scene(scenes, "red", "triangle"))), huge));
+        org.apache.kafka.common.header.internals.RecordHeaders ordinary = new org.apache.kafka.common.header.internals.RecordHeaders();
+        ordinary.add("x-request-id", "abc".getBytes(StandardCharsets.UTF_8));
+        ordinary.add("clipguard-replay-of", "dlq:0:5".getBytes(StandardCharsets.UTF_8));
+        uploads.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("next".getBytes(StandardCharsets.UTF_8),
+                Uploads.bytes(Uploads.inline("next", Uploads.scene(scenes, "red", "triangle"))), ordinary));
+        settle(2);
+        var letter = deadLetters.readRecord();
+        assertThat(deadLetters.isEmpty()).as("exactly one output for the oversized record").isTrue();
+        assertThat(letter.value().getReasonCode()).isEqualTo("FIELD_TOO_LARGE");
+        assertThat(letter.value().getMessage()).contains("bytes, at most 16384");
+        assertThat(letter.headers().lastHeader("x-padding")).isNull();
+        assertThat(letter.headers().lastHeader("clipguard-source")).isNotNull();
+        var decided = decisions.readRecord();
+        assertThat(decided.key()).isEqualTo("next");
+        assertThat(decided.value().getAction()).isEqualTo(Action.BLOCK);
+        List<String> carried = new java.util.ArrayList<>();
+        decided.headers().forEach(h -> carried.add(h.key()));
+        assertThat(carried).contains("clipguard-replay-of", "clipguard-source").doesNotContain("x-request-id")
+                .isSubsetOf("clipguard-replay-of", "clipguard-source", "traceparent", "tracestate");
     }
 
     @Test
