@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 
 out = sys.argv[1]
 W, H = 120, 90
+DELAY = 80
 manifest = []
 
 
@@ -28,15 +29,21 @@ def frames_with(colour_steps):
 steps = [((220, 20, 30, 255), (10 + 8 * i, 10, 40 + 8 * i, 60)) for i in range(9)]
 
 
-def sample(total, n=4):
-    if total <= n:
-        return list(range(total))
-    picked = []
-    for i in range(n):
-        k = int(round(i * (total - 1) / (n - 1)))
-        if not picked or picked[-1] != k:
-            picked.append(k)
-    return picked
+def sample(durations, n=4):
+    """ClipGuard's choice, by display time: the frames on screen at n instants spread evenly over
+    the running time, and the frame shown longest (a delay of 10 ms or less is shown for 100)."""
+    if len(durations) <= n:
+        return list(range(len(durations)))
+    shown = [100 if d <= 10 else d for d in durations]
+    ends, total = [], 0
+    for d in shown:
+        total += d
+        ends.append(total)
+    picked = {max(range(len(shown)), key=lambda i: (shown[i], -i))}
+    for k in range(n):
+        t = k * (total - 1) // (n - 1)
+        picked.add(next(i for i, e in enumerate(ends) if e > t))
+    return sorted(picked)
 
 
 def record(name):
@@ -44,7 +51,11 @@ def record(name):
     # Pillow counts an APNG's hidden default image as frame 0; browsers never show it.
     hidden = 1 if im.info.get("default_image") else 0
     total = getattr(im, "n_frames", 1) - hidden
-    picked = sample(total)
+    picked = sample([DELAY] * total)
+    if hidden:
+        im.seek(0)
+        with open(f"{out}/{name}.default.rgba", "wb") as f:
+            f.write(im.convert("RGBA").tobytes())
     for k in picked:
         im.seek(k + hidden)
         im.convert("RGBA").save(f"{out}/{name}.{k:03d}.png")
@@ -52,7 +63,7 @@ def record(name):
             f.write(im.convert("RGBA").tobytes())
     # Pillow opens an animated WebP whose header has no alpha flag as RGB: transparent areas show
     # black, which is one of the two backgrounds ClipGuard scores.
-    manifest.append({"file": name, "frames": total, "sampled": picked, "width": im.width, "height": im.height,
+    manifest.append({"file": name, "frames": total, "sampled": picked, "width": im.width, "height": im.height, "hiddenDefault": bool(hidden),
                      "alpha": im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info})
 
 
@@ -65,18 +76,18 @@ for i, (fill, box) in enumerate(steps):
     p.putpalette(palette)
     ImageDraw.Draw(p).rectangle(box, fill=2)
     gif_frames.append(p)
-gif_frames[0].save(f"{out}/anim.gif", save_all=True, append_images=gif_frames[1:], duration=80, loop=0,
+gif_frames[0].save(f"{out}/anim.gif", save_all=True, append_images=gif_frames[1:], duration=DELAY, loop=0,
                    disposal=[1, 2, 1, 1, 2, 1, 1, 2, 1], transparency=0, optimize=False)
 record("anim.gif")
 
 # APNG: the default image is a blue square that is not part of the animation.
 blue = Image.new("RGBA", (W, H), (0, 0, 255, 255))
 apng = frames_with(steps)
-blue.save(f"{out}/anim.png", save_all=True, append_images=apng, default_image=True, duration=80, loop=0,
+blue.save(f"{out}/anim.png", save_all=True, append_images=apng, default_image=True, duration=DELAY, loop=0,
           blend=1, disposal=0)
 record("anim.png")
 
-apng[0].save(f"{out}/anim.webp", save_all=True, append_images=apng[1:], duration=80, loop=0, lossless=True)
+apng[0].save(f"{out}/anim.webp", save_all=True, append_images=apng[1:], duration=DELAY, loop=0, lossless=True)
 record("anim.webp")
 
 with open(f"{out}/manifest.json", "w") as f:

@@ -85,8 +85,9 @@ public class BacktestJobs {
             try {
                 job.report = work.apply(job);
                 job.state = "DONE";
-            } catch (RuntimeException e) {
-                job.error = e.getMessage();
+            } catch (RuntimeException | Error e) {
+                // An Error (out of memory) fails the job too, or it would hold its place in the bound for ever.
+                job.error = String.valueOf(e.getMessage());
                 job.state = "FAILED";
             }
         });

@@ -51,17 +51,27 @@ public class DashboardResource {
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<FeedEvent> stream() {
         ClipGuardNode node = local.require();
-        AutoCloseable quota = quotas.stream(identity.getPrincipal().getName());
+        String user = identity.getPrincipal().getName();
+        quotas.requireStreamFree(user); // a 429 before the response starts; the quota itself is taken by the stream
         return Multi.createFrom().<FeedEvent>emitter(emitter -> {
-            AutoCloseable subscription = node.feed().subscribe(emitter::emit);
-            emitter.onTermination(() -> {
-                try {
-                    subscription.close();
-                    quota.close();
-                } catch (Exception ignored) {
-                    // nothing to release beyond the subscription and the quota
-                }
-            });
+            // Taken when the stream starts, given back however it ends (or fails to start).
+            Runnable quota = quotas.stream(user);
+            emitter.onTermination(quota);
+            try {
+                AutoCloseable subscription = node.feed().subscribe(emitter::emit);
+                emitter.onTermination(() -> {
+                    try {
+                        subscription.close();
+                    } catch (Exception ignored) {
+                        // nothing to release beyond the subscription
+                    } finally {
+                        quota.run();
+                    }
+                });
+            } catch (RuntimeException e) {
+                quota.run();
+                throw e;
+            }
         }, BackPressureStrategy.DROP);
     }
 

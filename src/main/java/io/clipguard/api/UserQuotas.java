@@ -7,7 +7,8 @@ import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What one signed-in user may hold of an instance's work: thumbnails decode untrusted uploads
@@ -22,7 +23,8 @@ public class UserQuotas {
 
     private final Cache<String, RateLimiter> thumbnails = Caffeine.newBuilder().maximumSize(10_000)
             .expireAfterAccess(Duration.ofMinutes(10)).build();
-    private final Cache<String, AtomicInteger> streams = Caffeine.newBuilder().maximumSize(10_000).build();
+    /** Open feeds per user; an entry lives while its count is above zero (no eviction can reset a cap in use). */
+    private final ConcurrentHashMap<String, Integer> streams = new ConcurrentHashMap<>();
 
     /** Takes one thumbnail of {@code user}'s allowance, or refuses. */
     public void thumbnail(String user) {
@@ -32,13 +34,34 @@ public class UserQuotas {
         }
     }
 
-    /** Opens one of {@code user}'s live feeds; close the handle when the stream ends. */
-    public AutoCloseable stream(String user) {
-        AtomicInteger open = streams.get(user, u -> new AtomicInteger());
-        if (open.incrementAndGet() > STREAMS_PER_USER) {
-            open.decrementAndGet();
+    /** Opens one of {@code user}'s live feeds; close the handle (once or more) when the stream ends. */
+    public Runnable stream(String user) {
+        boolean[] admitted = {false};
+        streams.compute(user, (u, n) -> {
+            int open = n == null ? 0 : n;
+            admitted[0] = open < STREAMS_PER_USER;
+            return admitted[0] ? open + 1 : open;
+        });
+        if (!admitted[0]) {
             throw new ClipGuardException(ErrorCode.RATE_LIMITED, user + " has " + STREAMS_PER_USER + " live feeds open already");
         }
-        return open::decrementAndGet;
+        AtomicBoolean closed = new AtomicBoolean();
+        return () -> {
+            if (closed.compareAndSet(false, true)) {
+                streams.computeIfPresent(user, (u, n) -> n <= 1 ? null : n - 1);
+            }
+        };
+    }
+
+    /** {@code RATE_LIMITED} when {@code user} has all the live feeds they may have open. */
+    public void requireStreamFree(String user) {
+        if (streams.getOrDefault(user, 0) >= STREAMS_PER_USER) {
+            throw new ClipGuardException(ErrorCode.RATE_LIMITED, user + " has " + STREAMS_PER_USER + " live feeds open already");
+        }
+    }
+
+    /** Live feeds {@code user} has open. */
+    int streams(String user) {
+        return streams.getOrDefault(user, 0);
     }
 }

@@ -152,7 +152,7 @@ public interface ClipGuardConfig {
         /** Animations with more frames are refused. */
         int maxFrames();
 
-        /** Frames of an animation scored: the first, the last and evenly between. */
+        /** Instants of an animation scored: frames on screen at evenly spaced times of its running time, and the longest shown. */
         int frames();
 
         /** Most bytes one image's decode may allocate (pixels, frames, conversions), from its headers before it starts. */

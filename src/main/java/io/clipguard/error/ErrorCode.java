@@ -73,7 +73,7 @@ public enum ErrorCode {
     KAFKA_ERROR("a Kafka operation failed", Exit.KAFKA, 503, true),
     KAFKA_UNREACHABLE("no Kafka broker answered at the bootstrap servers", Exit.KAFKA, 503, true),
     KAFKA_AUTH_FAILED("Kafka refused the credentials (authentication) or the operation (authorization)", Exit.KAFKA, 503, false),
-    REPLAY_FENCED("another dlq replay started and took over; what this one committed stands, the other replays the rest", Exit.KAFKA, 409, true),
+    REPLAY_FENCED("the dlq replay stopped: another took over (or its transaction timed out); what it committed stands, run it again for the rest", Exit.KAFKA, 409, true),
     SEND_FAILED("the broker refused a record", Exit.KAFKA, 503, true),
 
     // HTTP API requests (exit 2: a request mistake)

@@ -15,8 +15,12 @@ final class Animation {
     /** What happens to a frame's rectangle after it was shown. */
     enum Dispose { KEEP, CLEAR, RESTORE }
 
-    /** One frame: its rectangle, whether it is alpha-blended (else it replaces), and its disposal. */
-    record Frame(int x, int y, int width, int height, boolean blend, Dispose dispose) {
+    /** One frame: its rectangle, whether it is alpha-blended (else it replaces), its disposal, and how long it is shown. */
+    record Frame(int x, int y, int width, int height, boolean blend, Dispose dispose, long millis) {
+        /** As browsers show it: a delay of 10 ms or less is shown for 100 ms. */
+        long shownMillis() {
+            return millis <= 10 ? 100 : millis;
+        }
     }
 
     /** Reads one frame's own pixels (ARGB, {@code width x height} of its rectangle). */
@@ -33,23 +37,34 @@ final class Animation {
     }
 
     /**
-     * Up to {@code n} frame indexes of {@code total}: the first, the last and evenly between,
-     * so that no stretch of the animation longer than {@code total / (n - 1)} frames goes unseen.
+     * The frames to score: those on screen at {@code n} instants spread evenly over the
+     * animation's running time (its start, its end and between), and the frame shown longest.
+     * By time, not by index: a frame shown for minutes between short ones is what a viewer sees.
      */
-    static List<Integer> sample(int total, int n) {
+    static List<Integer> sample(List<Frame> frames, int n) {
         List<Integer> out = new ArrayList<>();
-        if (total <= n) {
-            for (int i = 0; i < total; i++) {
+        if (frames.size() <= n) {
+            for (int i = 0; i < frames.size(); i++) {
                 out.add(i);
             }
             return out;
         }
-        for (int i = 0; i < n; i++) {
-            int index = n == 1 ? 0 : (int) Math.round((double) i * (total - 1) / (n - 1));
-            if (out.isEmpty() || out.get(out.size() - 1) != index) {
-                out.add(index);
-            }
+        long[] ends = new long[frames.size()];
+        long total = 0;
+        int longest = 0;
+        for (int i = 0; i < frames.size(); i++) {
+            total += frames.get(i).shownMillis();
+            ends[i] = total;
+            longest = frames.get(i).shownMillis() > frames.get(longest).shownMillis() ? i : longest;
         }
+        java.util.TreeSet<Integer> picked = new java.util.TreeSet<>();
+        for (int k = 0; k < n; k++) {
+            long t = n == 1 ? 0 : k * (total - 1) / (n - 1);
+            int at = java.util.Arrays.binarySearch(ends, t + 1);
+            picked.add(at >= 0 ? at : -at - 1);
+        }
+        picked.add(longest);
+        out.addAll(picked);
         return out;
     }
 

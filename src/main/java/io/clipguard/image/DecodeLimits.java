@@ -11,7 +11,7 @@ import java.util.Set;
  * its decode and preprocessing may take.
  *
  * @param maxFrames   animations with more frames are refused
- * @param frames      frames of an animation scored (first, last, evenly between)
+ * @param frames      instants of an animation scored (evenly over its running time; the longest frame too)
  * @param maxMemory   bytes one decode may allocate, estimated from the headers (pixels at their
  *                    depth, frames, conversions) before it starts
  * @param formats     accepted formats, by magic bytes

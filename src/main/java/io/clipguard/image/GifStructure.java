@@ -11,8 +11,8 @@ import java.util.List;
  * than the limit is refused up front ({@code IMAGE_TOO_COMPLEX}) without reading them.
  */
 final class GifStructure {
-    /** One frame's rectangle and what happens to it before the next frame (0-1 keep, 2 clear, 3 restore). */
-    record Frame(int x, int y, int width, int height, int disposal) {
+    /** One frame's rectangle, what happens to it before the next frame (0-1 keep, 2 clear, 3 restore), and its delay. */
+    record Frame(int x, int y, int width, int height, int disposal, long millis) {
     }
 
     /** The logical screen and the frames in order. */
@@ -36,6 +36,7 @@ final class GifStructure {
         }
         List<Frame> frames = new ArrayList<>();
         int disposal = 0;
+        long millis = 0;
         while (pos < d.length) {
             int block = d[pos] & 0xFF;
             if (block == 0x3B) {
@@ -44,13 +45,14 @@ final class GifStructure {
             if (block == 0x21) {
                 if (pos + 6 < d.length && (d[pos + 1] & 0xFF) == 0xF9 && (d[pos + 2] & 0xFF) == 4) {
                     disposal = ((d[pos + 3] & 0xFF) >> 2) & 7;
+                    millis = 10L * u16(d, pos + 4);
                 }
                 pos = subBlocks(d, pos + 2);
             } else if (block == 0x2C) {
                 if (pos + 10 > d.length) {
                     throw corrupt("truncated image descriptor");
                 }
-                Frame f = new Frame(u16(d, pos + 1), u16(d, pos + 3), u16(d, pos + 5), u16(d, pos + 7), disposal);
+                Frame f = new Frame(u16(d, pos + 1), u16(d, pos + 3), u16(d, pos + 5), u16(d, pos + 7), disposal, millis);
                 if (f.width() == 0 || f.height() == 0) {
                     throw corrupt("frame " + frames.size() + " is " + f.width() + "x" + f.height());
                 }
@@ -65,6 +67,7 @@ final class GifStructure {
                     throw new ClipGuardException(ErrorCode.IMAGE_TOO_COMPLEX, "gif has more than " + maxFrames + " frames");
                 }
                 disposal = 0;
+                millis = 0;
             } else {
                 throw corrupt(String.format("unknown block 0x%02X at byte %d", block, pos));
             }

@@ -4,7 +4,6 @@ import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -15,7 +14,6 @@ import java.util.function.Consumer;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Reads an upload the way a viewer sees it, as one or more {@link View}s: a still image, or
@@ -59,9 +57,12 @@ public final class ImageDecoder {
      * over {@code background} ({@code null} when opaque, else {@code white} or {@code black}).
      */
     public record View(DecodedImage image, int frame, int frames, String background) {
-        /** For audit records: {@code still}, {@code frame 3 of 12}, with {@code on white} or {@code on black}. */
+        /** The frame index of an APNG's default image when it is not one of the frames (viewers without APNG show it). */
+        public static final int DEFAULT_IMAGE = -1;
+
+        /** For audit records: {@code still}, {@code frame 3 of 12} or {@code default image}, with {@code on white} or {@code on black}. */
         public String label() {
-            String what = frames <= 1 ? "still" : "frame " + (frame + 1) + " of " + frames;
+            String what = frame == DEFAULT_IMAGE ? "default image" : frames <= 1 ? "still" : "frame " + (frame + 1) + " of " + frames;
             return background == null ? what : what + " on " + background;
         }
     }
@@ -129,19 +130,30 @@ public final class ImageDecoder {
         int h = frame.height();
         int orientation = ExifOrientation.read(bytes);
         int scale = reducedScale(w, h, minShortSide);
-        if (scale > 1) {
-            long rw = (w + scale - 1) / scale;
-            long rh = (h + scale - 1) / scale;
-            try (DecodeMemory.Lease lease = reserve(rw * rh * (4L * frame.components() + 12), "jpeg")) {
-                ReducedJpegDecoder.Result reduced = ReducedJpegDecoder.decode(bytes, scale, colour, budget);
-                if (reduced != null) {
+        if (!frame.progressive()) {
+            // One pass over the coefficients: the reduced picture when it is exact, and in any case the
+            // samples' range. The JDK's libjpeg wraps samples far outside 0..255 where viewers clamp them.
+            int pass = scale > 1 ? scale : 8;
+            long rw = (w + pass - 1) / pass;
+            long rh = (h + pass - 1) / pass;
+            // Per output pixel: each component's plane (4 bytes) and block bounds (8), the RGB, its upright copy and a kept copy.
+            try (DecodeMemory.Lease lease = reserve(rw * rh * (12L * frame.components() + 16), "jpeg")) {
+                ReducedJpegDecoder.Result reduced = ReducedJpegDecoder.decode(bytes, pass, colour, budget);
+                if (reduced != null && !reduced.clampsLikeViewers()) {
+                    throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, String.format(Locale.ROOT, "jpeg samples reach %.0f..%.0f: decoders "
+                            + "disagree on what that shows", reduced.lowest(), reduced.highest()));
+                }
+                if (scale > 1 && reduced != null && reduced.rgb() != null) {
                     emitUpright(reduced.rgb(), reduced.width(), reduced.height(), orientation, w, h, scale, sink);
                     return new Summary("jpeg", w, h, 1, scale);
                 }
             }
         }
         try (DecodeMemory.Lease lease = reserve(frame.decodeBytes() + 12L * w * h + resampleBytes(w, h), "jpeg")) {
-            Raster raster = withReader(bytes, "jpeg", w, h, budget, reader -> reader.readRaster(0, reader.getDefaultReadParam()));
+            Raster raster;
+            try (Frames reader = new Frames(bytes, "jpeg", budget)) {
+                raster = reader.raster(w, h);
+            }
             if (raster.getNumBands() != frame.components()) {
                 throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "jpeg decoded to " + raster.getNumBands() + " components, its header declares "
                         + frame.components());
@@ -180,65 +192,94 @@ public final class ImageDecoder {
         List<Animation.Frame> shown = new ArrayList<>();
         for (PngStructure.Frame f : png.frames()) {
             shown.add(new Animation.Frame(f.x(), f.y(), f.width(), f.height(), f.blend() == 1,
-                    f.dispose() == 1 ? Animation.Dispose.CLEAR : f.dispose() == 2 ? Animation.Dispose.RESTORE : Animation.Dispose.KEEP));
+                    f.dispose() == 1 ? Animation.Dispose.CLEAR : f.dispose() == 2 ? Animation.Dispose.RESTORE : Animation.Dispose.KEEP, f.millis()));
         }
-        return animate(ImageFormat.PNG, w, h, shown, png.channels() * png.bytesPerSample(), frames, budget, sink, i -> {
-            PngStructure.Frame f = png.frames().get(i);
-            return readFrame(PngStructure.frame(bytes, png, f), "png", 0, f.width(), f.height(), budget);
-        });
+        Summary played = animate(ImageFormat.PNG, w, h, shown, png.channels() * png.bytesPerSample(), frames, budget, sink, bytes.length,
+                i -> {
+                    PngStructure.Frame f = png.frames().get(i);
+                    try (Frames reader = new Frames(PngStructure.frame(bytes, png, f), "png", budget)) {
+                        return reader.argb(0, f.width(), f.height());
+                    }
+                });
+        if (png.hiddenDefault()) {
+            // Browsers play the frames; viewers without APNG show the default image: both are seen.
+            try (DecodeMemory.Lease lease = reserve(stillBytes(w, h, png.channels() * png.bytesPerSample(), bytes.length), "png")) {
+                int[] argb;
+                try (Frames reader = new Frames(bytes, "png", budget)) {
+                    argb = reader.argb(0, w, h);
+                }
+                emit(ImageFormat.PNG, argb, w, h, View.DEFAULT_IMAGE, shown.size(), budget, sink, new int[argb.length]);
+            }
+        }
+        return played;
     }
 
     private Summary gif(byte[] bytes, int frames, CpuBudget budget, Consumer<View> sink) {
         GifStructure.Gif gif = GifStructure.read(bytes, limits.maxFrames());
         int w = gif.width();
         int h = gif.height();
+        // A first frame reaching past the logical screen widens it (a screen of 0x0 is common); later
+        // frames are clipped to it, as browsers clip them.
+        GifStructure.Frame first = gif.frames().get(0);
+        w = Math.max(w, first.x() + first.width());
+        h = Math.max(h, first.y() + first.height());
         List<Animation.Frame> shown = new ArrayList<>();
         for (GifStructure.Frame f : gif.frames()) {
-            // Frames reaching past the logical screen widen the canvas, as Pillow does.
-            w = Math.max(w, f.x() + f.width());
-            h = Math.max(h, f.y() + f.height());
             shown.add(new Animation.Frame(f.x(), f.y(), f.width(), f.height(), true,
-                    f.disposal() == 2 ? Animation.Dispose.CLEAR : f.disposal() == 3 ? Animation.Dispose.RESTORE : Animation.Dispose.KEEP));
+                    f.disposal() == 2 ? Animation.Dispose.CLEAR : f.disposal() == 3 ? Animation.Dispose.RESTORE : Animation.Dispose.KEEP, f.millis()));
         }
         checkDimensions(w, h, limits);
-        return animate(ImageFormat.GIF, w, h, shown, 1, frames, budget, sink, i -> {
-            GifStructure.Frame f = gif.frames().get(i);
-            return readFrame(bytes, "gif", i, f.width(), f.height(), budget);
-        });
+        try (Frames reader = new Frames(bytes, "gif", budget)) {
+            return animate(ImageFormat.GIF, w, h, shown, 1, frames, budget, sink, 0, i -> {
+                GifStructure.Frame f = gif.frames().get(i);
+                return reader.argb(i, f.width(), f.height());
+            });
+        }
     }
 
     private Summary webp(byte[] bytes, int frames, CpuBudget budget, Consumer<View> sink) {
         WebpStructure.Webp webp = WebpStructure.read(bytes, limits.maxFrames());
         checkDimensions(webp.width(), webp.height(), limits);
         if (webp.frames().isEmpty()) {
-            return still(ImageFormat.WEBP, bytes, webp.width(), webp.height(), 4, budget, sink);
+            return still(ImageFormat.WEBP, bytes, webp.width(), webp.height(), 8, budget, sink);
         }
         List<Animation.Frame> shown = webp.frames().stream().map(f -> new Animation.Frame(f.x(), f.y(), f.width(), f.height(), f.blend(),
-                f.dispose() ? Animation.Dispose.CLEAR : Animation.Dispose.KEEP)).toList();
-        return animate(ImageFormat.WEBP, webp.width(), webp.height(), shown, 4, frames, budget, sink, i -> {
-            WebpStructure.Frame f = webp.frames().get(i);
-            return readFrame(bytes, "webp", i, f.width(), f.height(), budget);
-        });
+                f.dispose() ? Animation.Dispose.CLEAR : Animation.Dispose.KEEP, f.millis())).toList();
+        try (Frames reader = new Frames(bytes, "webp", budget)) {
+            // The lossless decoder keeps a temporary raster of its own beside the frame's.
+            return animate(ImageFormat.WEBP, webp.width(), webp.height(), shown, 8, frames, budget, sink, 0, i -> {
+                WebpStructure.Frame f = webp.frames().get(i);
+                return reader.argb(i, f.width(), f.height());
+            });
+        }
     }
 
     /** A single image: decoded raster, its ARGB, one composite at a time. */
     private Summary still(ImageFormat format, byte[] bytes, int w, int h, int bytesPerPixel, CpuBudget budget, Consumer<View> sink) {
         checkDimensions(w, h, limits);
-        try (DecodeMemory.Lease lease = reserve((long) w * h * (bytesPerPixel + 8) + resampleBytes(w, h), format.label())) {
-            int[] argb = readFrame(bytes, format.label(), 0, w, h, budget);
+        try (DecodeMemory.Lease lease = reserve(stillBytes(w, h, bytesPerPixel, 0), format.label())) {
+            int[] argb;
+            try (Frames reader = new Frames(bytes, format.label(), budget)) {
+                argb = reader.argb(0, w, h);
+            }
             emit(format, argb, w, h, 0, 1, budget, sink, new int[argb.length]);
             return new Summary(format.label(), w, h, 1, 1);
         }
     }
 
+    /** A still image's raster, its ARGB, one composite, a copy a caller may keep, the resampler's rows, and {@code extra}. */
+    private static long stillBytes(int w, int h, int bytesPerPixel, long extra) {
+        return (long) w * h * (bytesPerPixel + 12) + resampleBytes(w, h) + extra;
+    }
+
     private Summary animate(ImageFormat format, int w, int h, List<Animation.Frame> shown, int bytesPerPixel, int frames, CpuBudget budget,
-                            Consumer<View> sink, Animation.Source source) {
+                            Consumer<View> sink, long perFrameCopies, Animation.Source source) {
         long largest = shown.stream().mapToLong(f -> (long) f.width() * f.height()).max().orElse(0);
-        // Canvas, saved region, composite, the frame's raster and its ARGB.
-        long bytes = 12L * w * h + largest * (bytesPerPixel + 4) + resampleBytes(w, h);
+        // Canvas, saved region, composite, a kept copy; the frame's raster and its ARGB; a frame rebuilt as a file of its own.
+        long bytes = 16L * w * h + largest * (bytesPerPixel + 4) + resampleBytes(w, h) + 3 * perFrameCopies;
         try (DecodeMemory.Lease lease = reserve(bytes, format.label())) {
             int[] composite = new int[w * h];
-            List<Integer> sampled = Animation.sample(shown.size(), frames);
+            List<Integer> sampled = Animation.sample(shown, frames);
             Animation.play(w, h, shown, sampled, source, budget, (i, canvas) -> emit(format, canvas, w, h, i, shown.size(), budget, sink,
                     composite));
             return new Summary(format.label(), w, h, shown.size(), 1);
@@ -257,27 +298,43 @@ public final class ImageDecoder {
         sink.accept(new View(new DecodedImage(w, h, Pixels.over(argb, BLACK, work), format.label(), w, h, 1, 1), frame, frames, "black"));
     }
 
-    /** Image {@code index} of {@code bytes} by the reader for {@code format}, as ARGB, checked against the size its headers declare. */
-    private int[] readFrame(byte[] bytes, String format, int index, int w, int h, CpuBudget budget) {
-        BufferedImage image = withReader(bytes, format, w, h, budget, reader -> reader.read(index, reader.getDefaultReadParam()));
-        return Pixels.argb(image, budget);
-    }
+    /**
+     * The reader for one format over one file, open for all its frames: a GIF or WebP frame is
+     * read where the previous one ended, not from the start again. Each read is checked against
+     * the size the headers declared and ends when the CPU budget does.
+     */
+    private static final class Frames implements AutoCloseable {
+        private final ImageReader reader;
+        private final ImageInputStream in;
+        private final String format;
+        private final CpuBudget budget;
+        private final AtomicReference<String> warning = new AtomicReference<>();
 
-    private interface Read<T> {
-        T apply(ImageReader reader) throws IOException;
-    }
-
-    private static <T> T withReader(byte[] bytes, String format, int w, int h, CpuBudget budget, Read<T> read) {
-        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
-        if (!readers.hasNext()) {
-            throw new ClipGuardException(ErrorCode.IMAGE_UNSUPPORTED_FORMAT, "no reader for " + format);
-        }
-        ImageReader reader = readers.next();
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+        Frames(byte[] bytes, String format, CpuBudget budget) {
+            Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
+            if (!readers.hasNext()) {
+                throw new ClipGuardException(ErrorCode.IMAGE_UNSUPPORTED_FORMAT, "no reader for " + format);
+            }
+            this.reader = readers.next();
+            this.in = new BytesImageInput(bytes);
+            this.format = format;
+            this.budget = budget;
             reader.setInput(in, false, true);
-            AtomicReference<String> warning = new AtomicReference<>();
             reader.addIIOReadWarningListener((source, message) -> warning.compareAndSet(null, message));
             reader.addIIOReadProgressListener(new AbortOnBudget(budget));
+        }
+
+        /** Image {@code index}, as ARGB. */
+        int[] argb(int index, int w, int h) {
+            return Pixels.argb(checked(reader -> reader.read(index, reader.getDefaultReadParam()), w, h), budget);
+        }
+
+        /** Image 0's samples as stored, unconverted (JPEG). */
+        Raster raster(int w, int h) {
+            return checked(reader -> reader.readRaster(0, reader.getDefaultReadParam()), w, h);
+        }
+
+        private <T> T checked(Read<T> read, int w, int h) {
             T result;
             try {
                 result = read.apply(reader);
@@ -296,11 +353,21 @@ public final class ImageDecoder {
                 throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, format + " data is truncated: " + warning.get());
             }
             return result;
-        } catch (IOException e) {
-            throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "cannot read image: " + e.getMessage(), e);
-        } finally {
-            reader.dispose();
         }
+
+        @Override
+        public void close() {
+            reader.dispose();
+            try {
+                in.close();
+            } catch (IOException e) {
+                // nothing held: the bytes are the caller's
+            }
+        }
+    }
+
+    private interface Read<T> {
+        T apply(ImageReader reader) throws IOException;
     }
 
     private DecodeMemory.Lease reserve(long bytes, String format) {

@@ -159,6 +159,20 @@ final class JpegStructure {
         if (components > 1 && blocks > 10) {
             throw corrupt("an MCU of " + blocks + " blocks (at most 10 allowed)");
         }
+        int hMax = 1;
+        int vMax = 1;
+        for (int i = 0; i < components; i++) {
+            hMax = Math.max(hMax, (d[at + 7 + 3 * i] & 0xFF) >> 4);
+            vMax = Math.max(vMax, d[at + 7 + 3 * i] & 0x0F);
+        }
+        for (int i = 0; i < components; i++) {
+            int factors = d[at + 7 + 3 * i] & 0xFF;
+            if (hMax % (factors >> 4) != 0 || vMax % (factors & 0x0F) != 0) {
+                // libjpeg upsamples by whole factors only.
+                throw corrupt("component " + i + " has sampling factors " + (factors >> 4) + "x" + (factors & 0x0F)
+                        + ", not a whole fraction of " + hMax + "x" + vMax);
+            }
+        }
         if (width > limits.maxWidth() || height > limits.maxHeight() || (long) width * height > limits.maxPixels()) {
             throw new ClipGuardException(ErrorCode.IMAGE_TOO_LARGE, "image declares " + width + "x" + height + " ("
                     + (long) width * height + " px); limits " + limits.maxWidth() + "x" + limits.maxHeight() + ", " + limits.maxPixels() + " px");

@@ -3,31 +3,45 @@ package io.clipguard.image;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.CRC32;
 
 /**
  * Walks a PNG's chunks before any decoder sees it: the header's size, depth and colour type
  * (what the decoded raster will cost), and for an animated PNG (APNG) every frame's control
- * chunk. Browsers show an APNG's frames and never its default image when that image has no
- * frame control before it; ImageIO's PNG reader knows nothing of frames and would show
- * only that hidden image, so {@link #frame} rebuilds each frame as a PNG of its own for the
- * reader, and {@link Animation} composites them as a browser does.
+ * chunk. ImageIO's PNG reader knows nothing of frames and shows only the default image, so
+ * {@link #frame} rebuilds each frame as a PNG of its own for the reader, and {@link Animation}
+ * composites them as a browser does.
+ *
+ * <p>Whether a file plays at all is decided by Chromium's rules: one animation control before
+ * the image data, frame and data chunks with intact checksums and sequence numbers counting
+ * up from 0, no frame data before the image data, a first frame that covers the canvas when
+ * it is the default image, disposal and blending within their ranges, and as many frames as
+ * declared. Anything else is shown as the still default image. When the animation plays and
+ * its default image is not its first frame, browsers never show that image but other viewers
+ * do: {@link Png#hiddenDefault()} says so, and the decoder scores it too.
  */
 final class PngStructure {
     private static final int SIGNATURE = 8;
+    /** Frame data and ancillary chunks walked at most: a file of tiny chunks is not worth walking. */
+    private static final int MAX_PARTS = 100_000;
 
-    /** One APNG frame: its rectangle on the canvas, how it is blended and disposed, and where its data lies. */
-    record Frame(int x, int y, int width, int height, int dispose, int blend, List<int[]> data) {
+    /** One APNG frame: its rectangle, how it is blended and disposed, how long it is shown, and where its data lies. */
+    record Frame(int x, int y, int width, int height, int dispose, int blend, long millis, List<int[]> data) {
     }
 
-    /** The header, and the frames when the file is an APNG whose animation control is valid. */
-    record Png(int width, int height, int bitDepth, int colourType, List<Frame> frames, boolean defaultImageIsFrame, List<int[]> ancillary) {
+    /** The header, and the frames when the file is an APNG a browser plays. */
+    record Png(int width, int height, int bitDepth, int colourType, boolean transparency, List<Frame> frames, boolean defaultIsFrame,
+               List<int[]> ancillary) {
+        /** Bands of the decoded raster: a tRNS chunk adds an alpha band to grey and RGB. */
         int channels() {
             return switch (colourType) {
-                case 0, 3 -> 1;
+                case 0 -> transparency ? 2 : 1;
+                case 3 -> 1;
                 case 4 -> 2;
-                case 2 -> 3;
+                case 2 -> transparency ? 4 : 3;
                 default -> 4;
             };
         }
@@ -39,9 +53,30 @@ final class PngStructure {
         boolean animated() {
             return !frames.isEmpty();
         }
+
+        /** An animation whose default image is not among its frames: browsers never show it, other viewers do. */
+        boolean hiddenDefault() {
+            return animated() && !defaultIsFrame;
+        }
     }
 
     private PngStructure() {
+    }
+
+    /** Where the walk is, and whether what it saw still makes a playable animation. */
+    private static final class Walk {
+        int declaredFrames = -1;
+        int animationControls;
+        boolean seenData;
+        boolean defaultIsFrame;
+        boolean playable = true;
+        long nextSequence;
+        int parts;
+        boolean transparency;
+        final List<Frame> frames = new ArrayList<>();
+        final List<int[]> ancillary = new ArrayList<>();
+        int[] control;
+        List<int[]> data;
     }
 
     static Png read(byte[] d, DecodeLimits limits) {
@@ -50,20 +85,14 @@ final class PngStructure {
         int height = 0;
         int bitDepth = 0;
         int colourType = 0;
-        int declaredFrames = -1;
-        boolean seenData = false;
-        boolean defaultIsFrame = false;
-        List<Frame> frames = new ArrayList<>();
-        List<int[]> ancillary = new ArrayList<>();
-        int[] control = null;
-        List<int[]> data = null;
+        Walk w = new Walk();
         boolean first = true;
         while (true) {
             if (pos + 8 > d.length) {
                 throw corrupt("data is truncated (no IEND chunk)");
             }
             long length = u32(d, pos);
-            String type = new String(d, pos + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+            String type = new String(d, pos + 4, 4, StandardCharsets.ISO_8859_1);
             if (length > d.length - pos - 12L) {
                 throw corrupt("chunk " + type + " at byte " + pos + " runs past the data");
             }
@@ -86,64 +115,90 @@ final class PngStructure {
                 ImageDecoder.checkDimensions(width, height, limits);
                 first = false;
             }
+            if (++w.parts > MAX_PARTS) {
+                throw new ClipGuardException(ErrorCode.IMAGE_TOO_COMPLEX, "png has more than " + MAX_PARTS + " chunks");
+            }
             switch (type) {
                 case "IEND" -> {
-                    if (control != null) {
-                        frames.add(frame(control, data, width, height));
-                    }
-                    if (declaredFrames > 0 && frames.size() != declaredFrames) {
-                        // Browsers show the default image when the animation is inconsistent.
-                        frames.clear();
-                    }
-                    if (declaredFrames > 0 && !frames.isEmpty() && frames.size() > limits.maxFrames()) {
-                        throw new ClipGuardException(ErrorCode.IMAGE_TOO_COMPLEX, "png has " + frames.size() + " frames, limit " + limits.maxFrames());
-                    }
-                    return new Png(width, height, bitDepth, colourType, declaredFrames > 0 ? List.copyOf(frames) : List.of(), defaultIsFrame,
-                            List.copyOf(ancillary));
+                    return finish(w, width, height, bitDepth, colourType, limits);
                 }
                 case "acTL" -> {
-                    if (!seenData && len == 8) {
-                        declaredFrames = (int) Math.min(u32(d, body), Integer.MAX_VALUE);
-                        if (declaredFrames > limits.maxFrames()) {
-                            throw new ClipGuardException(ErrorCode.IMAGE_TOO_COMPLEX, "png declares " + declaredFrames + " frames, limit "
+                    w.animationControls++;
+                    if (w.seenData || len != 8 || !crcMatches(d, pos, len) || w.animationControls > 1) {
+                        w.playable = false;
+                    } else {
+                        w.declaredFrames = (int) Math.min(u32(d, body), Integer.MAX_VALUE);
+                        if (w.declaredFrames > limits.maxFrames()) {
+                            throw new ClipGuardException(ErrorCode.IMAGE_TOO_COMPLEX, "png declares " + w.declaredFrames + " frames, limit "
                                     + limits.maxFrames());
                         }
                     }
                 }
                 case "fcTL" -> {
-                    if (len != 26) {
-                        throw corrupt("frame control chunk of " + len + " bytes");
+                    if (len != 26 || !crcMatches(d, pos, len) || u32(d, body) != w.nextSequence++) {
+                        w.playable = false;
+                        break;
                     }
-                    if (control != null) {
-                        frames.add(frame(control, data, width, height));
+                    if (w.playable && w.control != null) {
+                        w.frames.add(frame(w.control, w.data, width, height));
                     }
-                    control = new int[] {(int) u32(d, body + 4), (int) u32(d, body + 8), (int) u32(d, body + 12), (int) u32(d, body + 16),
-                        d[body + 24] & 0xFF, d[body + 25] & 0xFF};
-                    data = new ArrayList<>();
-                    if (!seenData) {
-                        defaultIsFrame = true;
+                    if (w.frames.size() >= limits.maxFrames()) {
+                        throw new ClipGuardException(ErrorCode.IMAGE_TOO_COMPLEX, "png has more than " + limits.maxFrames() + " frames");
                     }
+                    int fw = (int) u32(d, body + 4);
+                    int fh = (int) u32(d, body + 8);
+                    int fx = (int) u32(d, body + 12);
+                    int fy = (int) u32(d, body + 16);
+                    int num = u16(d, body + 20);
+                    int den = u16(d, body + 22);
+                    int dispose = d[body + 24] & 0xFF;
+                    int blend = d[body + 25] & 0xFF;
+                    if (dispose > 2 || blend > 1) {
+                        w.playable = false;
+                    }
+                    if (!w.seenData) {
+                        w.defaultIsFrame = true;
+                        // The default image as the first frame must cover the canvas.
+                        if (fx != 0 || fy != 0 || fw != width || fh != height) {
+                            w.playable = false;
+                        }
+                    }
+                    w.control = new int[] {fw, fh, fx, fy, dispose, blend, (int) (1000L * num / (den == 0 ? 100 : den))};
+                    w.data = new ArrayList<>();
                 }
                 case "IDAT" -> {
-                    seenData = true;
-                    if (control != null && defaultIsFrame && frames.isEmpty()) {
-                        data.add(new int[] {body, len});
+                    w.seenData = true;
+                    if (w.control != null && w.defaultIsFrame && w.frames.isEmpty()) {
+                        w.data.add(new int[] {body, len});
                     }
                 }
                 case "fdAT" -> {
-                    if (control == null || len < 4) {
-                        throw corrupt("frame data without a frame control");
+                    if (!w.seenData || w.control == null || len < 4 || !crcMatches(d, pos, len) || u32(d, body) != w.nextSequence++) {
+                        w.playable = false;
+                        break;
                     }
-                    data.add(new int[] {body + 4, len - 4});
+                    w.data.add(new int[] {body + 4, len - 4});
                 }
                 case "PLTE", "tRNS", "gAMA", "sBIT", "cHRM", "sRGB", "iCCP" -> {
-                    ancillary.add(new int[] {pos, len + 12});
+                    if (type.equals("tRNS")) {
+                        w.transparency = true;
+                    }
+                    w.ancillary.add(new int[] {pos, len + 12});
                 }
                 default -> {
                 }
             }
             pos = body + len + 4;
         }
+    }
+
+    private static Png finish(Walk w, int width, int height, int bitDepth, int colourType, DecodeLimits limits) {
+        if (w.playable && w.control != null) {
+            w.frames.add(frame(w.control, w.data, width, height));
+        }
+        boolean plays = w.playable && w.declaredFrames > 0 && w.frames.size() == w.declaredFrames;
+        return new Png(width, height, bitDepth, colourType, w.transparency, plays ? List.copyOf(w.frames) : List.of(), w.defaultIsFrame,
+                List.copyOf(w.ancillary));
     }
 
     private static Frame frame(int[] c, List<int[]> data, int width, int height) {
@@ -157,7 +212,7 @@ final class PngStructure {
         if (data.isEmpty()) {
             throw corrupt("frame without data");
         }
-        return new Frame(x, y, w, h, c[4], c[5], List.copyOf(data));
+        return new Frame(x, y, w, h, c[4], c[5], c[6], List.copyOf(data));
     }
 
     /** A frame as a PNG of its own: the file's header at the frame's size, its palette and transparency, the frame's data. */
@@ -179,14 +234,20 @@ final class PngStructure {
         return out.toByteArray();
     }
 
+    private static boolean crcMatches(byte[] d, int chunk, int len) {
+        CRC32 crc = new CRC32();
+        crc.update(d, chunk + 4, 4 + len);
+        return (int) crc.getValue() == (int) u32(d, chunk + 8 + len);
+    }
+
     private static void chunk(ByteArrayOutputStream out, String type, byte[] src, int at, int len) {
-        byte[] t = type.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] t = type.getBytes(StandardCharsets.ISO_8859_1);
         byte[] l = new byte[4];
         put32(l, 0, len);
         out.write(l, 0, 4);
         out.write(t, 0, 4);
         out.write(src, at, len);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        CRC32 crc = new CRC32();
         crc.update(t);
         crc.update(src, at, len);
         byte[] c = new byte[4];
@@ -205,6 +266,10 @@ final class PngStructure {
 
     private static long u32(byte[] d, int at) {
         return ((long) (d[at] & 0xFF) << 24) | ((d[at + 1] & 0xFF) << 16) | ((d[at + 2] & 0xFF) << 8) | (d[at + 3] & 0xFF);
+    }
+
+    private static int u16(byte[] d, int at) {
+        return ((d[at] & 0xFF) << 8) | (d[at + 1] & 0xFF);
     }
 
     private static void put32(byte[] d, int at, int v) {

@@ -28,8 +28,16 @@ final class ReducedJpegDecoder {
         28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54,
         47, 55, 62, 63};
 
-    /** The decoded image: packed 0xRRGGBB at the reduced size. */
-    record Result(int width, int height, int[] rgb) {
+    /**
+     * The decoded image, packed 0xRRGGBB at the reduced size, or {@code rgb} null when it cannot
+     * be shown exactly at that size; and the range every sample of the file falls in before
+     * clamping (what decides whether any decoder clamps or wraps it).
+     */
+    record Result(int width, int height, int[] rgb, float lowest, float highest) {
+        /** Whether every sample lies where libjpeg's range table clamps rather than wraps (-384..639), as viewers' decoders do. */
+        boolean clampsLikeViewers() {
+            return lowest >= -384 && highest <= 639;
+        }
     }
 
     private static final class Component {
@@ -78,6 +86,9 @@ final class ReducedJpegDecoder {
     private int restartInterval;
     private final JpegColour colour;
     private final CpuBudget budget;
+    /** The least and greatest sample of any block before clamping (exact where a block may leave 0..255). */
+    private float lowest = 0;
+    private float highest = 255;
     /** Levels by which a pixel's converted colour may leave the RGB cube before the file needs the full decoder. */
     static final float CLAMP_TOLERANCE = 4f;
 
@@ -89,8 +100,10 @@ final class ReducedJpegDecoder {
     }
 
     /**
-     * Decodes at {@code 1/scale} (scale 2, 4 or 8); {@code null} when this file needs the
-     * full decoder (progressive or other coding, CMYK, or colours this path cannot show exactly).
+     * Decodes at {@code 1/scale} (scale 2, 4 or 8). {@code null} when this path does not read
+     * the file (progressive or other coding, CMYK, a damaged restart); a result without pixels
+     * when it read every block but cannot show the picture exactly at that size (colours outside
+     * the RGB cube), whose sample range still tells the caller how decoders will treat it.
      */
     static Result decode(byte[] jpeg, int scale, JpegColour colour, CpuBudget budget) {
         if (colour != JpegColour.GREY && colour != JpegColour.YCBCR && colour != JpegColour.RGB) {
@@ -151,7 +164,11 @@ final class ReducedJpegDecoder {
         if (components == null) {
             throw new ClipGuardException(ErrorCode.IMAGE_CORRUPT, "jpeg has no frame header");
         }
-        return toRgb();
+        try {
+            return toRgb();
+        } catch (NotExact e) {
+            return new Result(0, 0, null, lowest, highest);
+        }
     }
 
     private boolean frame(int at) {
@@ -174,6 +191,14 @@ final class ReducedJpegDecoder {
             components[i] = c;
             hMax = Math.max(hMax, c.h);
             vMax = Math.max(vMax, c.v);
+        }
+        for (Component c : components) {
+            // Block means land on the output grid only when chroma is upsampled by 1, 2 or 4.
+            int rh = hMax / c.h;
+            int rv = vMax / c.v;
+            if (hMax % c.h != 0 || vMax % c.v != 0 || (rh != 1 && rh != 2 && rh != 4) || (rv != 1 && rv != 2 && rv != 4)) {
+                return false;
+            }
         }
         mcusWide = ceilDiv(width, 8 * hMax);
         mcusHigh = ceilDiv(height, 8 * vMax);
@@ -354,7 +379,10 @@ final class ReducedJpegDecoder {
                     int natural = nonZero[z];
                     v += coefficients[natural] * IDCT[y][natural >> 3] * IDCT[x][natural & 7];
                 }
-                samples[y * 8 + x] = Math.max(0, Math.min(255, Math.round(v + 128f)));
+                float raw = v + 128f;
+                lowest = Math.min(lowest, raw);
+                highest = Math.max(highest, raw);
+                samples[y * 8 + x] = Math.max(0, Math.min(255, Math.round(raw)));
             }
         }
         int index = row * c.blocksWide + col;
@@ -443,7 +471,7 @@ final class ReducedJpegDecoder {
                 rgb[y * outW + x] = colour.rgb(clamp(a), clamp(sample(components[1], x, y)), clamp(sample(components[2], x, y)), 0);
             }
         }
-        return new Result(outW, outH, rgb);
+        return new Result(outW, outH, rgb, lowest, highest);
     }
 
     /**

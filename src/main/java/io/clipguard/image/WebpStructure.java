@@ -11,8 +11,8 @@ import java.util.List;
  * disposal, which the reader returns uncomposited.
  */
 final class WebpStructure {
-    /** One animation frame: its rectangle on the canvas; {@code blend} false replaces, {@code dispose} clears it afterwards. */
-    record Frame(int x, int y, int width, int height, boolean blend, boolean dispose) {
+    /** One animation frame: its rectangle on the canvas; {@code blend} false replaces, {@code dispose} clears it afterwards; its duration. */
+    record Frame(int x, int y, int width, int height, boolean blend, boolean dispose, long millis) {
     }
 
     /** The canvas, whether it may be transparent, and the frames of an animation (empty for a still image). */
@@ -60,7 +60,7 @@ final class WebpStructure {
                     }
                     int flags = d[body + 15] & 0xFF;
                     Frame f = new Frame(2 * u24le(d, body), 2 * u24le(d, body + 3), u24le(d, body + 6) + 1, u24le(d, body + 9) + 1,
-                            (flags & 0x02) == 0, (flags & 0x01) != 0);
+                            (flags & 0x02) == 0, (flags & 0x01) != 0, u24le(d, body + 12));
                     if ((long) f.x() + f.width() > width || (long) f.y() + f.height() > height) {
                         throw corrupt("frame " + frames.size() + " (" + f.width() + "x" + f.height() + " at " + f.x() + "," + f.y()
                                 + ") outside the " + width + "x" + height + " canvas");

@@ -55,11 +55,14 @@ public final class ReviewLedger {
             return new Lease(f[0], f[1], Long.parseLong(f[2]), f.length > 3 ? f[3] : null);
         }
 
+        /** Whether it is a lease on {@code item}; a lease written before release v5 names no item and covers none. */
         boolean covers(Item item) {
-            return itemId == null || itemId.equals(item.id());
+            return itemId != null && itemId.equals(item.id());
         }
     }
 
+    /** The key of an event judged by a verdict written before release v5 (which names no item). */
+    private static final String LEGACY = "legacy-event:";
     private final int maxItems;
     private final Map<String, Item> pending = new HashMap<>();
     private final Map<String, Lease> leases = new HashMap<>();
@@ -84,7 +87,7 @@ public final class ReviewLedger {
     public void decision(ModerationDecision d, SourcePosition source) {
         boolean queued = d.getReview() != null || d.getAction() == Action.REVIEW;
         Item item = new Item(d, source == null ? null : source.getPartition(), source == null ? null : source.getOffset());
-        if (queued && !reviewedItems.containsKey(item.id())) {
+        if (queued && !reviewedItems.containsKey(item.id()) && !reviewedItems.containsKey(LEGACY + d.getEventId())) {
             if (pending.size() >= maxItems && !pending.containsKey(d.getContentId())) {
                 pending.values().stream().min(Comparator.comparing(i -> i.decision().getDecidedAt())).ifPresent(i -> pending.remove(i.contentId()));
                 dropped++;
@@ -104,17 +107,22 @@ public final class ReviewLedger {
                 pending.remove(v.getContentId());
                 leases.remove(v.getContentId());
             }
-        } else if (item != null && item.decision().getEventId().equals(v.getEventId())) {
+        } else {
             // A verdict written before release v5 names only the event.
-            pending.remove(v.getContentId());
-            leases.remove(v.getContentId());
+            reviewedItems.put(LEGACY + v.getEventId(), true);
+            if (item != null && item.decision().getEventId().equals(v.getEventId())) {
+                pending.remove(v.getContentId());
+                leases.remove(v.getContentId());
+            }
         }
     }
 
     /** A lease record written at {@code recordTimestamp}: the first writer wins while its lease is unexpired. */
     public void lease(String contentId, Lease wanted, long recordTimestamp) {
         Lease held = leases.get(contentId);
-        if (held == null || held.expiresAt() < recordTimestamp || held.reviewer().equals(wanted.reviewer())) {
+        // A lease on an item a re-upload replaced holds nothing: it does not keep others from the new one.
+        boolean stale = held != null && (held.itemId() == null || !held.itemId().equals(wanted.itemId()));
+        if (held == null || stale || held.expiresAt() < recordTimestamp || held.reviewer().equals(wanted.reviewer())) {
             leases.put(contentId, wanted);
         }
     }

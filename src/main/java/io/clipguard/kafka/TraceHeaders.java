@@ -21,9 +21,6 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 public final class TraceHeaders {
     private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
     private static final int MAX_VALUE_BYTES = 512;
-    private static final int MAX_CARRIED = 8;
-    /** Headers of ClipGuard's own (source, replay), carried from an input to its outputs. */
-    public static final String PREFIX = "clipguard-";
 
     private static final TextMapGetter<Headers> GETTER = new TextMapGetter<>() {
         @Override
@@ -56,21 +53,12 @@ public final class TraceHeaders {
     }
 
     /**
-     * The headers an output carries: the trace context of {@code context}, and the input's own
-     * {@code clipguard-*} headers (at most {@value #MAX_CARRIED} of them, each within
-     * {@value #MAX_VALUE_BYTES} bytes). Nothing else a producer attached travels on, so no
-     * header of an upload can make its outputs too large for the broker.
+     * The trace headers of an output: the trace context of {@code context}. Nothing a producer
+     * attached to the input travels on (no header of an upload can make its outputs too large
+     * for the broker, or claim to be ClipGuard's); the caller adds ClipGuard's own headers.
      */
-    public static Headers forOutput(Headers headers, Context context) {
+    public static Headers forOutput(Headers input, Context context) {
         RecordHeaders out = new RecordHeaders();
-        int carried = 0;
-        for (Header h : headers) {
-            if (carried < MAX_CARRIED && h.key().startsWith(PREFIX) && h.key().length() <= 64 && (h.value() == null
-                    || h.value().length <= MAX_VALUE_BYTES)) {
-                out.add(h);
-                carried++;
-            }
-        }
         W3C.inject(context, out, SETTER);
         return out;
     }

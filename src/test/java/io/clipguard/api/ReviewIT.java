@@ -112,7 +112,9 @@ class ReviewIT {
         String second = (String) rob.get("contentId");
         assertThat(second).isEqualTo("rev-1");
 
-        verdict("rob", first, held(rob, Map.of("verdict", "NO_VIOLATION"))).then().statusCode(409).body("code", equalTo("LEASE_NOT_HELD"));
+        // rob names rev-0's event, but the lease he holds is for rev-1.
+        verdict("rob", first, Map.of("verdict", "NO_VIOLATION", "eventId", (String) rita.get("eventId"), "leaseId", (String) rob.get("leaseId")))
+                .then().statusCode(409).body("code", equalTo("LEASE_NOT_HELD"));
         verdict("rita", first, Map.of("verdict", "NO_VIOLATION")).then().statusCode(400).body("code", equalTo("VERDICT_INVALID"));
         verdict("rita", first, held(rita, Map.of("verdict", "VIOLATION", "category", "nope"))).then().statusCode(400)
                 .body("code", equalTo("VERDICT_INVALID"));

@@ -106,10 +106,15 @@ class ViewerParityIT {
             boolean alpha = e.get("alpha").asBoolean();
             String background = alpha ? "white" : "black";
             List<ImageDecoder.View> onWhite = views.stream().filter(v -> v.background() == null || v.background().equals(background)).toList();
+            if (e.get("hiddenDefault").asBoolean()) {
+                // The default image browsers never show is scored too: it is Pillow's frame 0.
+                sampled.add(ImageDecoder.View.DEFAULT_IMAGE);
+            }
             assertThat(onWhite).extracting(ImageDecoder.View::frame).as(file).containsExactlyElementsOf(sampled);
             assertThat(onWhite).allSatisfy(v -> assertThat(v.frames()).isEqualTo(e.get("frames").asInt()));
             for (ImageDecoder.View v : onWhite) {
-                byte[] rgba = Files.readAllBytes(dir.resolve(String.format(Locale.ROOT, "%s.%03d.rgba", file, v.frame())));
+                byte[] rgba = Files.readAllBytes(dir.resolve(v.frame() == ImageDecoder.View.DEFAULT_IMAGE ? file + ".default.rgba"
+                        : String.format(Locale.ROOT, "%s.%03d.rgba", file, v.frame())));
                 double sum = 0;
                 for (int i = 0; i < w * h; i++) {
                     int a = rgba[4 * i + 3] & 0xFF;

@@ -141,16 +141,36 @@ class ViewerReadingTest {
     }
 
     @Test
-    void anApngIsScoredOnItsFramesNotOnTheDefaultImageBrowsersNeverShow() {
+    void anApngIsScoredOnItsFramesAndOnTheDefaultImageOnlyViewersWithoutApngShow() {
         int[] blue = filled(64 * 64, 0xFF0000FF);
         int[] red = filled(64 * 64, 0xFF000000 | RED);
         byte[] hidden = ViewerImages.apng(64, 64, blue, List.of(new ApngFrame(0, 0, 64, 64, red, 0, 0)));
-        assertThat(views(hidden, 0)).containsExactly("still #e01010");
+        assertThat(views(hidden, 0)).containsExactly("still #e01010", "default image #0000ff");
+        // An animation control Chromium would not trust (a bad checksum): the file is its default image.
+        byte[] broken = hidden.clone();
+        broken[8 + 25 + 16] ^= 1;
+        assertThat(views(broken, 0)).containsExactly("still #0000ff");
         // Three frames, the middle one blended over the first.
         int[] half = filled(32 * 32, 0x800000FF);
         byte[] played = ViewerImages.apng(64, 64, null, List.of(new ApngFrame(0, 0, 64, 64, red, 0, 0),
                 new ApngFrame(16, 16, 32, 32, half, 0, 1), new ApngFrame(0, 0, 64, 64, blue, 0, 0)));
         assertThat(views(played, 0)).containsExactly("frame 1 of 3 #e01010", "frame 2 of 3 #700888", "frame 3 of 3 #0000ff");
+    }
+
+    @Test
+    void framesAreChosenByTheTimeTheyAreOnScreenAndLaterFramesDoNotWidenTheCanvas() {
+        int[] palette = {0xFFFFFF, RED, 0x0000FF};
+        List<GifFrame> frames = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            GifFrame f = GifFrame.filled(0, 0, 50, 50, i == 2 ? 1 : 2, 1);
+            frames.add(i == 2 ? f.shownFor(65535) : f.shownFor(1));
+        }
+        // By index, four of five would skip frame 3; it is on screen eleven minutes of the animation's eleven.
+        assertThat(views(ViewerImages.gif(50, 50, palette, frames), 0)).contains("frame 3 of 5 #e01010");
+        List<GifFrame> wide = List.of(GifFrame.filled(0, 0, 40, 40, 1, 1), new GifFrame(11_000, 0, 1, 1, new byte[] {0}, 1, 0));
+        List<Integer> widths = new ArrayList<>();
+        DECODER.read(ViewerImages.gif(40, 40, palette, wide), 0, 4, CpuBudget.unlimited(), v -> widths.add(v.image().width()));
+        assertThat(widths).containsOnly(40);
     }
 
     @Test

@@ -51,14 +51,15 @@ class ReviewLedgerTest {
     @Test
     void theFirstUnexpiredLeaseWinsAndExpiredOnesCanBeTaken() {
         ledger.decision(decision("a", "e-a", Action.REVIEW, "t", T0), null);
-        ledger.lease("a", new ReviewLedger.Lease("ann", "L1", T0 + 1000, null), T0);
-        ledger.lease("a", new ReviewLedger.Lease("bob", "L2", T0 + 2000, null), T0 + 500);
+        String item = ledger.oldestFree(null, T0).orElseThrow().id();
+        ledger.lease("a", new ReviewLedger.Lease("ann", "L1", T0 + 1000, item), T0);
+        ledger.lease("a", new ReviewLedger.Lease("bob", "L2", T0 + 2000, item), T0 + 500);
         assertThat(ledger.granted("a", "L1")).isTrue();
         assertThat(ledger.granted("a", "L2")).isFalse();
         assertThat(ledger.oldestFree(null, T0 + 500)).as("held by ann").isEmpty();
         assertThat(ledger.mine("ann", null, T0 + 500)).isPresent();
         // After ann's lease expired (by record time), bob's new lease stands.
-        ledger.lease("a", new ReviewLedger.Lease("bob", "L3", T0 + 5000, null), T0 + 1500);
+        ledger.lease("a", new ReviewLedger.Lease("bob", "L3", T0 + 5000, item), T0 + 1500);
         assertThat(ledger.granted("a", "L3")).isTrue();
         assertThat(ledger.held("ann", "a", T0 + 1600)).isEmpty();
         assertThat(ledger.held("bob", "a", T0 + 1600)).isPresent();
@@ -107,6 +108,9 @@ class ReviewLedgerTest {
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.LEASE_NOT_HELD));
         assertThat(ledger.oldestFree(null, T0 + 20).orElseThrow().id()).isEqualTo("upload:0:8");
         assertThat(ledger.mine("ann", null, T0 + 20)).isEmpty();
+        // ann's lease on the replaced image keeps nobody from the new one.
+        ledger.lease("a", new ReviewLedger.Lease("bob", "L2", T0 + 60_000, "upload:0:8"), T0 + 30);
+        assertThat(ledger.granted("a", "L2")).isTrue();
         // A verdict record on the old item leaves the new one waiting.
         ledger.verdict(verdict("a", "e-1", "upload:0:7"));
         assertThat(ledger.depth()).isEqualTo(1);
@@ -122,6 +126,19 @@ class ReviewLedgerTest {
         assertThat(small.dropped()).isEqualTo(1);
         assertThat(small.oldestFree(null, T0).orElseThrow().contentId()).isEqualTo("b");
         assertThat(small.oldestAgeSeconds(T0 + 2002)).isEqualTo(2.0);
+    }
+
+    @Test
+    void recordsWrittenBeforeItemIdsCoverNothingAndKeepTheirVerdicts() {
+        ledger.decision(decision("a", "e-1", Action.REVIEW, "t", T0), new SourcePosition("u", 0, 7L));
+        ledger.lease("a", new ReviewLedger.Lease("ann", "L1", T0 + 60_000, null), T0);
+        assertThat(ledger.mine("ann", null, T0 + 1)).as("a lease naming no item is for no item").isEmpty();
+        assertThat(ledger.oldestFree(null, T0 + 1)).isPresent();
+        ReviewVerdict legacy = ReviewVerdict.newBuilder(verdict("b", "e-9", null)).build();
+        ledger.verdict(legacy);
+        // The same event read again after its (older-format) verdict does not come back.
+        ledger.decision(decision("b", "e-9", Action.REVIEW, "t", T0), new SourcePosition("u", 0, 3L));
+        assertThat(ledger.depth()).isEqualTo(1);
     }
 
     @Test

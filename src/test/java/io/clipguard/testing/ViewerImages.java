@@ -181,11 +181,20 @@ public final class ViewerImages {
     }
 
     /** A GIF frame: its rectangle, its pixels as indexes into the global palette, disposal, and a transparent index (or -1). */
-    public record GifFrame(int x, int y, int w, int h, byte[] indexes, int disposal, int transparent) {
+    public record GifFrame(int x, int y, int w, int h, byte[] indexes, int disposal, int transparent, int delayCs) {
+        public GifFrame(int x, int y, int w, int h, byte[] indexes, int disposal, int transparent) {
+            this(x, y, w, h, indexes, disposal, transparent, 10);
+        }
+
         public static GifFrame filled(int x, int y, int w, int h, int index, int disposal) {
             byte[] px = new byte[w * h];
             Arrays.fill(px, (byte) index);
             return new GifFrame(x, y, w, h, px, disposal, -1);
+        }
+
+        /** The same frame shown for {@code cs} hundredths of a second. */
+        public GifFrame shownFor(int cs) {
+            return new GifFrame(x, y, w, h, indexes, disposal, transparent, cs);
         }
     }
 
@@ -200,7 +209,8 @@ public final class ViewerImages {
         }
         for (GifFrame f : frames) {
             int flags = (f.disposal() << 2) | (f.transparent() >= 0 ? 1 : 0);
-            out.writeBytes(new byte[] {0x21, (byte) 0xF9, 4, (byte) flags, 10, 0, (byte) Math.max(0, f.transparent()), 0});
+            out.writeBytes(new byte[] {0x21, (byte) 0xF9, 4, (byte) flags, (byte) f.delayCs(), (byte) (f.delayCs() >> 8),
+                (byte) Math.max(0, f.transparent()), 0});
             out.writeBytes(new byte[] {0x2C, (byte) f.x(), (byte) (f.x() >> 8), (byte) f.y(), (byte) (f.y() >> 8), (byte) f.w(),
                 (byte) (f.w() >> 8), (byte) f.h(), (byte) (f.h() >> 8), 0});
             out.writeBytes(lzw(f.indexes()));
@@ -322,15 +332,18 @@ public final class ViewerImages {
 
     /** A little-endian TIFF whose first directory declares {@code w x h}, {@code samples} of {@code bits}, and a second page when asked. */
     public static byte[] tiff(int w, int h, int samples, int bits, int compression, boolean secondPage) {
-        ByteBuffer b = ByteBuffer.allocate(8 + 2 + 12 * 6 + 4 + 64).order(ByteOrder.LITTLE_ENDIAN);
+        int data = 8 + 2 + 12 * 8 + 4;
+        ByteBuffer b = ByteBuffer.allocate(data + 32).order(ByteOrder.LITTLE_ENDIAN);
         b.put((byte) 'I').put((byte) 'I').putShort((short) 42).putInt(8);
-        b.putShort((short) 6);
+        b.putShort((short) 8);
         entry(b, 256, 4, w);
         entry(b, 257, 4, h);
         entry(b, 258, 3, bits);
         entry(b, 259, 3, compression);
         entry(b, 262, 3, samples >= 3 ? 2 : 1);
+        entry(b, 273, 4, data);
         entry(b, 277, 3, samples);
+        entry(b, 279, 4, 32);
         b.putInt(secondPage ? 8 : 0);
         return b.array();
     }

@@ -78,6 +78,18 @@ public final class LoginThrottle {
         }
     }
 
+    /** The refusal for {@code user} from {@code address} when a limit is reached now (nothing is counted). */
+    public synchronized void check(String user, String address) {
+        Instant now = clock.instant();
+        Optional<Duration> byUser = wait("user:" + user, perUser, now);
+        Optional<Duration> byAddress = address == null ? Optional.empty() : wait("address:" + address, perAddress, now);
+        Optional<Duration> longest = byUser.isPresent() && byAddress.isPresent()
+                ? Optional.of(byUser.get().compareTo(byAddress.get()) > 0 ? byUser.get() : byAddress.get()) : byUser.or(() -> byAddress);
+        if (longest.isPresent()) {
+            throw refusal(longest.get());
+        }
+    }
+
     /**
      * Admits an attempt for {@code user} from {@code address}, counting it as a failure until it
      * succeeds; the refusal ({@link #refusal}) when a limit is reached or the account is being
@@ -88,13 +100,7 @@ public final class LoginThrottle {
         if (failures.size() > MAX_KEYS) {
             failures.entrySet().removeIf(e -> e.getValue().isEmpty() || !e.getValue().peekLast().isAfter(now.minus(window)));
         }
-        Optional<Duration> byUser = wait("user:" + user, perUser, now);
-        Optional<Duration> byAddress = address == null ? Optional.empty() : wait("address:" + address, perAddress, now);
-        Optional<Duration> longest = byUser.isPresent() && byAddress.isPresent()
-                ? Optional.of(byUser.get().compareTo(byAddress.get()) > 0 ? byUser.get() : byAddress.get()) : byUser.or(() -> byAddress);
-        if (longest.isPresent()) {
-            throw refusal(longest.get());
-        }
+        check(user, address);
         if (checking.getOrDefault(user, 0) >= CONCURRENT_PER_USER) {
             throw refusal(Duration.ofSeconds(1));
         }

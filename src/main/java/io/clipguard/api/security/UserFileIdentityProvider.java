@@ -65,6 +65,13 @@ public class UserFileIdentityProvider implements IdentityProvider<UsernamePasswo
         return context.runBlocking(() -> {
             String name = request.getUsername();
             char[] password = request.getPassword().getPassword();
+            // A login verified in the last minutes costs no hash: past the limits' check it needs no
+            // admission (the dashboard sends Basic credentials with each of its parallel requests).
+            throttle().check(name, address);
+            Optional<Set<String>> remembered = remembered(name, password);
+            if (remembered.isPresent()) {
+                return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(name)).addRoles(remembered.get()).build();
+            }
             try (LoginThrottle.Attempt attempt = throttle().reserve(name, address)) {
                 Optional<Set<String>> roles = roles(name, password);
                 if (roles.isEmpty()) {
@@ -76,7 +83,7 @@ public class UserFileIdentityProvider implements IdentityProvider<UsernamePasswo
         });
     }
 
-    private LoginThrottle throttle() {
+    private synchronized LoginThrottle throttle() {
         if (throttle == null) {
             ClipGuardConfig.Users u = config.users();
             throttle = new LoginThrottle(u.failedLoginsPerUser(), u.failedLoginsPerAddress(), u.failedLoginWindow(), java.time.Clock.systemUTC());
@@ -95,13 +102,15 @@ public class UserFileIdentityProvider implements IdentityProvider<UsernamePasswo
         return config.users().file();
     }
 
-    private Optional<Set<String>> roles(String name, char[] password) {
+    /** The roles of a login verified in the last five minutes with this very password; empty otherwise. */
+    private Optional<Set<String>> remembered(String name, char[] password) {
         reloadIfChanged();
+        Remembered r = verified.get(fingerprint(name, password));
+        return r != null && r.until() > System.nanoTime() ? Optional.of(r.roles()) : Optional.empty();
+    }
+
+    private Optional<Set<String>> roles(String name, char[] password) {
         String key = fingerprint(name, password);
-        Remembered r = verified.get(key);
-        if (r != null && r.until() > System.nanoTime()) {
-            return Optional.of(r.roles());
-        }
         Optional<Set<String>> roles = UserFile.authenticate(users, name, password);
         roles.ifPresent(set -> verified.put(key, new Remembered(set, System.nanoTime() + REMEMBER_NANOS)));
         if (roles.isPresent() && PasswordHash.outdated(users.get(name).passwordHash())) {

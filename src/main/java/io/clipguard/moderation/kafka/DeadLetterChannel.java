@@ -1,6 +1,7 @@
 package io.clipguard.moderation.kafka;
 
 import io.clipguard.kafka.KafkaClients;
+import io.clipguard.kafka.SourceHeader;
 import io.clipguard.kafka.TopicRegistry;
 import java.time.Duration;
 import java.util.Map;
@@ -8,6 +9,7 @@ import java.util.logging.Logger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -32,9 +34,13 @@ public final class DeadLetterChannel implements OversizeHandler.Sink, AutoClosea
     }
 
     @Override
-    public void send(DeadLetters.Letter letter) {
+    public void send(DeadLetters.Letter letter, Headers refused) {
         byte[] value = DeadLetters.encodeToFit(letter, limits.room(topic));
-        producer.send(new ProducerRecord<>(topic, letter.key(), value), (meta, error) -> {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, letter.key(), value);
+        for (String name : new String[] {SourceHeader.NAME, SourceHeader.ORIGIN}) {
+            SourceHeader.read(refused, name).ifPresent(p -> SourceHeader.write(record.headers(), name, p));
+        }
+        producer.send(record, (meta, error) -> {
             if (error != null) {
                 LOG.severe("dead letter for " + letter.key() + " could not be written: " + error);
             }

@@ -45,6 +45,7 @@ public final class DeadLetterReplay {
     /** Transactional ids of replays start with this (the ACL a replaying operator needs). */
     public static final String TRANSACTIONAL_ID_PREFIX = "clipguard-dlq-replay-";
     private static final int PER_TRANSACTION = 100;
+    private static final Duration COMMIT_EVERY = Duration.ofSeconds(5);
     private static final Duration READ_TIMEOUT = Duration.ofMinutes(2);
 
     /**
@@ -88,6 +89,7 @@ public final class DeadLetterReplay {
             Set<String> done = new HashSet<>();
             TopicReader.read(clients, topics.dlqReplays().name(), TopicReader.FROM_BEGINNING, r -> done.add(r.key()), n -> { }, READ_TIMEOUT);
             int[] inTransaction = {0};
+            long[] openedAt = {0};
             TopicReader.read(clients, topics.deadLetters().name(), TopicReader.FROM_BEGINNING, r -> {
                 counts[0]++;
                 DeadLetter letter = TopicReader.decode(AvroSerde.DEAD_LETTER, r);
@@ -97,7 +99,8 @@ public final class DeadLetterReplay {
                 counts[1]++;
                 SourcePosition origin = origin(r, letter);
                 String key = ledgerKey(origin);
-                if (done.contains(key)) {
+                // Before release v5 the ledger was keyed by the dead letter's own position.
+                if (done.contains(key) || done.contains(ledgerKey(new SourcePosition(r.topic(), r.partition(), r.offset())))) {
                     counts[3]++;
                     return;
                 }
@@ -125,15 +128,25 @@ public final class DeadLetterReplay {
                 if (++inTransaction[0] == PER_TRANSACTION) {
                     producer.commitTransaction();
                     inTransaction[0] = 0;
+                    openedAt[0] = 0;
+                } else if (openedAt[0] == 0) {
+                    openedAt[0] = System.nanoTime();
                 }
-            }, n -> { }, READ_TIMEOUT);
+            }, n -> {
+                // A transaction is not left open while letters that are not selected are scanned.
+                if (producer != null && inTransaction[0] > 0 && System.nanoTime() - openedAt[0] > COMMIT_EVERY.toNanos()) {
+                    producer.commitTransaction();
+                    inTransaction[0] = 0;
+                    openedAt[0] = 0;
+                }
+            }, READ_TIMEOUT);
             if (producer != null && inTransaction[0] > 0) {
                 producer.commitTransaction();
             }
         } catch (KafkaException e) {
             if (fenced(e)) {
-                throw new ClipGuardException(ErrorCode.REPLAY_FENCED, "another dlq replay started and took over; the batches this one "
-                        + "committed stand, and the other replays the rest");
+                throw new ClipGuardException(ErrorCode.REPLAY_FENCED, "stopped: another dlq replay took over (or this one's transaction "
+                        + "timed out); what it committed stands, and a run again replays the rest of its selection");
             }
             throw KafkaErrors.translate(e);
         } finally {

@@ -83,6 +83,9 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         CompletableFuture<Outcome> outcome;
         long startedNanos;
         boolean parked;
+        /** Where this upload was first sent, once checked against the record there (a replay); null otherwise. */
+        SourcePosition origin;
+        CompletableFuture<SourcePosition> originCheck;
 
         InFlight(SourcePosition source, byte[] key, byte[] value, long timestamp, Headers headers, Span span) {
             this.source = source;
@@ -213,7 +216,13 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
     private void start(InFlight work) {
         work.parked = false;
         work.startedNanos = System.nanoTime();
-        work.outcome = moderator.moderate(work.event, work.source, Context.root().with(work.span));
+        if (work.originCheck == null) {
+            work.originCheck = checkOrigin(work);
+        }
+        work.outcome = moderator.moderate(work.event, work.source, Context.root().with(work.span)).thenCombine(work.originCheck, (o, origin) -> {
+            work.origin = origin;
+            return o;
+        });
         if (inFlight.put(work.offset(), work) == null) {
             inFlightBytes += work.value.length;
             telemetry.inFlight().incrementAndGet();
@@ -265,7 +274,7 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
             return;
         }
         Outcome.Decided d = (Outcome.Decided) outcome;
-        SourcePosition origin = origin(work);
+        SourcePosition origin = work.origin;
         if (origin != null) {
             d = new Outcome.Decided(d.decision(), AuditRecord.newBuilder(d.audit()).setOrigin(origin).build(), d.embedding(), d.shadow());
         }
@@ -281,8 +290,7 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         StoredDecision stored = new StoredDecision(d.decision(), d.audit());
         int storedBytes = AvroSerde.STORED_DECISION.encode(stored).length;
         Span produce = producing(work.span);
-        Headers headers = TraceHeaders.forOutput(work.headers, Context.root().with(produce));
-        SourceHeader.write(headers, work.source);
+        Headers headers = outputHeaders(work, produce);
         int headerBytes = TraceHeaders.bytes(headers);
         for (KeyValue<String, byte[]> o : out) {
             String topic = ModerationTopology.topicOf(topics, o.key);
@@ -317,12 +325,42 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
     }
 
     /**
-     * Where a replayed upload was first sent, from its {@code clipguard-origin} header: believed
-     * only when it names an earlier offset of this same partition, as a replay's origin must.
+     * Where a replayed upload was first sent. Its {@code clipguard-origin} header is a claim
+     * anyone producing uploads could make, so it is believed only when the record it names, an
+     * earlier one of this partition, holds the same bytes (read off the stream thread); a claim
+     * that cannot be checked (retention took the original) counts for nothing.
      */
-    private SourcePosition origin(InFlight work) {
-        return SourceHeader.read(work.headers, SourceHeader.ORIGIN).filter(o -> o.getTopic().equals(work.source.getTopic())
-                && o.getPartition() == work.source.getPartition() && o.getOffset() < work.source.getOffset()).orElse(null);
+    private CompletableFuture<SourcePosition> checkOrigin(InFlight work) {
+        Optional<SourcePosition> claimed = SourceHeader.read(work.headers, SourceHeader.ORIGIN).filter(o -> o.getTopic().equals(
+                work.source.getTopic()) && o.getPartition() == work.source.getPartition() && o.getOffset() < work.source.getOffset());
+        if (claimed.isEmpty() || work.value == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        SourcePosition o = claimed.get();
+        return CompletableFuture.supplyAsync(() -> sources.one(o.getTopic(), o.getPartition(), o.getOffset())
+                .filter(r -> Arrays.equals(r.value(), work.value)).map(r -> o).orElse(null), ORIGIN_CHECKS)
+                .exceptionally(e -> null);
+    }
+
+    /** A daemon thread for origin checks: rare (replays only), and never on a stream thread. */
+    private static final java.util.concurrent.ExecutorService ORIGIN_CHECKS = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "clipguard-origin-check");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** The headers of an output of {@code work}: the trace, its source, and (for a checked replay) its origin and dead letter. */
+    private Headers outputHeaders(InFlight work, Span produce) {
+        Headers headers = TraceHeaders.forOutput(work.headers, Context.root().with(produce));
+        SourceHeader.write(headers, work.source);
+        if (work.origin != null) {
+            SourceHeader.write(headers, SourceHeader.ORIGIN, work.origin);
+            org.apache.kafka.common.header.Header replayOf = work.headers.lastHeader(DeadLetterReplay.REPLAY_HEADER);
+            if (replayOf != null && replayOf.value() != null && replayOf.value().length <= 512) {
+                headers.add(DeadLetterReplay.REPLAY_HEADER, replayOf.value());
+            }
+        }
+        return headers;
     }
 
     private static long sentAt(AuditRecord audit) {
@@ -335,10 +373,7 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         work.span.setStatus(StatusCode.ERROR, message);
         work.span.setAttribute("clipguard.reason", code.name());
         Span produce = producing(work.span);
-        // An upload whose headers are over their caps keeps none of them; no header may push the letter past its topic's limit.
-        Headers headers = TraceHeaders.forOutput(code == ErrorCode.FIELD_TOO_LARGE ? new RecordHeaders() : work.headers,
-                Context.root().with(produce));
-        SourceHeader.write(headers, work.source);
+        Headers headers = outputHeaders(work, produce);
         byte[] bytes = DeadLetters.encodeToFit(letter, limits.room(topics.deadLetters().name()) - TraceHeaders.bytes(headers));
         context.forward(new Record<>(letter.key(), bytes, work.timestamp, headers), ModerationTopology.DLQ_SINK);
         produce.end();

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.logging.Logger;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 
@@ -32,7 +33,8 @@ public final class OversizeHandler implements ProductionExceptionHandler {
 
     /** Where the dead letter goes (the {@link DeadLetterChannel}; tests collect them). */
     interface Sink {
-        void send(DeadLetters.Letter letter);
+        /** Sends {@code letter}, with the source and origin headers of the refused output it stands for. */
+        void send(DeadLetters.Letter letter, Headers refused);
     }
 
     private Sink channel;
@@ -50,7 +52,7 @@ public final class OversizeHandler implements ProductionExceptionHandler {
             return ProductionExceptionHandlerResponse.FAIL;
         }
         try {
-            channel.send(letter(context, record, exception));
+            channel.send(letter(context, record, exception), record.headers());
         } catch (RuntimeException e) {
             // Still CONTINUE: failing here would make the stream thread retry this record for ever.
             LOG.severe("could not write the dead letter for a refused " + record.topic() + " record: " + e);
@@ -66,10 +68,14 @@ public final class OversizeHandler implements ProductionExceptionHandler {
      */
     DeadLetters.Letter letter(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
         int size = length(record.key()) + length(record.value());
-        SourcePosition source = SourceHeader.read(record.headers()).orElseGet(() -> context != null && context.topic() != null
-                ? new SourcePosition(context.topic(), context.partition(), context.offset()) : new SourcePosition("unknown", -1, -1L));
-        byte[] rawKey = context == null ? null : context.sourceRawKey();
-        byte[] rawValue = context == null ? null : context.sourceRawValue();
+        SourcePosition atHand = context != null && context.topic() != null ? new SourcePosition(context.topic(), context.partition(),
+                context.offset()) : null;
+        SourcePosition source = SourceHeader.read(record.headers()).or(() -> java.util.Optional.ofNullable(atHand))
+                .orElse(new SourcePosition("unknown", -1, -1L));
+        // The context's bytes are those of the record being processed, which need not be the upload whose output was refused.
+        boolean same = source.equals(atHand);
+        byte[] rawKey = same ? context.sourceRawKey() : null;
+        byte[] rawValue = same ? context.sourceRawValue() : null;
         String eventId = null;
         String contentId = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         if (rawValue != null) {

@@ -44,6 +44,8 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     /** Prompt vectors by (prompts, templates): a version that changes only thresholds or actions embeds nothing. */
     private final Cache<List<List<String>>, float[][]> promptVectors = Caffeine.newBuilder().maximumSize(MAX_PROMPT_SETS).build();
     private volatile PolicyCatalog catalog = PolicyCatalog.of(Map.of());
+    /** The content of each version named by a head, as first read: versions are written once. */
+    private final Map<Integer, String> firstSeen = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile String lastError;
     private final AtomicLong reloads = new AtomicLong();
     private final AtomicLong refusals = new AtomicLong();
@@ -85,6 +87,15 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     /** The catalog as this instance last saw it. */
     public PolicyCatalog catalog() {
         return catalog;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(
+                    text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Versions swapped in since start (the first included). */
@@ -197,9 +208,14 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
         try {
             PolicyVersion named = latest.version(enforcedId, head.get().getActiveVersion()).orElseThrow(() -> new ClipGuardException(
                     ErrorCode.POLICY_INVALID, "head names " + enforcedId + " v" + head.get().getActiveVersion() + ", which is missing"));
-            String violation = rule.violation(named, latest);
+            String violation = rule.violation(named);
             if (violation != null) {
                 throw new ClipGuardException(ErrorCode.TWO_PERSON_RULE, violation);
+            }
+            String before = firstSeen.putIfAbsent(named.getVersion(), sha256(named.getYaml()));
+            if (before != null && !before.equals(sha256(named.getYaml()))) {
+                throw new ClipGuardException(ErrorCode.POLICY_INVALID, enforcedId + " v" + named.getVersion() + " changed after this instance "
+                        + "first read it; a version is never rewritten, so the head naming it is refused");
             }
             ScoringPolicy active = sameActive ? now.active() : prepare(named);
             ScoringPolicy shadow = wantShadow == null ? null : latest.version(enforcedId, wantShadow).map(this::prepare).orElse(null);

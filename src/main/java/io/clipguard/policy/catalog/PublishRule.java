@@ -5,18 +5,23 @@ import io.clipguard.schema.PolicyVersion;
 
 /**
  * Which versions may be enforced, checked by every instance on every head it reads from the
- * policy topic, not only by the writer that wrote it: anyone with write access to the topic
- * could otherwise enforce a version nobody reviewed. Under the two-person rule an enforced
- * version must be published, by someone other than its author, unless it is the policy's first
- * published version (nothing was enforced before it) or, with the files rule, published from a
- * policy file (reviewed in version control).
+ * policy topic, not only by the writer that wrote it: a client that skips the rule would
+ * otherwise enforce a version nobody reviewed. Under the two-person rule an enforced version
+ * must be published, by someone other than its author, unless it is the policy's version 1
+ * (nothing was enforced before it) or, with the files rule, published from a policy file
+ * (reviewed in version control).
+ *
+ * <p>The rule reads the records it is given: a writer able to forge them (another author name)
+ * passes it, which is why the deployment grants write access to the policy topic to the service
+ * alone, and why {@link PolicySwitch} also refuses a version whose content changed after it
+ * first read it.
  */
 public record PublishRule(boolean twoPerson, boolean filesRule) {
     /** No rule: any published version may be enforced. */
     public static final PublishRule NONE = new PublishRule(false, false);
 
     /** Why {@code v} may not be enforced, or null when it may. */
-    public String violation(PolicyVersion v, PolicyCatalog catalog) {
+    public String violation(PolicyVersion v) {
         if (v.getState() != PolicyState.PUBLISHED) {
             return v.getPolicyId() + " v" + v.getVersion() + " is a draft; only published versions are enforced";
         }
@@ -26,9 +31,7 @@ public record PublishRule(boolean twoPerson, boolean filesRule) {
         if (filesRule && v.getSourceFile() != null) {
             return null;
         }
-        int first = catalog.versions(v.getPolicyId()).stream().filter(x -> x.getState() == PolicyState.PUBLISHED)
-                .mapToInt(PolicyVersion::getVersion).min().orElse(v.getVersion());
-        return first == v.getVersion() ? null : "two-person rule: " + v.getPolicyId() + " v" + v.getVersion() + " was written and published by "
+        return v.getVersion() == 1 ? null : "two-person rule: " + v.getPolicyId() + " v" + v.getVersion() + " was written and published by "
                 + v.getAuthor() + "; a head naming it is refused";
     }
 }

@@ -140,6 +140,7 @@ class ModerationTopologyTest {
         org.apache.kafka.common.header.internals.RecordHeaders ordinary = new org.apache.kafka.common.header.internals.RecordHeaders();
         ordinary.add("x-request-id", "abc".getBytes(StandardCharsets.UTF_8));
         ordinary.add("clipguard-replay-of", "dlq:0:5".getBytes(StandardCharsets.UTF_8));
+        ordinary.add("clipguard-origin", (TOPICS.uploaded().name() + ":0:0").getBytes(StandardCharsets.UTF_8));
         uploads.pipeInput(new org.apache.kafka.streams.test.TestRecord<>("next".getBytes(StandardCharsets.UTF_8),
                 Uploads.bytes(Uploads.inline("next", Uploads.scene(scenes, "red", "triangle"))), ordinary));
         settle(2);
@@ -154,8 +155,64 @@ class ModerationTopologyTest {
         assertThat(decided.value().getAction()).isEqualTo(Action.BLOCK);
         List<String> carried = new java.util.ArrayList<>();
         decided.headers().forEach(h -> carried.add(h.key()));
-        assertThat(carried).contains("clipguard-replay-of", "clipguard-source").doesNotContain("x-request-id")
-                .isSubsetOf("clipguard-replay-of", "clipguard-source", "traceparent", "tracestate");
+        // A producer's claims to be a replay travel nowhere: the origin names a record with other bytes.
+        assertThat(carried).contains("clipguard-source").isSubsetOf("clipguard-source", "traceparent", "tracestate");
+    }
+
+    @Test
+    void aReplayOfAnOlderUploadIsPublishedButDoesNotReplaceTheNewerDecisionAndAForgedOriginIsIgnored() {
+        // A driver whose source reader answers from what was piped in, as the uploads topic would.
+        Map<Long, org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> sent = new java.util.HashMap<>();
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state-origin").toString());
+        ModerationTopology.Parts parts = new ModerationTopology.Parts(runtime.moderator(), runtime.policies(), Clock.systemUTC(),
+                OutputLimits.assumed(TOPICS.all(), Map.of()), (topic, partition, offsets) -> {
+                    Map<Long, org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> found = new java.util.HashMap<>();
+                    offsets.forEach(o -> {
+                        if (sent.containsKey(o)) {
+                            found.put(o, sent.get(o));
+                        }
+                    });
+                    return found;
+                }, runtime.batcher().health(), InFlightWindow.defaults(), StreamTelemetry.none());
+        try (TopologyTestDriver replays = new TopologyTestDriver(ModerationTopology.build(TOPICS, parts), props)) {
+            var in = replays.createInputTopic(TOPICS.uploaded().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+            var out = replays.createOutputTopic(TOPICS.decisions().name(), Serdes.String().deserializer(), AvroSerde.DECISION.deserializer());
+            byte[] red = Uploads.bytes(Uploads.inline("c", Uploads.scene(scenes, "red", "triangle")));
+            byte[] green = Uploads.bytes(Uploads.inline("c", Uploads.scene(scenes, "green", "circle")));
+            byte[] key = "c".getBytes(StandardCharsets.UTF_8);
+            sent.put(0L, new org.apache.kafka.clients.consumer.ConsumerRecord<>(TOPICS.uploaded().name(), 0, 0L, key, red));
+            sent.put(1L, new org.apache.kafka.clients.consumer.ConsumerRecord<>(TOPICS.uploaded().name(), 0, 1L, key, green));
+            in.pipeInput(key, red);
+            in.pipeInput(key, green);
+            org.apache.kafka.common.header.internals.RecordHeaders replay = new org.apache.kafka.common.header.internals.RecordHeaders();
+            replay.add("clipguard-origin", (TOPICS.uploaded().name() + ":0:0").getBytes(StandardCharsets.UTF_8));
+            in.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(key, red, replay));
+            List<org.apache.kafka.streams.test.TestRecord<String, ModerationDecision>> decided = new java.util.ArrayList<>();
+            Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(5)).until(() -> {
+                replays.advanceWallClockTime(Duration.ofMillis(5));
+                decided.addAll(out.readRecordsToList());
+                return decided.size() >= 3;
+            });
+            assertThat(decided).extracting(r -> r.value().getAction()).containsExactly(Action.BLOCK, Action.ALLOW, Action.BLOCK);
+            assertThat(decided.get(2).headers().lastHeader("clipguard-origin")).as("a checked origin travels on").isNotNull();
+            KeyValueStore<String, StoredDecision> store = replays.getKeyValueStore(ModerationTopology.DECISION_STORE);
+            assertThat(store.get("c").getDecision().getAction()).as("the newer upload's decision stays the latest").isEqualTo(Action.ALLOW);
+            assertThat(store.get("c").getAudit().getOrigin()).isNull();
+
+            // The same claim on other bytes (offset 0 holds the red image, not this one) counts for nothing.
+            byte[] blue = Uploads.bytes(Uploads.inline("c", Uploads.scene(scenes, "blue", "square")));
+            in.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(key, blue, replay));
+            Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(5)).until(() -> {
+                replays.advanceWallClockTime(Duration.ofMillis(5));
+                decided.addAll(out.readRecordsToList());
+                return decided.size() >= 4;
+            });
+            assertThat(decided.get(3).headers().lastHeader("clipguard-origin")).isNull();
+            assertThat(store.get("c").getAudit().getSource().getOffset()).as("the forged one is the latest upload").isEqualTo(3L);
+        }
     }
 
     @Test

@@ -37,17 +37,22 @@ class OversizeHandlerTest {
     }
 
     static ErrorHandlerContext context(String topic, byte[] key, byte[] value) {
+        return context(topic, topic == null ? -1 : 3, topic == null ? -1 : 41, key, value);
+    }
+
+    /** The context of a production error while the record at {@code topic}/{@code partition}@{@code offset} is processed. */
+    static ErrorHandlerContext context(String topic, int partition, long offset, byte[] key, byte[] value) {
         return new ErrorHandlerContext() {
             public String topic() {
                 return topic;
             }
 
             public int partition() {
-                return topic == null ? -1 : 3;
+                return partition;
             }
 
             public long offset() {
-                return topic == null ? -1 : 41;
+                return offset;
             }
 
             public Headers headers() {
@@ -85,10 +90,11 @@ class OversizeHandlerTest {
     @Test
     void everyRefusedOutputGetsACompleteDeadLetterFromAPunctuationOrFromProcessing() throws Exception {
         byte[] upload = AvroSerde.IMAGE_UPLOADED.encode(Uploads.inline("c-7", new byte[] {1, 2, 3}));
+        // From a punctuation (no record at hand), and while processing the very upload whose output was refused.
         for (ErrorHandlerContext ctx : List.of(context(null, null, null), context("moderation.uploaded", "c-7".getBytes(), upload))) {
             for (String topic : OUTPUTS) {
                 List<DeadLetters.Letter> sent = new ArrayList<>();
-                assertThat(handler(sent::add).handle(ctx, output(topic), new RecordTooLargeException("too large")))
+                assertThat(handler((l, h) -> sent.add(l)).handle(ctx, output(topic), new RecordTooLargeException("too large")))
                         .isEqualTo(ProductionExceptionHandlerResponse.CONTINUE);
                 assertThat(sent).hasSize(1);
                 DeadLetter letter = AvroSerde.DEAD_LETTER.decode(AvroSerde.DEAD_LETTER.encode(sent.get(0).value()));
@@ -105,10 +111,22 @@ class OversizeHandlerTest {
     }
 
     @Test
+    void whileAnotherUploadIsProcessedItsBytesAreNotTakenForTheRefusedOnes() {
+        byte[] other = AvroSerde.IMAGE_UPLOADED.encode(Uploads.inline("someone-else", new byte[] {9}));
+        ErrorHandlerContext processingAnother = context("moderation.uploaded", 3, 99, "someone-else".getBytes(), other);
+        List<DeadLetters.Letter> sent = new ArrayList<>();
+        handler((l, h) -> sent.add(l)).handle(processingAnother, output("moderation.audit"), new RecordTooLargeException("x"));
+        DeadLetter letter = sent.get(0).value();
+        assertThat(letter.getSourceOffset()).isEqualTo(41L);
+        assertThat(letter.getContentId()).isEqualTo("c-7");
+        assertThat(letter.getOriginalValue()).as("not the other upload's bytes").isNull();
+    }
+
+    @Test
     void withoutItsSourceHeaderTheLetterStillHasEveryRequiredField() {
         List<DeadLetters.Letter> sent = new ArrayList<>();
         ProducerRecord<byte[], byte[]> bare = new ProducerRecord<>("moderation.audit", null, null, new byte[10]);
-        assertThat(handler(sent::add).handle(context(null, null, null), bare, new RecordTooLargeException("x")))
+        assertThat(handler((l, h) -> sent.add(l)).handle(context(null, null, null), bare, new RecordTooLargeException("x")))
                 .isEqualTo(ProductionExceptionHandlerResponse.CONTINUE);
         DeadLetter letter = sent.get(0).value();
         assertThat(AvroSerde.DEAD_LETTER.encode(letter)).isNotEmpty();
@@ -117,12 +135,12 @@ class OversizeHandlerTest {
 
     @Test
     void aDeadLetterThatCannotBeWrittenStillLetsTheStreamContinue() {
-        OversizeHandler failing = handler(letter -> {
+        OversizeHandler failing = handler((letter, headers) -> {
             throw new IllegalStateException("broker gone");
         });
         assertThat(failing.handle(context(null, null, null), output("moderation.decisions"), new RecordTooLargeException("x")))
                 .isEqualTo(ProductionExceptionHandlerResponse.CONTINUE);
-        assertThat(handler(l -> { }).handle(context(null, null, null), output("moderation.decisions"), new IllegalStateException("other")))
+        assertThat(handler((l, h) -> { }).handle(context(null, null, null), output("moderation.decisions"), new IllegalStateException("other")))
                 .as("other failures are the uncaught handler's").isEqualTo(ProductionExceptionHandlerResponse.FAIL);
     }
 }

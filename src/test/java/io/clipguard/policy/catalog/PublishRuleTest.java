@@ -45,12 +45,12 @@ class PublishRuleTest {
         w.applyFile(DEMO.replace("threshold: 0.5", "threshold: 0.8"), "policies/demo-shapes.yaml", "file:ci");
         PolicyCatalog c = PolicyCatalog.of(log);
         PublishRule rule = new PublishRule(true, false);
-        assertThat(rule.violation(version(c, 1), c)).as("the first version").isNull();
-        assertThat(rule.violation(version(c, 2), c)).contains("two-person rule").contains("erin");
-        assertThat(rule.violation(version(c, 3), c)).isNull();
-        assertThat(rule.violation(version(c, 4), c)).as("a file without the files rule").isNotNull();
-        assertThat(new PublishRule(true, true).violation(version(c, 4), c)).isNull();
-        assertThat(PublishRule.NONE.violation(version(c, 2), c)).isNull();
+        assertThat(rule.violation(version(c, 1))).as("the first version").isNull();
+        assertThat(rule.violation(version(c, 2))).contains("two-person rule").contains("erin");
+        assertThat(rule.violation(version(c, 3))).isNull();
+        assertThat(rule.violation(version(c, 4))).as("a file without the files rule").isNotNull();
+        assertThat(new PublishRule(true, true).violation(version(c, 4))).isNull();
+        assertThat(PublishRule.NONE.violation(version(c, 2))).isNull();
     }
 
     @Test
@@ -69,6 +69,19 @@ class PublishRuleTest {
             assertThat(service.status().activeVersion()).isEqualTo(1);
             assertThat(service.status().lastError()).contains("two-person rule").contains("mallory");
             assertThat(service.refusals()).isEqualTo(1);
+            // A reviewed version is enforced.
+            w.createDraft("demo-shapes", DEMO.replace("threshold: 0.5", "threshold: 0.6"), 1, "erin", "tighter");
+            w.publish("demo-shapes", 3, "pat", "reviewed");
+            service.policiesChanged(PolicyCatalog.of(log));
+            assertThat(service.status().activeVersion()).isEqualTo(3);
+            // A version rewritten after it was first read (v1 with other content, written over the original) is not.
+            PolicyVersion v1 = version(PolicyCatalog.of(log), 1);
+            log.put(PolicyCatalog.versionKey("demo-shapes", 1), new PolicyEntry(PolicyVersion.newBuilder(v1)
+                    .setYaml(v1.getYaml().replace("threshold: 0.5", "threshold: 0.99")).build()));
+            w.rollback("demo-shapes", 1, "pat", "back to the start");
+            service.policiesChanged(PolicyCatalog.of(log));
+            assertThat(service.status().activeVersion()).isEqualTo(3);
+            assertThat(service.status().lastError()).contains("changed after this instance first read it");
         }
     }
 
