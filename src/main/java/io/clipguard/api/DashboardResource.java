@@ -44,7 +44,11 @@ public class DashboardResource {
     @Inject
     SecurityIdentity identity;
 
-    /** One JSON event per decision or dead letter; a client that reads too slowly misses events rather than slowing the feed. */
+    /**
+     * One JSON event per decision or dead letter, each client buffered ({@link ClientFeed}): a
+     * client that keeps up gets every event, one that falls far behind gets a {@code missed}
+     * event instead of the ones it lost, and never slows the feed.
+     */
     @GET
     @Path("stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
@@ -58,7 +62,8 @@ public class DashboardResource {
             Runnable quota = quotas.stream(user);
             emitter.onTermination(quota);
             try {
-                AutoCloseable subscription = node.feed().subscribe(emitter::emit);
+                ClientFeed client = new ClientFeed(emitter, node.feed().dropped());
+                AutoCloseable subscription = node.feed().subscribe(client::offer);
                 emitter.onTermination(() -> {
                     try {
                         subscription.close();
@@ -72,7 +77,7 @@ public class DashboardResource {
                 quota.run();
                 throw e;
             }
-        }, BackPressureStrategy.DROP);
+        }, BackPressureStrategy.ERROR);
     }
 
     /** Per-second series by action and category, latency percentiles, dead letters by reason, lag, policy, model, health. */

@@ -208,6 +208,7 @@ public final class ClipGuardNode implements AutoCloseable {
     public synchronized DecisionFeed feed() {
         if (feed == null) {
             feed = new DecisionFeed(clients, topics, FEED_HISTORY);
+            feed.bindMetrics(metrics);
         }
         return feed;
     }

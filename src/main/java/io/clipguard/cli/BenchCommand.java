@@ -90,6 +90,7 @@ class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
+            EngineBenchmark.requirePhotos(photos);
             var settings = engineArgs.settings();
             Path model = settings.dir().orElseGet(() -> SyntheticVitGenerator.vitB32(settings.cacheDir()));
             EngineOptions options = Models.options(settings);

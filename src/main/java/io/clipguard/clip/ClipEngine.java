@@ -155,6 +155,11 @@ public final class ClipEngine implements AutoCloseable {
     }
 
     /** The provider actually running the sessions, e.g. {@code cpu} or {@code cuda:0}. */
+    /** Whether {@code auto} fell back to the CPU because the CUDA provider this build has would not start (a host without a GPU). */
+    public boolean providerFellBack() {
+        return ExecutionProviders.FELL_BACK.get();
+    }
+
     public String provider() {
         return provider;
     }

@@ -184,7 +184,8 @@ public final class EmbeddingBatcher implements AutoCloseable {
                     continue;
                 }
                 Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
+                // An image whose caller gave up (its future cancelled) is not embedded.
+                if (first == null || first.result().isDone()) {
                     continue;
                 }
                 batch.add(first);
@@ -194,7 +195,9 @@ public final class EmbeddingBatcher implements AutoCloseable {
                     if (next == null) {
                         break;
                     }
-                    batch.add(next);
+                    if (!next.result().isDone()) {
+                        batch.add(next);
+                    }
                 }
                 run(batch);
             } catch (InterruptedException e) {

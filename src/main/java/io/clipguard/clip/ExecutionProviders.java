@@ -7,6 +7,9 @@ import ai.onnxruntime.OrtSession.SessionOptions;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
@@ -16,6 +19,10 @@ import java.util.logging.Logger;
  */
 final class ExecutionProviders {
     private static final Logger LOG = Logger.getLogger(ExecutionProviders.class.getName());
+    /** Set once {@code auto} found CUDA in the build but could not start it and chose the CPU. */
+    static final AtomicBoolean FELL_BACK = new AtomicBoolean();
+    /** Devices CUDA failed to start on: tried once per process, not once per session (each try logs a native error). */
+    private static final Set<Integer> CUDA_FAILED = ConcurrentHashMap.newKeySet();
 
     private ExecutionProviders() {
     }
@@ -34,13 +41,15 @@ final class ExecutionProviders {
                     return "cpu";
                 }
                 case "auto" -> {
-                    if (available.contains(OrtProvider.CUDA)) {
+                    if (available.contains(OrtProvider.CUDA) && !CUDA_FAILED.contains(device)) {
                         try {
                             options.addCUDA(device);
                             LOG.info("execution provider: cuda:" + device);
                             return "cuda:" + device;
                         } catch (OrtException e) {
                             LOG.warning("CUDA provider present but failed to start (" + e.getMessage() + "); using cpu");
+                            FELL_BACK.set(true);
+                            CUDA_FAILED.add(device);
                         }
                     }
                     LOG.info("execution provider: cpu");
@@ -70,7 +79,7 @@ final class ExecutionProviders {
         if (!available.contains(provider)) {
             throw new ClipGuardException(ErrorCode.PROVIDER_UNAVAILABLE, "execution provider '" + request
                     + "' is not available in this ONNX Runtime build (available: " + available
-                    + "); build with -Pgpu on a host with CUDA 12 and cuDNN 9");
+                    + "); the default build has CUDA and needs CUDA 12 and cuDNN 9 on the host, -Pcpu builds without it");
         }
     }
 

@@ -99,16 +99,22 @@ public interface ClipGuardConfig {
 
         Duration maxWait();
 
-        /** Uploads in flight per partition (task). */
+        /** The most uploads in flight per instance (the adaptive window's ceiling). */
         int inFlightRecords();
 
-        /** Upload bytes in flight per partition (task). */
+        /** Upload bytes a partition (task) holds, in flight and waiting, before it stops fetching. */
         long inFlightBytes();
+
+        /** The time in flight the adaptive window aims at: measured model throughput x this = uploads in flight. */
+        Duration targetLatency();
+
+        /** Attempts at an upload (each called off at the record deadline) before it is a dead letter. */
+        int attempts();
 
         /** Threads that fetch, decode, preprocess and score; 0: one per core. */
         int prepareThreads();
 
-        /** An upload not finished by then (a hung model) is parked and retried when the model answers. */
+        /** An attempt not finished by then is called off and run again. */
         Duration recordDeadline();
     }
 

@@ -20,6 +20,7 @@ public enum ErrorCode {
     MODEL_INVALID("the model folder cannot be used (files missing, graphs that do not fit CLIP)", Exit.MODEL, 500, false),
     PROVIDER_UNAVAILABLE("the requested execution provider (CUDA, TensorRT) is not available", Exit.MODEL, 500, false),
     MODEL_ERROR("inference failed for this record", Exit.MODEL, 503, true),
+    MODERATION_TIMEOUT("the upload was not answered within the record deadline in any of its attempts", Exit.MODEL, 503, true),
     MODEL_DIGEST_MISMATCH("the model loaded here is not the one that decided (another digest): re-scoring it would prove nothing", Exit.MODEL, 409, false),
     SCORES_DIFFER("re-scoring the upload gave scores other than the audit record's", Exit.MODEL, 500, false),
 

@@ -4,7 +4,7 @@ package io.clipguard.insight;
  * One line of the live feed: a decision or a dead letter, in the few fields a dashboard
  * shows. {@code sourcePartition}/{@code sourceOffset} locate the upload (for its thumbnail).
  *
- * @param kind        {@code decision} or {@code dead-letter}
+ * @param kind        {@code decision}, {@code dead-letter}, or {@code missed} (events this client fell too far behind to get; their count in {@code latencyMs})
  * @param action      ALLOW, REVIEW or BLOCK; null for a dead letter
  * @param category    the triggering category, else the most probable one; null for a dead letter
  * @param probability that category's probability
@@ -16,5 +16,10 @@ public record FeedEvent(String kind, String contentId, String action, String cat
                         Long sourceOffset) {
     public boolean isDecision() {
         return "decision".equals(kind);
+    }
+
+    /** Tells a client it missed {@code count} events. */
+    public static FeedEvent missed(long count, long at) {
+        return new FeedEvent("missed", null, null, null, null, null, null, null, count, null, count + " events missed", at, null, null);
     }
 }

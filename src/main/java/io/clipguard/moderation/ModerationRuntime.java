@@ -117,6 +117,8 @@ public final class ModerationRuntime implements AutoCloseable {
 
     /** The runtime's gauges and counters, read at each scrape: the inference queue and errors, model health, policy reloads. */
     public void bindMetrics(ModerationMetrics metrics) {
+        metrics.gauge("clipguard.model.provider.fallback", "1 when provider auto found CUDA in this build but ran on the CPU", () ->
+                engine.providerFellBack() ? 1 : 0);
         metrics.gauge("clipguard.inference.queue", "Images waiting for the next inference batch", batcher::queued);
         metrics.counter("clipguard.inference.errors", "Inference runs that failed (whole batches and single images)", Tags.empty(),
                 batcher::failures);

@@ -40,8 +40,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -101,19 +104,69 @@ public final class Moderator {
      * (linked from the batch's span) and score; the decision and audit name the trace.
      */
     public CompletableFuture<Outcome> moderate(ImageUploaded event, SourcePosition source, Context trace) {
+        return attempt(event, source, trace).outcome();
+    }
+
+    /**
+     * One attempt at an upload that can be called off: {@link #cancel} stops it at its next
+     * stage (a decode already running ends within its CPU deadline; images waiting for a batch
+     * leave the queue), and {@link #outcome} then fails with a {@link CancellationException}.
+     * {@code outcome} completes only when the attempt's work has stopped, so a caller that waits
+     * for it before trying again never has the same upload prepared twice at once.
+     */
+    public static final class Attempt {
+        private final AtomicBoolean cancelled = new AtomicBoolean();
+        private final List<CompletableFuture<?>> embeds = new CopyOnWriteArrayList<>();
+        private CompletableFuture<Outcome> outcome;
+
+        public CompletableFuture<Outcome> outcome() {
+            return outcome;
+        }
+
+        public void cancel() {
+            cancelled.set(true);
+            embeds.forEach(f -> f.cancel(false));
+        }
+
+        public boolean cancelled() {
+            return cancelled.get();
+        }
+
+        private void checkNotCancelled() {
+            if (cancelled.get()) {
+                throw new CancellationException("attempt called off");
+            }
+        }
+    }
+
+    /** The same as {@link #moderate}, as an {@link Attempt} that can be called off. */
+    public Attempt attempt(ImageUploaded event, SourcePosition source, Context trace) {
         long received = System.nanoTime();
-        return CompletableFuture.supplyAsync(() -> prepare(event, received, trace), prepare).thenCompose(prepared -> {
+        Attempt attempt = new Attempt();
+        attempt.outcome = CompletableFuture.supplyAsync(() -> {
+            attempt.checkNotCancelled();
+            return prepare(event, received, trace);
+        }, prepare).thenCompose(prepared -> {
             if (prepared instanceof Prepared.Refused refused) {
                 return CompletableFuture.completedFuture((Outcome) refused.why());
             }
+            attempt.checkNotCancelled();
             Prepared.Ready p = (Prepared.Ready) prepared;
             Span embed = tracer.spanBuilder("embed").setParent(trace).startSpan();
             embed.setAttribute("clipguard.views", p.image().tensors().size());
             List<CompletableFuture<EmbeddingBatcher.Result>> views = p.image().tensors().stream()
                     .map(t -> batcher.submit(t, embed.getSpanContext())).toList();
+            attempt.embeds.addAll(views);
+            if (attempt.cancelled()) {
+                views.forEach(f -> f.cancel(false));
+            }
             return CompletableFuture.allOf(views.toArray(CompletableFuture[]::new)).handleAsync((ignored, failure) -> {
                 if (failure != null) {
                     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                    if (cause instanceof CancellationException called) {
+                        end(embed, null, null);
+                        throw called;
+                    }
                     end(embed, cause instanceof EmbeddingBatcher.ModelUnavailable ? null : ErrorCode.MODEL_ERROR, cause.getMessage());
                     if (cause instanceof EmbeddingBatcher.ModelUnavailable down) {
                         throw down;
@@ -132,6 +185,7 @@ public final class Moderator {
                 }
             }, prepare);
         });
+        return attempt;
     }
 
     /** The image read and prepared, with stage times in nanoseconds; or why it could not be. */

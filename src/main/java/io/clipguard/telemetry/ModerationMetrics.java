@@ -120,6 +120,18 @@ public final class ModerationMetrics implements AutoCloseable {
         batchSizes.record(size);
     }
 
+    /** An upload attempt past its deadline was called off (it runs again, or becomes a dead letter). */
+    public void attemptCalledOff() {
+        keep(Counter.builder("clipguard.attempts.called.off").description("Upload attempts called off at their deadline").register(registry))
+                .increment();
+    }
+
+    /** Uploads a task took over in flight (after a restart, a rebalance or a fenced producer) and starts again. */
+    public void uploadsRedone(int n) {
+        keep(Counter.builder("clipguard.uploads.redone").description("Uploads in flight at a hand-over, started again by the new owner")
+                .register(registry)).increment(n);
+    }
+
     /** A gauge read from {@code value} at each scrape. */
     public void gauge(String name, String description, Supplier<Number> value) {
         keep(Gauge.builder(name, value).description(description).register(registry));

@@ -91,6 +91,14 @@ function chart(svgId, legendId, seriesByLabel, colour) {
 }
 
 function addEvent(e) {
+  if (e.kind === 'missed') {
+    // This page fell behind the feed: say how much it did not see.
+    const notice = $('missed');
+    notice.dataset.count = String(Number(notice.dataset.count || 0) + e.latencyMs);
+    notice.textContent = 'missed ' + notice.dataset.count + ' events (this page fell behind the live feed)';
+    notice.hidden = false;
+    return;
+  }
   const body = $('feed').tBodies[0];
   const tr = document.createElement('tr');
   tr.dataset.contentId = e.contentId || '';

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -154,6 +155,15 @@ class TelemetryIT {
         assertThat(Files.readString(Path.of("deploy/prometheus/prometheus.yml"))).contains("metrics_path: /q/metrics").contains("job_name: clipguard");
     }
 
+    /** The live feed as user vera reads it, its lines into {@code lines}; returns once subscribed. */
+    private CompletableFuture<Void> openFeed(HttpClient http, LinkedBlockingQueue<String> lines) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(root.toURI().resolve("dashboard/stream")).header("Authorization", basic("vera"))
+                .header("Accept", "text/event-stream").build();
+        CompletableFuture<Void> stream = http.sendAsync(request, HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> r.body().forEach(lines::add));
+        Thread.sleep(1000); // subscribed
+        return stream;
+    }
+
     @Test
     @Order(4)
     void theLiveFeedPushesEachDecisionWithItsThumbnailAndWhy() throws Exception {
@@ -161,10 +171,7 @@ class TelemetryIT {
         given().auth().preemptive().basic("svc", PASSWORD).get("/dashboard/summary").then().statusCode(403);
         HttpClient http = HttpClient.newHttpClient();
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        HttpRequest request = HttpRequest.newBuilder(root.toURI().resolve("dashboard/stream")).header("Authorization", basic("vera"))
-                .header("Accept", "text/event-stream").build();
-        var stream = http.sendAsync(request, HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> r.body().forEach(lines::add));
-        Thread.sleep(1000); // subscribed
+        var stream = openFeed(http, lines);
         long sent = System.nanoTime();
         live.upload("tel-live", Uploads.scene(new ShapeScenes(8), "red", "triangle"));
         JsonNode event = null;
@@ -222,5 +229,47 @@ class TelemetryIT {
 
     private static String basic(String user) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    @Order(5)
+    void aBurstOfTwoHundredDecisionsReachesAPromptClientCompleteAndAUserHasAtMostFourFeeds() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        var stream = openFeed(http, lines);
+        ShapeScenes scenes = new ShapeScenes(9);
+        java.util.List<byte[][]> burst = new java.util.ArrayList<>();
+        byte[] image = Uploads.scene(scenes, "green", "circle");
+        for (int i = 0; i < 200; i++) {
+            burst.add(io.clipguard.testing.KafkaIO.record("burst-" + i, Uploads.bytes(Uploads.inline("burst-" + i, image))));
+        }
+        io.clipguard.testing.KafkaIO.produce(live.kafka.bootstrapServers(), live.node.topics().uploaded().name(), burst);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        boolean missed = false;
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(90).toNanos();
+        while (seen.size() < 200 && System.nanoTime() < deadline) {
+            String line = lines.poll(1, TimeUnit.SECONDS);
+            if (line == null || !line.startsWith("data:")) {
+                continue;
+            }
+            JsonNode e = JSON.readTree(line.substring(5));
+            missed |= "missed".equals(e.get("kind").asText());
+            if (e.hasNonNull("contentId") && e.get("contentId").asText().startsWith("burst-")) {
+                seen.add(e.get("contentId").asText());
+            }
+        }
+        assertThat(seen).as("burst events that reached the client").hasSize(200);
+        assertThat(missed).isFalse();
+        // Three more feeds for vera are fine; a fifth is refused.
+        java.util.List<CompletableFuture<?>> more = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            more.add(openFeed(http, new LinkedBlockingQueue<>()));
+        }
+        HttpResponse<String> fifth = http.send(HttpRequest.newBuilder(root.toURI().resolve("dashboard/stream")).header("Authorization", basic("vera"))
+                .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(fifth.statusCode()).isEqualTo(429);
+        assertThat(fifth.body()).contains("RATE_LIMITED");
+        more.forEach(f -> f.cancel(true));
+        stream.cancel(true);
     }
 }

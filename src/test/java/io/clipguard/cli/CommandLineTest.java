@@ -35,6 +35,14 @@ class CommandLineTest {
     }
 
     @Test
+    void benchEngineWithoutItsPhotographsSaysWhatIsMissingWithACode() {
+        Cli.Run r = run("bench", "engine", "--photos", dir.resolve("no-photos").toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("INVALID_ARGUMENT: no colour photographs in").contains("deploy/install-deps.sh")
+                .doesNotContain("\tat ");
+    }
+
+    @Test
     void everyHelpTextRendersWithoutWarnings() {
         // picocli formats descriptions with String.format: a lone '%' prints a warning and the raw text.
         java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();

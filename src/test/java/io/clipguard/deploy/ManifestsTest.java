@@ -94,7 +94,10 @@ class ManifestsTest {
         assertThat(c.getImage()).endsWith("-gpu");
         assertThat(gpu.getSpec().getSelector().getMatchLabels()).as("the two variants never select each other's pods")
                 .isNotEqualTo(one("deployment.yaml", Deployment.class).getSpec().getSelector().getMatchLabels());
-        assertThat(Files.readString(Path.of("deploy/docker/Dockerfile.gpu"))).contains("-Pgpu").containsPattern("FROM nvidia/cuda:12\\S*cudnn");
+        assertThat(Files.readString(Path.of("deploy/docker/Dockerfile.gpu"))).doesNotContain("-Pcpu").containsPattern("FROM nvidia/cuda:12\\S*cudnn");
+        // The CPU image is the slim build; the default build is the CUDA one (it runs on CPU-only hosts too).
+        assertThat(Files.readString(Path.of("deploy/docker/Dockerfile"))).contains("-Pcpu");
+        assertThat(Files.readString(Path.of("pom.xml"))).contains("<onnxruntime.artifact>onnxruntime_gpu</onnxruntime.artifact>");
     }
 
     @Test

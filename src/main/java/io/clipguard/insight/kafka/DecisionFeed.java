@@ -11,11 +11,13 @@ import io.clipguard.schema.CategoryScore;
 import io.clipguard.schema.DeadLetter;
 import io.clipguard.schema.ModerationDecision;
 import io.clipguard.schema.SourcePosition;
+import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -36,6 +38,7 @@ public final class DecisionFeed implements AutoCloseable {
     private final TopicRegistry topics;
     private final LiveStats stats;
     private final Set<Consumer<FeedEvent>> subscribers = new CopyOnWriteArraySet<>();
+    private final AtomicLong dropped = new AtomicLong();
     private final Thread thread;
     private final long startedAt = System.currentTimeMillis();
     private volatile boolean running = true;
@@ -54,6 +57,17 @@ public final class DecisionFeed implements AutoCloseable {
     public AutoCloseable subscribe(Consumer<FeedEvent> subscriber) {
         subscribers.add(subscriber);
         return () -> subscribers.remove(subscriber);
+    }
+
+    /** Counts events a client fell too far behind to get (the API's per-client buffers report here). */
+    public AtomicLong dropped() {
+        return dropped;
+    }
+
+    /** The feed's counter of events dropped for clients that fell behind. */
+    public void bindMetrics(io.clipguard.telemetry.ModerationMetrics metrics) {
+        metrics.counter("clipguard.feed.events.dropped", "Live-feed events dropped for clients that fell too far behind", Tags.empty(),
+                dropped::get);
     }
 
     public LiveStats stats() {

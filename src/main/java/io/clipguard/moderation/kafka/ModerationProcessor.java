@@ -21,6 +21,7 @@ import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -29,13 +30,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.logging.Logger;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
@@ -59,9 +64,16 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * transaction. A transaction that commits therefore carries, for every upload, either its
  * outputs or its pending entry (or neither, when its input offset is not committed yet). After
  * a crash or a rebalance the pending store is restored, the uploads it names are read again
- * from the uploads topic ({@link SourceReader}) and finished. The window of uploads in flight
- * is bounded (records and bytes); when it is full, {@code process()} finishes work before it
- * takes more.
+ * from the uploads topic ({@link SourceReader}) and finished.
+ *
+ * <p>Flow control without waiting: {@code process()} never blocks (a stream thread that waits
+ * holds its transaction open, and past the transaction timeout its producer is fenced and all
+ * work in flight is done again). An upload taken in starts when the instance's
+ * {@link AdaptiveWindow} has room, else waits in this task, and while anything waits the
+ * task's partition is held ({@link FlowControl}): its consumer fetches no more until the
+ * window drains. An upload past its deadline is called off (its attempt stops at its next
+ * stage, and is never run twice at once) and runs again, up to a number of attempts, after
+ * which it is a {@code MODERATION_TIMEOUT} dead letter.
  *
  * <p>Bad bytes are caught here, where they are decoded, and become dead letters; every output
  * is encoded and measured before it is forwarded ({@link OutputLimits}), so nothing this
@@ -80,9 +92,11 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         final Headers headers;
         final Span span;
         ImageUploaded event;
+        Moderator.Attempt attempt;
         CompletableFuture<Outcome> outcome;
         long startedNanos;
-        boolean parked;
+        int attempts;
+        boolean calledOff;
         /** Where this upload was first sent, once checked against the record there (a replay); null otherwise. */
         SourcePosition origin;
         CompletableFuture<SourcePosition> originCheck;
@@ -112,9 +126,15 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
     private final SourceReader sources;
     private final ModelHealth health;
     private final InFlightWindow window;
+    private final AdaptiveWindow slots;
+    private final FlowControl flow;
     private final StreamTelemetry telemetry;
+    /** Started, by offset. */
     private final TreeMap<Long, InFlight> inFlight = new TreeMap<>();
-    private long inFlightBytes;
+    /** Taken in (their pending entries written) but not started: the window had no room, or the model was away. */
+    private final ArrayDeque<InFlight> waiting = new ArrayDeque<>();
+    private long heldBytes;
+    private TopicPartition topicPartition;
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, StoredDecision> decisions;
     private KeyValueStore<Long, String> pending;
@@ -130,6 +150,8 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         this.sources = parts.sources();
         this.health = parts.health();
         this.window = parts.window();
+        this.slots = parts.slots();
+        this.flow = parts.flow();
         this.telemetry = parts.telemetry();
     }
 
@@ -140,6 +162,7 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         this.pending = context.getStateStore(ModerationTopology.PENDING_STORE);
         this.sourceTopic = topics.uploaded().name();
         this.partition = context.taskId().partition();
+        this.topicPartition = new TopicPartition(sourceTopic, partition);
         this.punctuator = context.schedule(window.completionInterval(), PunctuationType.WALL_CLOCK_TIME, now -> completeFinished());
         resumePending();
     }
@@ -182,9 +205,15 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
                     : "the record's key is not its contentId '" + EventLimits.truncate(work.event.getContentId(), 64) + "'");
             return;
         }
-        admit(record.value().length);
         pending.put(work.offset(), work.contentId());
-        start(work);
+        take(work);
+        startWaiting();
+    }
+
+    /** Holds an upload taken in until the window has room for it. */
+    private void take(InFlight work) {
+        waiting.add(work);
+        heldBytes += work.value == null ? 0 : work.value.length;
     }
 
     /** The upload's span: a consumer span under the upload's own trace context when it came with one. */
@@ -196,76 +225,91 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
                 .setAttribute("messaging.kafka.offset", source.getOffset()).startSpan();
     }
 
-    /** Waits, finishing work, until the window has room for {@code bytes} more (or everything in flight waits for the model). */
-    private void admit(long bytes) {
-        while (!inFlight.isEmpty() && (inFlight.size() >= window.maxRecords() || inFlightBytes + bytes > window.maxBytes())) {
-            if (inFlight.values().stream().allMatch(w -> w.parked)) {
-                return;
-            }
-            CompletableFuture<?>[] running = inFlight.values().stream().filter(w -> !w.parked).map(w -> w.outcome)
-                    .toArray(CompletableFuture[]::new);
-            try {
-                CompletableFuture.anyOf(running).get(100, TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                // finished with a failure, or still running: either way, look again
-            }
-            completeFinished();
+    /**
+     * Starts waiting uploads while the instance's window has room and the model answers, and
+     * holds this partition's fetching while any wait or their bytes pass the task's share: the
+     * stream thread never waits here, whatever the model's speed.
+     */
+    private void startWaiting() {
+        while (!waiting.isEmpty() && health.available() && slots.tryAcquire(this, inFlight.size())) {
+            start(waiting.poll());
         }
+        slots.waiting(this, !waiting.isEmpty());
+        flow.hold(topicPartition, !waiting.isEmpty() || heldBytes > window.maxBytes());
     }
 
     private void start(InFlight work) {
-        work.parked = false;
+        work.calledOff = false;
+        work.attempts++;
         work.startedNanos = System.nanoTime();
         if (work.originCheck == null) {
             work.originCheck = checkOrigin(work);
         }
-        work.outcome = moderator.moderate(work.event, work.source, Context.root().with(work.span)).thenCombine(work.originCheck, (o, origin) -> {
+        work.attempt = moderator.attempt(work.event, work.source, Context.root().with(work.span));
+        work.outcome = work.attempt.outcome().thenCombine(work.originCheck, (o, origin) -> {
             work.origin = origin;
             return o;
         });
-        if (inFlight.put(work.offset(), work) == null) {
-            inFlightBytes += work.value.length;
-            telemetry.inFlight().incrementAndGet();
-        }
+        inFlight.put(work.offset(), work);
+        telemetry.inFlight().incrementAndGet();
     }
 
-    /** Forwards what finished; parks what waits for the model; restarts parked work once the model answers. */
+    /**
+     * Forwards what finished; calls off what is past its deadline (it runs again from the start
+     * of the queue, up to {@code attempts} times, then it is a dead letter); puts back what
+     * waits for the model; then starts more.
+     */
     private void completeFinished() {
-        List<InFlight> restart = new ArrayList<>();
         for (Iterator<InFlight> it = inFlight.values().iterator(); it.hasNext(); ) {
             InFlight work = it.next();
-            if (work.parked) {
-                if (health.available()) {
-                    restart.add(work);
-                }
-                continue;
-            }
             if (!work.outcome.isDone()) {
-                if (System.nanoTime() - work.startedNanos > window.recordDeadline().toNanos()) {
-                    LOG.warning("upload at offset " + work.offset() + " not finished within " + window.recordDeadline() + "; parked");
-                    work.parked = true;
+                if (!work.calledOff && System.nanoTime() - work.startedNanos > window.recordDeadline().toNanos()) {
+                    LOG.warning("upload at offset " + work.offset() + " not finished within " + window.recordDeadline() + " (attempt "
+                            + work.attempts + "); called off");
+                    work.calledOff = true;
+                    work.attempt.cancel();
+                    telemetry.metrics().attemptCalledOff();
                 }
                 continue;
             }
+            it.remove();
+            telemetry.inFlight().decrementAndGet();
             Outcome outcome;
             try {
                 outcome = work.outcome.join();
-            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            } catch (CompletionException | CancellationException e) {
                 Throwable cause = e.getCause() != null ? e.getCause() : e;
+                slots.release(false);
                 if (cause instanceof EmbeddingBatcher.ModelUnavailable) {
-                    work.parked = true;
+                    // The model is away for everything: the upload waits, not counted as an attempt.
+                    work.attempts--;
+                    waiting.addFirst(work);
+                    continue;
+                }
+                if (cause instanceof CancellationException) {
+                    if (work.attempts >= window.attempts()) {
+                        finish(work, new Outcome.Rejected(ErrorCode.MODERATION_TIMEOUT, "not finished within " + window.recordDeadline()
+                                + " in " + work.attempts + " attempts"));
+                    } else {
+                        waiting.addFirst(work);
+                    }
                     continue;
                 }
                 LOG.warning("unexpected failure on " + work.contentId() + ": " + cause);
-                outcome = new Outcome.Rejected(ErrorCode.INTERNAL_ERROR, cause.toString());
+                finish(work, new Outcome.Rejected(ErrorCode.INTERNAL_ERROR, cause.toString()));
+                continue;
             }
-            emit(work, outcome);
-            pending.delete(work.offset());
-            inFlightBytes -= work.value.length;
-            telemetry.inFlight().decrementAndGet();
-            it.remove();
+            slots.release(true);
+            finish(work, outcome);
         }
-        restart.forEach(this::start);
+        startWaiting();
+    }
+
+    /** Its outputs out, its pending entry gone, its bytes given back. */
+    private void finish(InFlight work, Outcome outcome) {
+        emit(work, outcome);
+        pending.delete(work.offset());
+        heldBytes -= work.value == null ? 0 : work.value.length;
     }
 
     private void emit(InFlight work, Outcome outcome) {
@@ -343,7 +387,7 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
     }
 
     /** A daemon thread for origin checks: rare (replays only), and never on a stream thread. */
-    private static final java.util.concurrent.ExecutorService ORIGIN_CHECKS = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    private static final ExecutorService ORIGIN_CHECKS = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "clipguard-origin-check");
         t.setDaemon(true);
         return t;
@@ -355,7 +399,7 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         SourceHeader.write(headers, work.source);
         if (work.origin != null) {
             SourceHeader.write(headers, SourceHeader.ORIGIN, work.origin);
-            org.apache.kafka.common.header.Header replayOf = work.headers.lastHeader(DeadLetterReplay.REPLAY_HEADER);
+            Header replayOf = work.headers.lastHeader(DeadLetterReplay.REPLAY_HEADER);
             if (replayOf != null && replayOf.value() != null && replayOf.value().length <= 512) {
                 headers.add(DeadLetterReplay.REPLAY_HEADER, replayOf.value());
             }
@@ -398,6 +442,7 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         }
         Map<Long, ConsumerRecord<byte[], byte[]>> records = sources.read(sourceTopic, partition, offsets);
         LOG.info("partition " + partition + ": resuming " + offsets.size() + " uploads that were in flight (" + records.size() + " read back)");
+        telemetry.metrics().uploadsRedone(offsets.size());
         for (long offset : offsets) {
             ConsumerRecord<byte[], byte[]> r = records.get(offset);
             SourcePosition source = new SourcePosition(sourceTopic, partition, offset);
@@ -415,8 +460,9 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
                 pending.delete(offset);
                 continue;
             }
-            start(work);
+            take(work);
         }
+        startWaiting();
     }
 
     private SourcePosition source() {
@@ -431,14 +477,17 @@ final class ModerationProcessor implements Processor<byte[], byte[], String, byt
         }
         // Unfinished work stays in the pending store: whoever owns the partition next finishes it.
         inFlight.values().forEach(w -> {
-            if (w.outcome != null) {
-                w.outcome.cancel(false);
-            }
+            w.attempt.cancel();
+            slots.release(false);
             w.span.setAttribute("clipguard.handed.over", true);
             w.span.end();
         });
+        waiting.forEach(w -> w.span.end());
         telemetry.inFlight().addAndGet(-inFlight.size());
         inFlight.clear();
-        inFlightBytes = 0;
+        waiting.clear();
+        heldBytes = 0;
+        slots.waiting(this, false);
+        flow.hold(topicPartition, false);
     }
 }

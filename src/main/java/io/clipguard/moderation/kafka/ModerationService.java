@@ -9,6 +9,7 @@ import io.clipguard.kafka.Topic;
 import io.clipguard.kafka.TopicRegistry;
 import io.clipguard.moderation.ModerationRuntime;
 import io.clipguard.telemetry.ModerationMetrics;
+import io.micrometer.core.instrument.Tags;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,11 +20,14 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaClientSupplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.processor.internals.DefaultKafkaClientSupplier;
 
 /**
  * Runs the moderation topology with Kafka Streams, exactly-once (v2) by default. The
@@ -37,11 +41,14 @@ public final class ModerationService implements AutoCloseable {
     private final KafkaStreams streams;
     private volatile Throwable fatal;
     private final AtomicLong replacedThreads = new AtomicLong();
+    private final AtomicLong rebalances = new AtomicLong();
 
     private final OutputLimits limits;
     private final DeadLetterChannel deadLetters;
     private final RestoreTracker restores = new RestoreTracker();
     private final StreamTelemetry telemetry;
+    private final FlowControl flow = new FlowControl();
+    private final AdaptiveWindow slots;
 
     /** The service over {@code runtime}; topics must exist (the node creates them once). */
     public ModerationService(KafkaClients clients, ServiceSettings settings, ModerationRuntime runtime, StreamTelemetry telemetry) {
@@ -50,12 +57,27 @@ public final class ModerationService implements AutoCloseable {
         this.limits = OutputLimits.assumed(settings.topics().service(),
                 Map.of(ModerationTopology.decisionChangelog(settings.applicationId()), ModerationTopology.DECISION_CHANGELOG_MAX_BYTES));
         this.deadLetters = new DeadLetterChannel(clients, settings.topics().deadLetters().name(), limits);
+        this.slots = settings.window().window(runtime.batcher().maxBatch());
         ModerationTopology.Parts parts = new ModerationTopology.Parts(runtime.moderator(), runtime.policies(), Clock.systemUTC(), limits,
-                SourceReader.kafka(clients), runtime.batcher().health(), settings.window(), telemetry);
+                SourceReader.kafka(clients), runtime.batcher().health(), settings.window(), slots, flow, telemetry);
         Properties props = properties(clients, settings);
         props.put(OversizeHandler.CHANNEL, deadLetters);
-        this.streams = new KafkaStreams(ModerationTopology.build(settings.topics(), parts), props);
+        // The stream threads' consumers apply the tasks' holds on fetching (see FlowControl).
+        KafkaClientSupplier supplier = new DefaultKafkaClientSupplier() {
+            @Override
+            public Consumer<byte[], byte[]> getConsumer(Map<String, Object> config) {
+                return flow.wrap(super.getConsumer(config));
+            }
+        };
+        this.streams = new KafkaStreams(ModerationTopology.build(settings.topics(), parts), props, supplier);
         streams.setGlobalStateRestoreListener(restores);
+        // After the first RUNNING, a rebalance with the same members means tasks were taken back: a fenced
+        // producer, a thread that failed or missed its poll deadline. Counted: it makes work be done again.
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.REBALANCING && before == KafkaStreams.State.RUNNING) {
+                rebalances.incrementAndGet();
+            }
+        });
         // A model down for everything pauses processing (nothing turns into dead letters) until it answers again.
         runtime.batcher().health().onChange(available -> {
             if (available) {
@@ -81,6 +103,12 @@ public final class ModerationService implements AutoCloseable {
         });
     }
 
+    /** A transaction's timeout: ten commit intervals would do; this leaves room for a slow broker. */
+    static final int TRANSACTION_TIMEOUT_MS = 30_000;
+    /** The longest between polls before the group drops a thread: polls come every few milliseconds. */
+    static final int MAX_POLL_INTERVAL_MS = 120_000;
+    static final int BUFFERED_PER_PARTITION = 16;
+
     static Properties properties(KafkaClients clients, ServiceSettings s) {
         Map<String, Object> p = new HashMap<>();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, s.applicationId());
@@ -98,8 +126,13 @@ public final class ModerationService implements AutoCloseable {
         }
         // Dead letters carry the original upload, which may be up to 16 MiB.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), TopicRegistry.MAX_RECORD_BYTES);
-        // Each record blocks on inference: keep polls small so a transaction stays short.
+        // No thread waits for inference (work in flight is finished by a punctuator, admission never blocks):
+        // a transaction lasts about one commit interval, well inside its timeout, set here on purpose.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), TRANSACTION_TIMEOUT_MS);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), MAX_POLL_INTERVAL_MS);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), s.maxPollRecords());
+        // What Kafka Streams buffers ahead of processing is what a task may hold beyond the window: keep it small.
+        p.put(StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG, BUFFERED_PER_PARTITION);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2_000);
         return clients.streams(p);
@@ -141,6 +174,11 @@ public final class ModerationService implements AutoCloseable {
     }
 
     /** Stream threads that failed and were replaced since start (bad input never causes one). */
+    /** Rebalances since the instance first ran. */
+    public long rebalances() {
+        return rebalances.get();
+    }
+
     public long replacedThreads() {
         return replacedThreads.get();
     }
@@ -180,6 +218,16 @@ public final class ModerationService implements AutoCloseable {
         return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.NOT_RUNNING && state != KafkaStreams.State.PENDING_ERROR;
     }
 
+    /** The instance's adaptive window of uploads in flight. */
+    public AdaptiveWindow window() {
+        return slots;
+    }
+
+    /** Partitions whose fetching is held now (their uploads wait for the window). */
+    public int heldPartitions() {
+        return flow.heldCount();
+    }
+
     /** Whether processing is paused (only the model's health pauses it: the model does not answer). */
     public boolean paused() {
         return streams.isPaused();
@@ -194,6 +242,12 @@ public final class ModerationService implements AutoCloseable {
     public void bindMetrics(ModerationMetrics metrics) {
         metrics.gauge("clipguard.images.in.flight", "Uploads admitted and not yet answered, all partitions of this instance", this::inFlight);
         metrics.gauge("clipguard.processing.paused", "1 while processing is paused for a model that does not answer", () -> paused() ? 1 : 0);
+        metrics.counter("clipguard.stream.rebalances", "Times the instance's tasks were rebalanced after it ran (fencings, failed threads, "
+                + "members joining or leaving)", Tags.empty(), rebalances::get);
+        metrics.gauge("clipguard.window.limit", "Uploads the instance lets be in flight now (measured throughput x target latency)",
+                slots::limit);
+        metrics.gauge("clipguard.window.in.use", "Uploads in flight in the window", slots::inUse);
+        metrics.gauge("clipguard.partitions.held", "Upload partitions not fetched while their uploads wait for the window", flow::heldCount);
     }
 
     /** Measures the consumer lag of the uploads partitions this instance owns (see {@link LagMonitor}). */

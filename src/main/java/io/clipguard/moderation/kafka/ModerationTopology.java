@@ -41,7 +41,7 @@ public final class ModerationTopology {
 
     /** Everything the processor needs besides the topics: the moderator, limits, re-reads of uploads, model health, the window. */
     record Parts(Moderator moderator, PolicyListener policies, Clock clock, OutputLimits limits, SourceReader sources, ModelHealth health,
-                 InFlightWindow window, StreamTelemetry telemetry) {
+                 InFlightWindow window, AdaptiveWindow slots, FlowControl flow, StreamTelemetry telemetry) {
     }
 
     static Topology build(TopicRegistry topics, Parts parts) {

@@ -25,6 +25,7 @@ public record ServiceSettings(String applicationId, String instanceId, Path stat
                 .orElse("localhost:" + settings.raw("quarkus.http.port").orElse("8080"));
         ClipGuardConfig.Batching b = settings.app().batching();
         return new ServiceSettings(s.applicationId(), instanceId, state, s.threads(), s.commitInterval(), s.maxPollRecords(), advertised,
-                topics, new InFlightWindow(b.inFlightRecords(), b.inFlightBytes(), s.completionInterval(), b.recordDeadline()));
+                topics, new InFlightWindow(b.inFlightRecords(), b.inFlightBytes(), s.completionInterval(), b.recordDeadline(), b.attempts(),
+                        b.targetLatency()));
     }
 }

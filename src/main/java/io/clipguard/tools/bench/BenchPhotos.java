@@ -1,5 +1,7 @@
 package io.clipguard.tools.bench;
 
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.clipguard.image.ImageEncoding;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -20,6 +22,25 @@ final class BenchPhotos {
     private BenchPhotos() {
     }
 
+    /** What a benchmark without its photographs says: what is missing and how to get it. */
+    private static ClipGuardException missing(Path photoDir) {
+        return new ClipGuardException(ErrorCode.INVALID_ARGUMENT, "no colour photographs in " + photoDir + ": deploy/install-deps.sh unpacks "
+                + "Debian's public-domain sample photographs there (python3-skimage, about 5 MB), or give --photos DIR with PNG or JPEG "
+                + "photographs");
+    }
+
+    /** {@code INVALID_ARGUMENT}, saying what is missing and how to get it, when {@code photoDir} has no photograph. */
+    static void require(Path photoDir) throws IOException {
+        if (!Files.isDirectory(photoDir)) {
+            throw missing(photoDir);
+        }
+        try (Stream<Path> files = Files.list(photoDir)) {
+            if (files.noneMatch(f -> f.toString().endsWith(".png") || f.toString().endsWith(".jpg"))) {
+                throw missing(photoDir);
+            }
+        }
+    }
+
     static byte[] jpeg(Path photoDir, int width, int height) throws IOException {
         BufferedImage mosaic = mosaic(photoDir, Math.max(width, 4032), Math.max(height, 3024));
         BufferedImage crop = mosaic.getSubimage(0, 0, width, height);
@@ -29,6 +50,9 @@ final class BenchPhotos {
     }
 
     private static BufferedImage mosaic(Path photoDir, int w, int h) throws IOException {
+        if (!Files.isDirectory(photoDir)) {
+            throw missing(photoDir);
+        }
         List<BufferedImage> photos = new ArrayList<>();
         try (Stream<Path> files = Files.list(photoDir)) {
             for (Path f : files.sorted().toList()) {
@@ -41,7 +65,7 @@ final class BenchPhotos {
             }
         }
         if (photos.isEmpty()) {
-            throw new IllegalArgumentException("no colour photographs in " + photoDir + "; run deploy/install-deps.sh");
+            throw missing(photoDir);
         }
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
         var g = out.createGraphics();

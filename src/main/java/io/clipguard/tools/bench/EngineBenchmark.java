@@ -31,6 +31,11 @@ public final class EngineBenchmark {
         this.rounds = rounds;
     }
 
+    /** Checks, before any model is built, that the photographs the decode figures need are there. */
+    public static void requirePhotos(Path photoDir) throws java.io.IOException {
+        BenchPhotos.require(photoDir);
+    }
+
     public void decode(Path photoDir, PreprocessSpec spec) throws Exception {
         ImagePipeline full = new ImagePipeline(DecodeLimits.defaults(), spec, false);
         ImagePipeline reduced = new ImagePipeline(DecodeLimits.defaults(), spec, true);

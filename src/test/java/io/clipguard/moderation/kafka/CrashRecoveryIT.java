@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,7 +37,8 @@ class CrashRecoveryIT {
     private static final String AUTHORIZATION = "Basic " + java.util.Base64.getEncoder().encodeToString(("reader:" + READER_PASSWORD)
             .getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
-    @TempDir
+    /** Kept when the test fails: the instances' logs ({@code first.err}, {@code second.err}, {@code peer.err}) say why. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
 
     private Process serve(String bootstrap, int httpPort, String name) throws Exception {

@@ -69,7 +69,7 @@ class ModerationTopologyTest {
         props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
         ModerationTopology.Parts parts = new ModerationTopology.Parts(runtime.moderator(), runtime.policies(), Clock.systemUTC(),
                 OutputLimits.assumed(TOPICS.all(), Map.of()), (topic, partition, offsets) -> Map.of(), runtime.batcher().health(),
-                InFlightWindow.defaults(), StreamTelemetry.none());
+                InFlightWindow.defaults(), InFlightWindow.defaults().window(32), new FlowControl(), StreamTelemetry.none());
         driver = new TopologyTestDriver(ModerationTopology.build(TOPICS, parts), props);
         uploads = driver.createInputTopic(TOPICS.uploaded().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         decisions = driver.createOutputTopic(TOPICS.decisions().name(), Serdes.String().deserializer(), AvroSerde.DECISION.deserializer());
@@ -176,7 +176,7 @@ class ModerationTopologyTest {
                         }
                     });
                     return found;
-                }, runtime.batcher().health(), InFlightWindow.defaults(), StreamTelemetry.none());
+                }, runtime.batcher().health(), InFlightWindow.defaults(), InFlightWindow.defaults().window(32), new FlowControl(), StreamTelemetry.none());
         try (TopologyTestDriver replays = new TopologyTestDriver(ModerationTopology.build(TOPICS, parts), props)) {
             var in = replays.createInputTopic(TOPICS.uploaded().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
             var out = replays.createOutputTopic(TOPICS.decisions().name(), Serdes.String().deserializer(), AvroSerde.DECISION.deserializer());
@@ -307,7 +307,7 @@ class ModerationTopologyTest {
         OutputLimits small = OutputLimits.assumed(TOPICS.all(), Map.of(TOPICS.audit().name(), OutputLimits.OVERHEAD + 200));
         driver = new TopologyTestDriver(ModerationTopology.build(TOPICS, new ModerationTopology.Parts(runtime.moderator(), runtime.policies(),
                 Clock.systemUTC(), small, (topic, partition, offsets) -> Map.of(), runtime.batcher().health(), InFlightWindow.defaults(),
-                StreamTelemetry.none())), props);
+                InFlightWindow.defaults().window(32), new FlowControl(), StreamTelemetry.none())), props);
         uploads = driver.createInputTopic(TOPICS.uploaded().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         decisions = driver.createOutputTopic(TOPICS.decisions().name(), Serdes.String().deserializer(), AvroSerde.DECISION.deserializer());
         deadLetters = driver.createOutputTopic(TOPICS.deadLetters().name(), Serdes.String().deserializer(), AvroSerde.DEAD_LETTER.deserializer());

@@ -75,7 +75,7 @@ class TracingTest {
         props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
         ModerationTopology.Parts parts = new ModerationTopology.Parts(runtime.moderator(), runtime.policies(), Clock.systemUTC(),
                 OutputLimits.assumed(TOPICS.all(), Map.of()), (topic, partition, offsets) -> Map.of(), runtime.batcher().health(),
-                InFlightWindow.defaults(), StreamTelemetry.of(telemetry, new ModerationMetrics(telemetry)));
+                InFlightWindow.defaults(), InFlightWindow.defaults().window(32), new FlowControl(), StreamTelemetry.of(telemetry, new ModerationMetrics(telemetry)));
         driver = new TopologyTestDriver(ModerationTopology.build(TOPICS, parts), props);
         uploads = driver.createInputTopic(TOPICS.uploaded().name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
         decisions = driver.createOutputTopic(TOPICS.decisions().name(), Serdes.String().deserializer(), Serdes.ByteArray().deserializer());

@@ -23,12 +23,17 @@ import java.util.function.ToDoubleFunction;
  * @param cpuMsPerRecord   the service process's CPU time per output; null when the service was not ours
  * @param modelImagesPerSecond the model alone at batch 8 in the same run; null when not measured
  * @param serviceToModel   {@code throughput / modelImagesPerSecond}
+ * @param rebalances       the service's rebalances during the measurement (a fenced producer is one)
+ * @param redone           uploads the service took over in flight and started again
+ * @param calledOff        attempts the service called off at their deadline
+ * @param maxStallMs       the longest time between two outputs during the measurement
  */
 public record LoadReport(String run, int events, double ratePerSecond, String mix, double meanImageBytes, int partitions,
                          Map<String, String> settings, long sent, long decisions, long deadLetters, int lost, int duplicated, double seconds,
                          double throughput, long p50Ms, long p95Ms, long p99Ms, long maxMs, double meanBatch, long p50Batch, long p90Batch,
                          Double cpuMsPerRecord, Double peakRssMiB, Double modelImagesPerSecond, Double serviceToModel,
-                         double decodeMsP50, double embedMsP50, List<Timeline.Second> timeline) {
+                         double decodeMsP50, double embedMsP50, List<Timeline.Second> timeline, long rebalances, long redone, long calledOff,
+                         long maxStallMs) {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -49,6 +54,8 @@ public record LoadReport(String run, int events, double ratePerSecond, String mi
         if (modelImagesPerSecond != null) {
             out.printf("%-34s %.1f /s; service / model = %.2f%n", "model alone at batch 8", modelImagesPerSecond, serviceToModel);
         }
+        out.printf("%-34s %d rebalances (fencings), %d uploads redone, %d attempts called off%n", "flow", rebalances, redone, calledOff);
+        out.printf("%-34s %d ms%n", "longest stall between outputs", maxStallMs);
         out.flush();
     }
 

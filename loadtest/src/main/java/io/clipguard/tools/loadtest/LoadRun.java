@@ -113,6 +113,7 @@ public final class LoadRun {
                                       Double bare, String run, PrintWriter out) throws InterruptedException {
         try (UploadProducer producer = new UploadProducer(clients, topics.uploaded().name(), uploads);
              OutputTracker tracker = new OutputTracker(clients, topics, producer.sentAtNanos(), true)) {
+            Map<String, Double> metrics0 = serve.metrics();
             double cpu0 = serve.cpuSeconds();
             Map<String, Double> threads0 = serve.cpuSecondsByThread();
             long t0 = System.nanoTime();
@@ -141,6 +142,7 @@ public final class LoadRun {
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             double cpu = serve.cpuSeconds() - cpu0;
+            Map<String, Double> metrics1 = serve.metrics();
             printThreads(threads0, serve.cpuSecondsByThread(), tracker.outputs(), out);
             stop.set(true);
             sender.join(30_000);
@@ -156,13 +158,25 @@ public final class LoadRun {
                     b.mean(), b.percentile(50), b.percentile(90), cpu < 0 ? null : cpu * 1000 / Math.max(1, tracker.outputs()),
                     rss.isEmpty() ? null : rss.stream().mapToDouble(Double::doubleValue).max().orElse(0), bare,
                     bare == null ? null : throughput / bare, tracker.decodeMicros().percentile(50) / 1000.0,
-                    tracker.embedMicros().percentile(50) / 1000.0, timeline);
+                    tracker.embedMicros().percentile(50) / 1000.0, timeline, delta(metrics0, metrics1, "clipguard_stream_rebalances_total"),
+                    delta(metrics0, metrics1, "clipguard_uploads_redone_total"), delta(metrics0, metrics1, "clipguard_attempts_called_off_total"),
+                    tracker.maxGapMs());
             report.print(out);
             if (!verdict.holds()) {
                 throw new ClipGuardException(ErrorCode.LOADTEST_FAILED, verdict + " (logs in " + plan.dir() + ")");
             }
+            // Under a steady backlog nothing is ever taken back and done again.
+            if (plan.perSecond() <= 0 && (report.rebalances() > 0 || report.redone() > 0)) {
+                throw new ClipGuardException(ErrorCode.LOADTEST_FAILED, report.rebalances() + " rebalances and " + report.redone()
+                        + " uploads redone under a steady backlog (logs in " + plan.dir() + ")");
+            }
             return report;
         }
+    }
+
+    /** How much a counter of the service rose during the measurement. */
+    private static long delta(Map<String, Double> before, Map<String, Double> after, String name) {
+        return Math.round(after.getOrDefault(name, 0.0) - before.getOrDefault(name, 0.0));
     }
 
     /** The service's CPU per record by thread over the measurement, busiest first. */

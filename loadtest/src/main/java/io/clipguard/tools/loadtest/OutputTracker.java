@@ -42,6 +42,9 @@ public final class OutputTracker implements AutoCloseable {
     private volatile RuntimeException failure;
 
     /** Reads from the start of the topics (every output of the run). */
+    private volatile long lastOutputNanos;
+    private volatile long maxGapNanos;
+
     public OutputTracker(KafkaClients clients, TopicRegistry topics, Map<String, Long> sentAtNanos) {
         this(clients, topics, sentAtNanos, false);
     }
@@ -90,6 +93,10 @@ public final class OutputTracker implements AutoCloseable {
                         deadLetters.incrementAndGet();
                     }
                     String key = r.key() == null ? "(null)" : new String(r.key(), StandardCharsets.UTF_8);
+                    if (lastOutputNanos != 0) {
+                        maxGapNanos = Math.max(maxGapNanos, now - lastOutputNanos);
+                    }
+                    lastOutputNanos = now;
                     if (outputs.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet() == 1) {
                         Long sent = sentAtNanos.get(key);
                         Long latency = sent == null ? null : (now - sent) / 1_000_000;
@@ -105,6 +112,11 @@ public final class OutputTracker implements AutoCloseable {
         } finally {
             consumer.close();
         }
+    }
+
+    /** The longest time between two outputs after the first (a stall), in milliseconds. */
+    public long maxGapMs() {
+        return maxGapNanos / 1_000_000;
     }
 
     /** Outputs seen so far (decisions and dead letters, duplicates included). */

@@ -114,6 +114,29 @@ public final class ServeProcess implements AutoCloseable {
         return false;
     }
 
+    /** The service's counters and gauges by Prometheus name (without labels' variants summed apart), from {@code /q/metrics}. */
+    public Map<String, Double> metrics() {
+        Map<String, Double> out = new java.util.HashMap<>();
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
+                    + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith("#") || line.isBlank()) {
+                    continue;
+                }
+                int space = line.lastIndexOf(' ');
+                String name = line.substring(0, space);
+                int brace = name.indexOf('{');
+                out.merge(brace < 0 ? name : name.substring(0, brace), Double.parseDouble(line.substring(space + 1)), Double::sum);
+            }
+        } catch (IOException | RuntimeException e) {
+            // not answering: no figures
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return out;
+    }
+
     /** CPU seconds the process has used (user + system, from {@code /proc}); -1 if unknown. */
     public double cpuSeconds() {
         try {
