@@ -48,9 +48,10 @@ class ArchitectureTest {
                 .layer("evaluation").definedBy("io.clipguard.evaluation..")
                 .layer("insight").definedBy("io.clipguard.insight..")
                 .layer("moderation").definedBy("io.clipguard.moderation..")
+                .layer("bank").definedBy("io.clipguard.bank..")
                 .layer("policy").definedBy("io.clipguard.policy..")
                 .layer("kafka").definedBy("io.clipguard.kafka..")
-                .layer("model").definedBy("io.clipguard.clip..", "io.clipguard.image..", "io.clipguard.fetch..")
+                .layer("model").definedBy("io.clipguard.clip..", "io.clipguard.image..", "io.clipguard.fetch..", "io.clipguard.pdq..")
                 .layer("base").definedBy("io.clipguard.error..", "io.clipguard.config..", "io.clipguard.schema..", "io.clipguard.telemetry..")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .whereLayer("api").mayOnlyBeAccessedByLayers("cli")
@@ -59,8 +60,9 @@ class ArchitectureTest {
                 .whereLayer("evaluation").mayOnlyBeAccessedByLayers("cli", "api", "tools")
                 .whereLayer("insight").mayOnlyBeAccessedByLayers("cli", "api", "tools", "app", "evaluation")
                 .whereLayer("moderation").mayOnlyBeAccessedByLayers("cli", "api", "tools", "app", "evaluation", "insight")
-                .whereLayer("policy").mayOnlyBeAccessedByLayers("cli", "api", "tools", "app", "evaluation", "insight", "moderation")
-                .whereLayer("kafka").mayOnlyBeAccessedByLayers("cli", "api", "tools", "app", "insight", "moderation", "policy")
+                .whereLayer("bank").mayOnlyBeAccessedByLayers("cli", "api", "tools", "app", "evaluation", "insight", "moderation")
+                .whereLayer("policy").mayOnlyBeAccessedByLayers("cli", "api", "tools", "app", "evaluation", "insight", "moderation", "bank")
+                .whereLayer("kafka").mayOnlyBeAccessedByLayers("cli", "api", "tools", "app", "insight", "moderation", "policy", "bank")
                 .check(classes);
     }
 
@@ -73,7 +75,8 @@ class ArchitectureTest {
 
     @Test
     void capabilitiesReachKafkaInfrastructureOnlyFromTheirKafkaSubPackage() {
-        noClasses().that().resideInAnyPackage("io.clipguard.moderation", "io.clipguard.policy", "io.clipguard.policy.catalog",
+        noClasses().that().resideInAnyPackage("io.clipguard.moderation", "io.clipguard.policy", "io.clipguard.policy.catalog", "io.clipguard.bank",
+                        "io.clipguard.pdq..",
                         "io.clipguard.insight", "io.clipguard.evaluation", "io.clipguard.clip..", "io.clipguard.image..", "io.clipguard.fetch..")
                 .should().dependOnClassesThat().resideInAPackage("io.clipguard.kafka..").check(classes);
     }

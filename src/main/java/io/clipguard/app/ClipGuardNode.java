@@ -1,8 +1,12 @@
 package io.clipguard.app;
 
+import io.clipguard.bank.Banks;
+import io.clipguard.bank.kafka.BankLog;
 import io.clipguard.clip.EmbeddingBatcher;
 import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.config.Settings;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
 import io.clipguard.image.DecodeMemory;
 import io.clipguard.insight.kafka.DecisionFeed;
 import io.clipguard.insight.kafka.ReviewQueue;
@@ -20,6 +24,7 @@ import io.clipguard.moderation.kafka.StreamTelemetry;
 import io.clipguard.policy.kafka.PolicyDesk;
 import io.clipguard.telemetry.ModerationMetrics;
 import io.clipguard.telemetry.Telemetry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -54,6 +59,7 @@ public final class ClipGuardNode implements AutoCloseable {
     private final ModerationMetrics metrics;
     private final LagMonitor lag;
     private final ReviewQueue reviews;
+    private final BankLog banks;
     private final UploadThumbnails thumbnails;
     private DecisionFeed feed;
 
@@ -64,7 +70,7 @@ public final class ClipGuardNode implements AutoCloseable {
     });
 
     private ClipGuardNode(Settings settings, EmbeddedKafka embedded, KafkaClients clients, TopicRegistry topics,
-                          ModerationRuntime runtime, PolicyDesk desk, ModerationService service, Telemetry telemetry,
+                          ModerationRuntime runtime, PolicyDesk desk, BankLog banks, ModerationService service, Telemetry telemetry,
                           ModerationMetrics metrics) {
         this.settings = settings;
         this.embedded = embedded;
@@ -72,6 +78,7 @@ public final class ClipGuardNode implements AutoCloseable {
         this.topics = topics;
         this.runtime = runtime;
         this.desk = desk;
+        this.banks = banks;
         this.service = service;
         this.telemetry = telemetry;
         this.metrics = metrics;
@@ -112,6 +119,7 @@ public final class ClipGuardNode implements AutoCloseable {
         ModerationRuntime runtime = null;
         PolicyDesk desk = null;
         ModerationService service = null;
+        BankLog banks = null;
         Telemetry traced = null;
         ModerationMetrics metrics = null;
         try {
@@ -135,9 +143,19 @@ public final class ClipGuardNode implements AutoCloseable {
             runtime.batcher().observe(traced.tracer(), metrics::batch);
             // The model must answer once before anything is taken in (and the first batch is not the slow one).
             runtime.batcher().embed(new float[runtime.engine().preprocess().tensorSize()]);
-            desk = new PolicyDesk(clients, topics, runtime.policies(), runtime.engine().identity().digest(), instance, c.policies(),
-                    ClipScoring.bulk());
+            String digest = runtime.engine().identity().digest();
+            Banks held = runtime.banks();
+            desk = new PolicyDesk(clients, topics, runtime.policies(), digest, instance, c.policies(), ClipScoring.bulk(),
+                    (policy, hash, embedding) -> held.matchStored(policy, hash, embedding, digest));
             desk.applyStartupFiles(c.policies());
+            // Every decision is matched against the banks as they stand: read them before taking anything in.
+            banks = new BankLog(clients, topics, runtime.banks(), Clock.systemUTC());
+            if (!banks.awaitCaughtUp(STARTUP)) {
+                throw new ClipGuardException(ErrorCode.KAFKA_ERROR, "could not read " + topics.banks().name() + " within " + STARTUP);
+            }
+            metrics.gauge("clipguard.bank.entries", "Bank entries held (every bank)", held::size);
+            metrics.counter("clipguard.bank.entries.refused", "Bank entries not held: past clipguard.banks.max-entries", Tags.empty(),
+                    held::refused);
             service = new ModerationService(clients, ServiceSettings.from(settings, instance, topics), runtime,
                     StreamTelemetry.of(traced, metrics));
             service.refreshLimits(clients);
@@ -146,9 +164,9 @@ public final class ClipGuardNode implements AutoCloseable {
             if (c.policies().watch()) {
                 desk.watchFiles(c.policies().watchInterval().toMillis());
             }
-            return new ClipGuardNode(settings, embedded, clients, topics, runtime, desk, service, traced, metrics);
+            return new ClipGuardNode(settings, embedded, clients, topics, runtime, desk, banks, service, traced, metrics);
         } catch (RuntimeException | InterruptedException e) {
-            closeAll(service, desk, runtime, metrics, traced, embedded);
+            closeAll(service, banks, desk, runtime, metrics, traced, embedded);
             throw e;
         }
     }
@@ -218,6 +236,11 @@ public final class ClipGuardNode implements AutoCloseable {
         return reviews;
     }
 
+    /** The banks topic as this instance reads and writes it. */
+    public BankLog banks() {
+        return banks;
+    }
+
     /** Thumbnails of uploads, rendered on request. */
     public UploadThumbnails thumbnails() {
         return thumbnails;
@@ -230,7 +253,7 @@ public final class ClipGuardNode implements AutoCloseable {
         synchronized (this) {
             live = feed;
         }
-        closeAll(live, reviews, service, lag, desk, runtime, metrics, telemetry, embedded);
+        closeAll(live, reviews, service, lag, banks, desk, runtime, metrics, telemetry, embedded);
     }
 
     private static void closeAll(AutoCloseable... parts) {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 
 /** {@code clipguard bench engine|backtest|policy-latency}: benchmarks that print tables. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print tables.",
-        subcommands = {BenchCommand.Engine.class, BenchCommand.Backtest.class, BenchCommand.PolicyLatency.class})
+        subcommands = {BenchCommand.Engine.class, BenchCommand.Backtest.class, BenchCommand.PolicyLatency.class, BenchCommand.Bank.class})
 class BenchCommand {
 
     @Command(name = "backtest", mixinStandardHelpOptions = true,
@@ -39,6 +39,32 @@ class BenchCommand {
         @Override
         public Integer call() throws Exception {
             new io.clipguard.tools.bench.BacktestBenchmark(spec.commandLine().getOut()).run(rows, dim, categories, scalarRows);
+            return 0;
+        }
+    }
+
+    @Command(name = "bank", mixinStandardHelpOptions = true,
+            description = "PDQ hashing per image, PDQ lookup (8 turns) in a bank of random hashes by multi-index and by full scan, "
+                    + "nearest exemplar embedding: one thread each.")
+    static class Bank implements Callable<Integer> {
+        @Option(names = "--hashes", defaultValue = "1000000", description = "PDQ hashes in the bank (default: ${DEFAULT-VALUE}).")
+        int hashes;
+
+        @Option(names = "--exemplars", defaultValue = "100000", description = "Exemplar embeddings (default: ${DEFAULT-VALUE}).")
+        int exemplars;
+
+        @Option(names = "--dim", defaultValue = "512", description = "Embedding dimension (default: ${DEFAULT-VALUE}).")
+        int dim;
+
+        @Option(names = "--queries", defaultValue = "2000", description = "Images looked up (default: ${DEFAULT-VALUE}).")
+        int queries;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            new io.clipguard.tools.bench.BankBenchmark(spec.commandLine().getOut()).run(hashes, exemplars, dim, queries);
             return 0;
         }
     }

@@ -8,6 +8,6 @@ import picocli.CommandLine.Command;
 @Command(name = "clipguard", mixinStandardHelpOptions = true, version = "ClipGuard 0.1.0",
         description = "Self-hosted streaming image moderation with CLIP on ONNX Runtime.",
         subcommands = {DemoCommand.class, ServeCommand.class, ProduceCommand.class, TailCommand.class, ModelCommand.class, EmbedCommand.class, ClassifyCommand.class,
-                PreprocessCommand.class, BenchCommand.class, PolicyCommand.class, UserCommand.class, DlqCommand.class, LoadtestCommand.class, EvaluateCommand.class, AuditBiasCommand.class, ExplainCommand.class})
+                PreprocessCommand.class, BenchCommand.class, PolicyCommand.class, BankCommand.class, UserCommand.class, DlqCommand.class, LoadtestCommand.class, EvaluateCommand.class, AuditBiasCommand.class, ExplainCommand.class})
 public class ClipguardCommand {
 }

@@ -105,7 +105,7 @@ final class LabelledArgs {
         Policy p = PolicyFiles.read(policyFile);
         if (independent && !p.independent()) {
             p = new Policy(2, p.id(), p.version(), p.description(), p.model(), p.dimension(), p.templates(), p.categories(), p.benign(),
-                    p.defaultAction(), p.reviewBand(), p.reviewSampleRate(), p.blockSampleRate(), null);
+                    p.defaultAction(), p.reviewBand(), p.reviewSampleRate(), p.blockSampleRate(), null, p.banks());
         }
         if (fromVerdicts == (labels != null)) {
             throw new IllegalArgumentException("give --labels DIR or --from-verdicts (one of them)");

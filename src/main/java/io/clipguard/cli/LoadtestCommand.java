@@ -71,6 +71,11 @@ class LoadtestCommand implements Callable<Integer> {
             description = "JVM options of the service under test, e.g. a flight recording (default: ${DEFAULT-VALUE}).")
     String serviceJvm;
 
+    @Option(names = "--bank-hashes", defaultValue = "0", paramLabel = "N",
+            description = "Write N random PDQ hashes to bank known-bad before the service starts; with a policy that uses the bank "
+                    + "(loadtest/demo-banks.yaml) every upload is looked up in it (default: ${DEFAULT-VALUE}).")
+    int bankHashes;
+
     @Option(names = "--compare", arity = "2", paramLabel = "REPORT.json", description = "Print the ratios of two reports' figures (B / A) and exit.")
     List<Path> compare;
 
@@ -91,7 +96,7 @@ class LoadtestCommand implements Callable<Integer> {
         LoadRun.Baseline bare = baseline ? new LoadRun.Baseline(Models.dir(model), Models.options(model), 8, Duration.ofSeconds(15)) : null;
         Path work = workDir(null, "clipguard-loadtest");
         LoadReport report = LoadRun.run(new LoadRun.Plan(events, rate, mix, partitions, bootstrapServers, settings, work,
-                serviceJvm, warmup, Duration.ofMinutes(30), bare), print);
+                serviceJvm, warmup, Duration.ofMinutes(30), bare, bankHashes), print);
         Path dir = out != null ? out : Path.of("target", "loadtest", report.run());
         report.write(dir);
         print.printf("reports: %s, %s%n", dir.resolve("report.json"), dir.resolve("report.html"));

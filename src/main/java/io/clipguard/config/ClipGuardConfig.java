@@ -38,6 +38,14 @@ public interface ClipGuardConfig {
 
     Reviews reviews();
 
+    Banks banks();
+
+    /** Banks of known content (entries on the banks topic, held in memory by every instance). */
+    interface Banks {
+        /** Entries held in all banks; adds past it are refused, so memory stays bounded. */
+        int maxEntries();
+    }
+
     /** Topic names (shared clusters have naming rules) and how missing topics are created. */
     interface Topics {
         String uploaded();
@@ -64,6 +72,9 @@ public interface ClipGuardConfig {
 
         /** The ledger of dead letters sent back to the uploads topic ({@code dlq replay}). */
         String dlqReplays();
+
+        /** Bank entries: PDQ hashes and exemplar embeddings (compacted). */
+        String banks();
 
         /** Partitions of topics created on start (the policy topics always have one). */
         int partitions();

@@ -1,12 +1,14 @@
 package io.clipguard.image;
 
+import io.clipguard.pdq.PdqHasher;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Bytes in, CLIP tensors out: every view a viewer may see of the upload (the sampled frames of
  * an animation, each over white and black when transparent) decoded and preprocessed within
- * one CPU budget. Keeps only the facts an audit needs, not the pixels.
+ * one CPU budget, and each view's PDQ hash for bank matching (from the same pixels, so a bank
+ * sees what a viewer sees). Keeps only the facts an audit needs, not the pixels.
  */
 public final class ImagePipeline {
     private final ImageDecoder decoder;
@@ -18,7 +20,8 @@ public final class ImagePipeline {
      * One prepared upload: a tensor per view with its label ({@code still}, {@code frame 2 of 9 on
      * black}), and what was decoded (the first view's upright size).
      */
-    public record Prepared(List<float[]> tensors, List<String> views, int width, int height, String format, String decodePath, int frames) {
+    public record Prepared(List<float[]> tensors, List<String> views, int width, int height, String format, String decodePath, int frames,
+                           List<PdqHasher.Result> hashes) {
         /** The first view's tensor (tools that score one picture per file). */
         public float[] tensor() {
             return tensors.get(0);
@@ -42,6 +45,7 @@ public final class ImagePipeline {
         CpuBudget budget = CpuBudget.start(limits.cpuDeadline());
         List<float[]> tensors = new ArrayList<>();
         List<String> views = new ArrayList<>();
+        List<PdqHasher.Result> hashes = new ArrayList<>();
         int[] size = new int[2];
         ImageDecoder.Summary s = decoder.read(bytes, reducedDecode ? preprocessor.spec().shortestEdge() : 0, limits.frames(), budget, v -> {
             if (tensors.isEmpty()) {
@@ -50,7 +54,10 @@ public final class ImagePipeline {
             }
             tensors.add(preprocessor.toTensor(v.image(), budget));
             views.add(v.label());
+            budget.check();
+            hashes.add(PdqHasher.hash(v.image().rgb(), v.image().width(), v.image().height()));
         });
-        return new Prepared(List.copyOf(tensors), List.copyOf(views), size[0], size[1], s.format(), s.decodePath(), s.frames());
+        return new Prepared(List.copyOf(tensors), List.copyOf(views), size[0], size[1], s.format(), s.decodePath(), s.frames(),
+                List.copyOf(hashes));
     }
 }

@@ -1,6 +1,7 @@
 package io.clipguard.kafka;
 
 import io.clipguard.schema.AuditRecord;
+import io.clipguard.schema.BankEntry;
 import io.clipguard.schema.DeadLetter;
 import io.clipguard.schema.EmbeddingRecord;
 import io.clipguard.schema.ImageUploaded;
@@ -49,6 +50,8 @@ public final class AvroSerde<T> implements Serde<T> {
             new AvroSerde<>(ReviewVerdict::toByteBuffer, ReviewVerdict.createDecoder(KnownSchemas.store()));
     public static final AvroSerde<ShadowDecision> SHADOW_DECISION =
             new AvroSerde<>(ShadowDecision::toByteBuffer, ShadowDecision.createDecoder(KnownSchemas.store()));
+    public static final AvroSerde<BankEntry> BANK_ENTRY =
+            new AvroSerde<>(BankEntry::toByteBuffer, BankEntry.createDecoder(KnownSchemas.store()));
 
     interface Encoder<T> {
         ByteBuffer encode(T value) throws IOException;

@@ -3,6 +3,7 @@ package io.clipguard.kafka;
 import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.moderation.kafka.DeadLetterReplay;
 import io.clipguard.schema.AuditRecord;
+import io.clipguard.schema.BankEntry;
 import io.clipguard.schema.DeadLetter;
 import io.clipguard.schema.EmbeddingRecord;
 import io.clipguard.schema.ModerationDecision;
@@ -25,7 +26,7 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
                             Topic<String, DeadLetter> deadLetters, Topic<String, PolicyEntry> policies,
                             Topic<String, PolicyChange> policyChanges, Topic<String, ShadowDecision> shadow,
                             Topic<String, ReviewVerdict> verdicts, Topic<String, String> reviewLeases,
-                            Topic<String, String> dlqReplays) {
+                            Topic<String, String> dlqReplays, Topic<String, BankEntry> banks) {
 
     /** Largest upload record (inline image plus event); larger images must come by URI. */
     public static final int MAX_UPLOAD_BYTES = 16 << 20;
@@ -35,7 +36,7 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
     /** The topics these settings name, created with their partitions and replication factor. */
     public static TopicRegistry from(ClipGuardConfig.Topics t) {
         return named(t.uploaded(), t.decisions(), t.audit(), t.embeddings(), t.deadLetters(), t.policies(), t.policyChanges(),
-                t.shadow(), t.verdicts(), t.reviewLeases(), t.dlqReplays(), t.partitions(), t.replicationFactor());
+                t.shadow(), t.verdicts(), t.reviewLeases(), t.dlqReplays(), t.banks(), t.partitions(), t.replicationFactor());
     }
 
     /**
@@ -43,7 +44,7 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
      * written in one transaction and must be read in that order.
      */
     static TopicRegistry named(String uploaded, String decisions, String audit, String embeddings, String dlq, String policies,
-                               String policyChanges, String shadow, String verdicts, String reviewLeases, String dlqReplays, int partitions,
+                               String policyChanges, String shadow, String verdicts, String reviewLeases, String dlqReplays, String banks, int partitions,
                                short replication) {
         return new TopicRegistry(
                 new Topic<>(uploaded, Serdes.ByteArray(), Serdes.ByteArray(), partitions, replication,
@@ -60,16 +61,19 @@ public record TopicRegistry(Topic<byte[], byte[]> uploaded, Topic<String, Modera
                 // Review leases (ReviewQueue): the latest per content id is all that matters.
                 new Topic<>(reviewLeases, Serdes.String(), Serdes.String(), partitions, replication, Map.of("cleanup.policy", "compact")),
                 // The replay ledger: one entry per dead letter sent back (DeadLetterReplay).
-                new Topic<>(dlqReplays, Serdes.String(), Serdes.String(), 1, replication, Map.of("cleanup.policy", "compact")));
+                new Topic<>(dlqReplays, Serdes.String(), Serdes.String(), 1, replication, Map.of("cleanup.policy", "compact")),
+                // Bank entries (bank.kafka.BankLog): every instance reads all of it; one partition keeps a bank's changes in order.
+                new Topic<>(banks, Serdes.String(), AvroSerde.BANK_ENTRY, 1, replication, Map.of("cleanup.policy", "compact")));
     }
 
     /** Every topic, the replay ledger included. */
     public List<Topic<?, ?>> all() {
-        return List.of(uploaded, decisions, audit, embeddings, deadLetters, policies, policyChanges, shadow, verdicts, reviewLeases, dlqReplays);
+        return List.of(uploaded, decisions, audit, embeddings, deadLetters, policies, policyChanges, shadow, verdicts, reviewLeases, dlqReplays,
+                banks);
     }
 
     /** The topics an instance uses (created on start when missing): all but the replay ledger, which only {@code dlq replay} uses. */
     public List<Topic<?, ?>> service() {
-        return List.of(uploaded, decisions, audit, embeddings, deadLetters, policies, policyChanges, shadow, verdicts, reviewLeases);
+        return List.of(uploaded, decisions, audit, embeddings, deadLetters, policies, policyChanges, shadow, verdicts, reviewLeases, banks);
     }
 }

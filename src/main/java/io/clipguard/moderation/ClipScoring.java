@@ -6,6 +6,8 @@ import io.clipguard.policy.BulkScorer;
 import io.clipguard.policy.PromptEncoder;
 import io.clipguard.policy.ScoringPolicy;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -61,20 +63,41 @@ public final class ClipScoring {
         return ClipScoring::open;
     }
 
+    /**
+     * The graph scores the categories that have prompts; a category matched by its bank alone
+     * scores 0, as {@link ScoringPolicy#score} gives it (its bank is matched separately).
+     */
     private static BulkScorer open(ScoringPolicy policy) {
-        ScoringPolicy.Columns columns = policy.columns();
-        BulkZeroShot scorer = columns.independent()
-                ? BulkZeroShot.independent(columns.vectors(), columns.categoryOf(), columns.exclusionOf(), columns.thresholds(), policy.logitScale())
-                : new BulkZeroShot(columns.vectors(), columns.categoryOf(), columns.thresholds(), policy.logitScale());
+        ScoringPolicy.Columns all = policy.columns();
+        int n = all.thresholds().length;
+        int[] slot = new int[n];
+        Arrays.fill(slot, -1);
+        int prompted = 0;
+        for (int owner : all.categoryOf()) {
+            if (owner >= 0 && slot[owner] < 0) {
+                slot[owner] = 0;
+            }
+        }
+        for (int c = 0; c < n; c++) {
+            slot[c] = slot[c] < 0 ? -1 : prompted++;
+        }
+        BulkZeroShot scorer = prompted == 0 ? null : graph(policy, all, slot, prompted);
+        int k = prompted;
         return new BulkScorer() {
             @Override
             public float[] probabilities(FloatBuffer embeddings, int rows) {
-                float[] out = scorer.probabilities(embeddings, rows);
-                if (columns.independent()) {
-                    // The graph gives margins; each category's calibration (or the logistic) makes them probabilities.
-                    int n = scorer.categories();
-                    for (int i = 0; i < out.length; i++) {
-                        out[i] = (float) policy.probability(i % n, out[i]);
+                float[] out = new float[rows * n];
+                if (scorer == null) {
+                    return out;
+                }
+                float[] sub = scorer.probabilities(embeddings, rows);
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < n; c++) {
+                        if (slot[c] >= 0) {
+                            float v = sub[r * k + slot[c]];
+                            // Independent categories: the graph gives margins; each category's calibration (or the logistic) makes them probabilities.
+                            out[r * n + c] = all.independent() ? (float) policy.probability(c, v) : v;
+                        }
                     }
                 }
                 return out;
@@ -82,13 +105,43 @@ public final class ClipScoring {
 
             @Override
             public int categories() {
-                return scorer.categories();
+                return n;
             }
 
             @Override
             public void close() {
-                scorer.close();
+                if (scorer != null) {
+                    scorer.close();
+                }
             }
         };
+    }
+
+    /** The graph over the prompted categories only ({@code slot}: each category's index among them, or -1). */
+    private static BulkZeroShot graph(ScoringPolicy policy, ScoringPolicy.Columns all, int[] slot, int prompted) {
+        List<float[]> vectors = new ArrayList<>();
+        List<Integer> owners = new ArrayList<>();
+        List<Integer> excluders = new ArrayList<>();
+        for (int col = 0; col < all.vectors().length; col++) {
+            int owner = all.categoryOf()[col];
+            int excluder = all.exclusionOf()[col];
+            if (excluder >= 0 && slot[excluder] < 0) {
+                continue; // an exclusion of a bank-only category competes with nothing
+            }
+            vectors.add(all.vectors()[col]);
+            owners.add(owner < 0 ? -1 : slot[owner]);
+            excluders.add(excluder < 0 ? -1 : slot[excluder]);
+        }
+        double[] thresholds = new double[prompted];
+        for (int c = 0; c < slot.length; c++) {
+            if (slot[c] >= 0) {
+                thresholds[slot[c]] = all.thresholds()[c];
+            }
+        }
+        float[][] columns = vectors.toArray(float[][]::new);
+        int[] categoryOf = owners.stream().mapToInt(Integer::intValue).toArray();
+        int[] exclusionOf = excluders.stream().mapToInt(Integer::intValue).toArray();
+        return all.independent() ? BulkZeroShot.independent(columns, categoryOf, exclusionOf, thresholds, policy.logitScale())
+                : new BulkZeroShot(columns, categoryOf, thresholds, policy.logitScale());
     }
 }

@@ -1,5 +1,6 @@
 package io.clipguard.moderation;
 
+import io.clipguard.bank.Banks;
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EmbeddingBatcher;
 import io.clipguard.clip.EngineOptions;
@@ -44,6 +45,8 @@ public final class ModerationRuntime implements AutoCloseable {
     private final ImageFetcher fetcher;
     private final ExecutorService prepare;
     private final Thumbnails thumbnails;
+    private final Banks banks;
+    private final ImagePipeline pipeline;
 
     /**
      * How to build a runtime.
@@ -54,7 +57,7 @@ public final class ModerationRuntime implements AutoCloseable {
     public record Options(Path modelDir, EngineOptions engine, Policy policy, ScoringPolicy.Mismatch calibrationMismatch, PublishRule publishRule,
                           int maxBatch,
                           Duration maxWait, int prepareThreads, DecodeLimits limits, boolean reducedDecode, FetchSettings fetch, String instanceId,
-                          UnaryOperator<EmbeddingBatcher.ImageModel> model) {
+                          UnaryOperator<EmbeddingBatcher.ImageModel> model, int bankEntries) {
 
         /** The options {@code clipguard.*} settings describe, for instance {@code instanceId}. */
         public static Options from(ClipGuardConfig c, String instanceId, UnaryOperator<EmbeddingBatcher.ImageModel> model) {
@@ -62,7 +65,7 @@ public final class ModerationRuntime implements AutoCloseable {
             return new Options(Models.dir(c.model()), Models.options(c.model()), PolicyFiles.enforced(c.policies()),
                     mismatch(c.policies().calibrationMismatch()), new PublishRule(c.policies().twoPersonRule(), c.policies().filesRule()),
                     c.batching().maxBatch(), c.batching().maxWait(), c.batching().prepareThreads(),
-                    DecodeLimits.from(d), d.reduced(), FetchSettings.from(c.fetch()), instanceId, model);
+                    DecodeLimits.from(d), d.reduced(), FetchSettings.from(c.fetch()), instanceId, model, c.banks().maxEntries());
         }
 
         private static ScoringPolicy.Mismatch mismatch(String setting) {
@@ -94,8 +97,9 @@ public final class ModerationRuntime implements AutoCloseable {
         });
         this.fetcher = new ImageFetcher(s.fetch());
         this.thumbnails = new Thumbnails(s.limits());
-        this.moderator = new Moderator(engine, batcher, new ImagePipeline(s.limits(), engine.preprocess(), s.reducedDecode()),
-                fetcher, policies, s.instanceId(), Clock.systemUTC(), prepare, telemetry.tracer());
+        this.banks = new Banks(s.bankEntries());
+        this.pipeline = new ImagePipeline(s.limits(), engine.preprocess(), s.reducedDecode());
+        this.moderator = new Moderator(engine, batcher, pipeline, fetcher, policies, s.instanceId(), Clock.systemUTC(), prepare, telemetry.tracer(), banks);
     }
 
     /** A runtime whose moderation is traced with {@code telemetry} (the node's). */
@@ -136,6 +140,21 @@ public final class ModerationRuntime implements AutoCloseable {
 
     public Moderator moderator() {
         return moderator;
+    }
+
+    /** An image read as an upload is (its views, tensors and PDQ hashes), within the decode limits. */
+    public ImagePipeline.Prepared prepare(byte[] bytes) {
+        return pipeline.prepare(bytes);
+    }
+
+    /** The embedding of one prepared tensor, through the shared batcher. */
+    public float[] embed(float[] tensor) throws InterruptedException {
+        return batcher.embed(tensor).vector();
+    }
+
+    /** The banks this instance holds (fed from the banks topic), which every decision is matched against. */
+    public Banks banks() {
+        return banks;
     }
 
     public ClipEngine engine() {

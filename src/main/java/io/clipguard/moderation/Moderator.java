@@ -10,7 +10,12 @@ import io.clipguard.image.PreprocessSpec;
 import io.clipguard.policy.PolicySet;
 import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.schema.Action;
+import io.clipguard.bank.Banks;
+import io.clipguard.pdq.PdqHasher;
+import io.clipguard.policy.BankHit;
+import io.clipguard.policy.Policy;
 import io.clipguard.schema.AuditRecord;
+import io.clipguard.schema.BankMatch;
 import io.clipguard.schema.BatchInfo;
 import io.clipguard.schema.CategoryScore;
 import io.clipguard.schema.EmbeddingRecord;
@@ -66,9 +71,10 @@ public final class Moderator {
     private final Executor prepare;
     private final Tracer tracer;
     private final RuntimeFacts runtime;
+    private final Banks banks;
 
     public Moderator(ClipEngine engine, EmbeddingBatcher batcher, ImagePipeline pipeline, ImageFetcher fetcher,
-                     Supplier<PolicySet> policies, String instanceId, Clock clock, Executor prepare, Tracer tracer) {
+                     Supplier<PolicySet> policies, String instanceId, Clock clock, Executor prepare, Tracer tracer, Banks banks) {
         this.engine = engine;
         this.batcher = batcher;
         this.pipeline = pipeline;
@@ -78,6 +84,7 @@ public final class Moderator {
         this.clock = clock;
         this.prepare = prepare;
         this.tracer = tracer;
+        this.banks = banks;
         this.runtime = new RuntimeFacts(engine.runtimeVersion(), engine.provider(), engine.options().intraOpThreads(),
                 engine.optimization(), pipeline.reducedDecode(), System.getProperty("java.version"), System.getProperty("os.arch"));
     }
@@ -250,9 +257,11 @@ public final class Moderator {
         PolicySet set = policies.get();
         ScoringPolicy active = set.active();
         List<float[]> vectors = views.stream().map(EmbeddingBatcher.Result::vector).toList();
-        ScoringPolicy.Viewed viewed = active.score(vectors, event.getContentId());
+        List<BankHit> hits = banks.match(active.policy(), p.image().hashes(), vectors, engine.identity().digest());
+        ScoringPolicy.Viewed viewed = active.score(vectors, event.getContentId(), hits);
         ScoringPolicy.Verdict verdict = viewed.verdict();
         EmbeddingBatcher.Result embedded = views.get(viewed.decisive());
+        PdqHasher.Result pdq = p.image().hashes().get(0);
         long t4 = System.nanoTime();
         long embedNanos = t3 - p.startNanos() - p.fetchNanos() - p.decodeNanos();
 
@@ -266,7 +275,8 @@ public final class Moderator {
                 .setModelId(engine.identity().id()).setModelDigest(engine.identity().digest())
                 .setTimings(new StageTimings(ms(p.fetchNanos()), ms(p.decodeNanos()), ms(embedNanos), ms(t4 - t3),
                         Math.max(0, now.toEpochMilli() - event.getUploadedAt().toEpochMilli())))
-                .setInstanceId(instanceId).setReview(review(verdict.review())).setTraceId(traceId).setDecidedAt(now).build();
+                .setInstanceId(instanceId).setReview(review(verdict.review())).setTraceId(traceId).setDecidedAt(now)
+                .setBankMatches(bankMatches(hits)).build();
         AuditRecord audit = AuditRecord.newBuilder()
                 .setEventId(event.getEventId()).setContentId(event.getContentId()).setAction(action).setRule(verdict.rule())
                 .setImage(new ImageFacts(p.sha256(), p.bytes(), p.image().width(), p.image().height(), p.image().format(),
@@ -278,27 +288,41 @@ public final class Moderator {
                 .setPromptsHash(active.promptsHash()).setPrompts(List.of()).setScores(scores)
                 .setBatch(new BatchInfo(embedded.batchId(), embedded.batchSize(), embedded.position()))
                 .setSource(source).setInstanceId(instanceId).setDecidedAt(now).setRuntime(runtime).setTraceId(traceId)
-                .setView(p.image().views().get(viewed.decisive())).setViews(views.size()).setFrames(p.image().frames()).build();
+                .setView(p.image().views().get(viewed.decisive())).setViews(views.size()).setFrames(p.image().frames())
+                .setPdq(pdq.hash().toString()).setPdqQuality(pdq.quality()).setBankMatches(bankMatches(hits)).build();
         List<Float> vector = new ArrayList<>(embedded.vector().length);
         for (float v : embedded.vector()) {
             vector.add(v);
         }
         EmbeddingRecord embedding = new EmbeddingRecord(event.getContentId(), vector, engine.identity().id(),
-                engine.identity().digest(), p.sha256(), now);
-        return new Outcome.Decided(decision, audit, embedding, shadow(set, event, verdict, vectors, now));
+                engine.identity().digest(), p.sha256(), now, pdq.hash().toString());
+        return new Outcome.Decided(decision, audit, embedding, shadow(set, event, verdict, vectors, p.image().hashes(), now));
     }
 
     /** The shadow version's would-be decision beside the enforced one, or null when no shadow runs. */
-    private ShadowDecision shadow(PolicySet set, ImageUploaded event, ScoringPolicy.Verdict enforced, List<float[]> vectors, Instant now) {
+    private ShadowDecision shadow(PolicySet set, ImageUploaded event, ScoringPolicy.Verdict enforced, List<float[]> vectors,
+                                  List<PdqHasher.Result> hashes, Instant now) {
         if (set.shadow() == null) {
             return null;
         }
-        ScoringPolicy.Verdict would = set.shadow().score(vectors, event.getContentId()).verdict();
+        List<BankHit> hits = banks.match(set.shadow().policy(), hashes, vectors, engine.identity().digest());
+        ScoringPolicy.Verdict would = set.shadow().score(vectors, event.getContentId(), hits).verdict();
         return ShadowDecision.newBuilder().setEventId(event.getEventId()).setContentId(event.getContentId())
                 .setPolicyId(set.active().policy().id()).setActiveVersion(set.active().policy().version())
                 .setShadowVersion(set.shadow().policy().version()).setActiveAction(Action.valueOf(enforced.action().name()))
                 .setShadowAction(Action.valueOf(would.action().name())).setActiveScores(scores(enforced)).setShadowScores(scores(would))
                 .setInstanceId(instanceId).setDecidedAt(now).build();
+    }
+
+    /** The matches as the decision and audit record carry them. */
+    private static List<BankMatch> bankMatches(List<BankHit> hits) {
+        return hits.stream().map(h -> {
+            boolean pdq = h.bank().kind() == Policy.BankKind.PDQ;
+            return BankMatch.newBuilder().setBank(h.bank().id()).setEntry(h.entry()).setKind(pdq ? "pdq" : "embedding")
+                    .setDistance(pdq ? h.distance() : null).setMaxDistance(pdq ? h.bank().maxDistance() : null)
+                    .setSimilarity(pdq ? null : h.similarity()).setMinSimilarity(pdq ? null : h.bank().minSimilarity())
+                    .setVariant(h.variant()).setView(h.view()).setNegative(h.bank().negative()).build();
+        }).toList();
     }
 
     private static ReviewSelection review(ScoringPolicy.Review review) {

@@ -21,10 +21,11 @@ import java.util.List;
  * @param reviewSampleRate fraction of allowed content sent to review, by contentId
  * @param blockSampleRate  fraction of blocked content also queued for review (the block stands), by contentId
  * @param calibration      what the categories' calibrations were fitted on (schema 2), or null when uncalibrated
+ * @param banks            banks of known content the categories may use (entries on the banks topic), empty when none
  */
 public record Policy(int schemaVersion, String id, int version, String description, String model, int dimension, List<String> templates,
                      List<Category> categories, List<String> benign, Action defaultAction, double reviewBand,
-                     double reviewSampleRate, double blockSampleRate, Calibration calibration) {
+                     double reviewSampleRate, double blockSampleRate, Calibration calibration, List<Bank> banks) {
 
     /** Categories scored each on its own (schema 2). */
     public boolean independent() {
@@ -34,7 +35,12 @@ public record Policy(int schemaVersion, String id, int version, String descripti
     /** The same document under another version number (versions are assigned by the policy catalog). */
     public Policy withVersion(int newVersion) {
         return new Policy(schemaVersion, id, newVersion, description, model, dimension, templates, categories, benign, defaultAction, reviewBand,
-                reviewSampleRate, blockSampleRate, calibration);
+                reviewSampleRate, blockSampleRate, calibration, banks);
+    }
+
+    /** The bank declared as {@code id}, or null. */
+    public Bank bank(String bankId) {
+        return banks.stream().filter(b -> b.id().equals(bankId)).findFirst().orElse(null);
     }
 
     /** What a decision asks the platform to do, least to most severe. */
@@ -48,9 +54,24 @@ public record Policy(int schemaVersion, String id, int version, String descripti
      * @param exclusions  look-alikes that compete with the category
      * @param severity    1 (low) to 5 (critical): orders categories with the same action
      * @param calibration the category's fitted calibration, or null (its probabilities are then uncalibrated)
+     * @param bank        a bank whose match triggers the category (as its prompts may), or null
      */
     public record Category(String id, String name, int severity, List<String> prompts, List<String> exclusions,
-                           double threshold, Action action, CategoryCalibration calibration) {
+                           double threshold, Action action, CategoryCalibration calibration, String bank) {
+    }
+
+    /**
+     * A bank of known content: PDQ hashes matched within {@code maxDistance} bits (against all
+     * eight turns and flips of the upload), or exemplar embeddings matched at cosine
+     * {@code minSimilarity} or more. A negative bank's match exempts the upload from every
+     * category (known-benign near-duplicates that keep false-triggering).
+     */
+    public record Bank(String id, BankKind kind, int maxDistance, double minSimilarity, boolean negative) {
+    }
+
+    /** How a bank's entries are matched. */
+    public enum BankKind {
+        PDQ, EMBEDDING
     }
 
     /**

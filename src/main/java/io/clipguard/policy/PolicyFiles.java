@@ -148,7 +148,35 @@ public final class PolicyFiles {
             }
             categories.add(new Policy.Category(c.get("id").asText(), c.path("name").asText(c.get("id").asText()),
                     c.path("severity").asInt(3), strings(c.get("prompts")), strings(c.get("exclusions")),
-                    c.get("threshold").asDouble(), action(c.get("action").asText()), calibration));
+                    c.get("threshold").asDouble(), action(c.get("action").asText()), calibration,
+                    c.hasNonNull("bank") ? c.get("bank").asText() : null));
+        }
+        List<Policy.Bank> banks = new ArrayList<>();
+        for (JsonNode b : root.path("banks")) {
+            Policy.BankKind kind = Policy.BankKind.valueOf(b.get("kind").asText().toUpperCase(Locale.ROOT));
+            banks.add(new Policy.Bank(b.get("id").asText(), kind, b.path("maxDistance").asInt(31), b.path("minSimilarity").asDouble(0.9),
+                    b.path("negative").asBoolean(false)));
+        }
+        for (int i = 0; i < banks.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                if (banks.get(j).id().equals(banks.get(i).id())) {
+                    errors.add("$.banks[" + i + "].id: bank '" + banks.get(i).id() + "' is declared twice");
+                }
+            }
+        }
+        for (int i = 0; i < categories.size(); i++) {
+            Policy.Category c = categories.get(i);
+            if (c.bank() != null) {
+                Policy.Bank bank = banks.stream().filter(b -> b.id().equals(c.bank())).findFirst().orElse(null);
+                if (bank == null) {
+                    errors.add("$.categories[" + i + "].bank: no bank '" + c.bank() + "' is declared under banks");
+                } else if (bank.negative()) {
+                    errors.add("$.categories[" + i + "].bank: bank '" + c.bank() + "' is negative (it exempts uploads; it cannot trigger a category)");
+                }
+            }
+            if (c.prompts().isEmpty() && c.bank() == null) {
+                errors.add("$.categories[" + i + "]: a category needs prompts, a bank, or both");
+            }
         }
         Policy.Calibration calibration = null;
         if (root.has("calibration")) {
@@ -157,7 +185,7 @@ public final class PolicyFiles {
                     Instant.parse(k.get("fittedAt").asText()), k.path("source").asText("labels"));
         }
         if (schemaVersion < 2) {
-            for (String field : List.of("calibration", "blockSampleRate")) {
+            for (String field : List.of("calibration", "blockSampleRate", "banks")) {
                 if (root.has(field)) {
                     errors.add("$." + field + ": needs schemaVersion: 2 (independent categories)");
                 }
@@ -171,7 +199,7 @@ public final class PolicyFiles {
                 strings(root.get("templates")), List.copyOf(categories), strings(root.get("benign")),
                 root.has("defaultAction") ? action(root.get("defaultAction").asText()) : Policy.Action.ALLOW,
                 root.path("reviewBand").asDouble(0), root.path("reviewSampleRate").asDouble(0), root.path("blockSampleRate").asDouble(0),
-                calibration);
+                calibration, List.copyOf(banks));
     }
 
     /**
@@ -191,9 +219,15 @@ public final class PolicyFiles {
             if (policy.calibration() == null) {
                 tree.remove("calibration");
             }
+            if (policy.banks().isEmpty()) {
+                tree.remove("banks");
+            }
             tree.withArray("categories").forEach(c -> {
                 if (c.path("calibration").isNull()) {
                     ((ObjectNode) c).remove("calibration");
+                }
+                if (c.path("bank").isNull()) {
+                    ((ObjectNode) c).remove("bank");
                 }
             });
             byte[] canonical = CANONICAL.writeValueAsBytes(tree);

@@ -174,6 +174,11 @@ public final class ScoringPolicy {
      * the highest probability when none triggered.
      */
     public Viewed score(List<float[]> views, String contentId) {
+        return score(views, contentId, List.of());
+    }
+
+    /** The same, with the upload's matches in the policy's banks (each bank's nearest entry). */
+    public Viewed score(List<float[]> views, String contentId, List<BankHit> hits) {
         int n = categoryVectors.length;
         double[] cosines = new double[n];
         double[] margins = new double[n];
@@ -191,9 +196,12 @@ public final class ScoringPolicy {
                 }
             }
         }
-        Verdict verdict = verdict(cosines, policy.independent() ? margins : null, p, contentId);
+        Verdict verdict = verdict(cosines, policy.independent() ? margins : null, p, contentId, hits);
         int decisive = 0;
-        if (verdict.triggeringCategory() != null) {
+        BankHit byBank = verdict.triggeringCategory() == null ? null : hitOf(policy.categories().get(indexOf(verdict.triggeringCategory())), hits);
+        if (byBank != null) {
+            decisive = byBank.view();
+        } else if (verdict.triggeringCategory() != null) {
             decisive = viewOf[indexOf(verdict.triggeringCategory())];
         } else if (n > 0) {
             int best = 0;
@@ -243,7 +251,8 @@ public final class ScoringPolicy {
                 competitors[benign.length + e] = logitScale * ZeroShot.cosine(image, exclusionVectors[c][e]);
             }
             margins[c] = logitScale * cosines[c] - logSumExp(competitors);
-            p[c] = probability(c, margins[c]);
+            // A category of a bank alone has no prompt to score: only its bank triggers it.
+            p[c] = categoryVectors[c].length == 0 ? 0 : probability(c, margins[c]);
         }
         return new Parts(cosines, margins, p);
     }
@@ -297,26 +306,39 @@ public final class ScoringPolicy {
      * {@link BulkScorer}.
      */
     public Verdict verdict(double[] cosines, double[] margins, double[] p, String contentId) {
+        return verdict(cosines, margins, p, contentId, List.of());
+    }
+
+    /**
+     * The same with the upload's bank matches: a match in a category's bank triggers it as its
+     * probability may; a match in a negative bank exempts the upload from every category (the
+     * default action applies, and says why).
+     */
+    public Verdict verdict(double[] cosines, double[] margins, double[] p, String contentId, List<BankHit> hits) {
         int n = policy.categories().size();
         List<Score> scores = new ArrayList<>(n);
         Policy.Category fired = null;
         Policy.Category near = null;
+        BankHit exempt = hits.stream().filter(h -> h.bank().negative()).findFirst().orElse(null);
         for (int c = 0; c < n; c++) {
             Policy.Category category = policy.categories().get(c);
-            boolean triggered = p[c] >= category.threshold();
+            boolean triggered = exempt == null && (p[c] >= category.threshold() || hitOf(category, hits) != null);
             scores.add(new Score(category.id(), cosines == null ? Double.NaN : cosines[c], margins == null ? Double.NaN : margins[c], p[c],
                     category.threshold(), triggered, curves[c] != null));
             if (triggered && (fired == null || moreSevere(category, fired))) {
                 fired = category;
             }
-            if (!triggered && p[c] >= category.threshold() - policy.reviewBand() && policy.reviewBand() > 0
+            if (exempt == null && !triggered && p[c] >= category.threshold() - policy.reviewBand() && policy.reviewBand() > 0
                     && (near == null || moreSevere(category, near))) {
                 near = category;
             }
         }
         if (fired != null) {
             Score s = scores.get(policy.categories().indexOf(fired));
-            String rule = String.format(Locale.ROOT, "%s: probability %.4f >= threshold %.4f%s -> %s", fired.id(), s.probability(), s.threshold(),
+            BankHit hit = hitOf(fired, hits);
+            String rule = hit != null && s.probability() < s.threshold()
+                    ? String.format(Locale.ROOT, "%s: bank %s entry %s, %s -> %s", fired.id(), hit.bank().id(), hit.entry(), hit.describe(), fired.action())
+                    : String.format(Locale.ROOT, "%s: probability %.4f >= threshold %.4f%s -> %s", fired.id(), s.probability(), s.threshold(),
                     uncalibratedNote(s), fired.action());
             if (fired.action() == Policy.Action.REVIEW) {
                 return new Verdict(fired.action(), fired.id(), scores, rule, new Review(Review.Reason.ACTION, 1));
@@ -332,13 +354,23 @@ public final class ScoringPolicy {
                     "%s: probability %.4f within review band %.4f of threshold %.4f%s -> REVIEW",
                     near.id(), s.probability(), policy.reviewBand(), s.threshold(), uncalibratedNote(s)), new Review(Review.Reason.BAND, 1));
         }
+        String none = exempt != null ? "exempt: negative bank " + exempt.bank().id() + " entry " + exempt.entry() + ", " + exempt.describe()
+                : "no category reached its threshold";
         if (policy.defaultAction() == Policy.Action.ALLOW && sampled(contentId, policy.reviewSampleRate(), "")) {
             return new Verdict(Policy.Action.REVIEW, null, scores, String.format(Locale.ROOT,
-                    "no category reached its threshold; random quality sample at rate %.4f -> REVIEW", policy.reviewSampleRate()),
+                    "%s; random quality sample at rate %.4f -> REVIEW", none, policy.reviewSampleRate()),
                     new Review(Review.Reason.SAMPLE, policy.reviewSampleRate()));
         }
-        return new Verdict(policy.defaultAction(), null, scores, "no category reached its threshold -> default " + policy.defaultAction(),
+        return new Verdict(policy.defaultAction(), null, scores, none + " -> default " + policy.defaultAction(),
                 policy.defaultAction() == Policy.Action.REVIEW ? new Review(Review.Reason.DEFAULT, 1) : null);
+    }
+
+    /** The match in {@code category}'s bank, or null. */
+    private static BankHit hitOf(Policy.Category category, List<BankHit> hits) {
+        if (category.bank() == null) {
+            return null;
+        }
+        return hits.stream().filter(h -> h.bank().id().equals(category.bank())).findFirst().orElse(null);
     }
 
     private String uncalibratedNote(Score s) {

@@ -1,5 +1,6 @@
 package io.clipguard.policy;
 
+import io.clipguard.pdq.PdqHash;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,7 +13,9 @@ import java.util.function.LongConsumer;
  * draft, and reports what would change. Probabilities come from a {@link BulkScorer}
  * per version (chunked, so memory stays bounded), actions from the same
  * {@link ScoringPolicy#verdict} rule live traffic uses, so "before" reproduces the
- * enforced decisions.
+ * enforced decisions. Bank matches are replayed too: each stored upload's upright PDQ hash and
+ * its embedding against the banks either version declares, so a draft that adds a bank or
+ * moves a distance shows what it would change before it is enforced.
  */
 public final class StoredBacktest {
     static final int CHUNK = 8192;
@@ -32,12 +35,14 @@ public final class StoredBacktest {
     }
 
     /**
+     * @param hashes   each row's stored PDQ hash, or null
      * @param vectors  {@code rows} L2-normalised embeddings, row-major, in a direct buffer
      * @param progress told the number of rows scored so far, after each chunk
      * @param scorers  opens the bulk scorer of each version
+     * @param banks    each row's bank matches under a version
      */
-    public static Report run(ScoringPolicy before, ScoringPolicy after, List<String> contentIds, FloatBuffer vectors, int rows,
-                             LongConsumer progress, BulkScorer.Factory scorers) {
+    public static Report run(ScoringPolicy before, ScoringPolicy after, List<String> contentIds, List<PdqHash> hashes, FloatBuffer vectors,
+                             int rows, LongConsumer progress, BulkScorer.Factory scorers, StoredMatcher banks) {
         long t0 = System.nanoTime();
         Map<String, long[]> actions = new LinkedHashMap<>();
         for (Policy.Action a : Policy.Action.values()) {
@@ -49,6 +54,7 @@ public final class StoredBacktest {
         Map<String, List<String>> samples = new LinkedHashMap<>();
         int changed = 0;
         int dim = before.columns().vectors()[0].length;
+        boolean banked = !before.policy().banks().isEmpty() || !after.policy().banks().isEmpty();
         try (BulkScorer b = scorers.open(before); BulkScorer a = scorers.open(after)) {
             for (int start = 0; start < rows; start += CHUNK) {
                 int n = Math.min(CHUNK, rows - start);
@@ -57,8 +63,12 @@ public final class StoredBacktest {
                 float[] pa = a.probabilities(chunk, n);
                 for (int r = 0; r < n; r++) {
                     String id = contentIds.get(start + r);
-                    ScoringPolicy.Verdict vb = before.verdict(null, null, row(pb, r, b.categories()), id);
-                    ScoringPolicy.Verdict va = after.verdict(null, null, row(pa, r, a.categories()), id);
+                    float[] embedding = banked ? embedding(chunk, r, dim) : null;
+                    PdqHash hash = banked ? hashes.get(start + r) : null;
+                    List<BankHit> hb = banked ? banks.match(before.policy(), hash, embedding) : List.of();
+                    List<BankHit> ha = banked ? banks.match(after.policy(), hash, embedding) : List.of();
+                    ScoringPolicy.Verdict vb = before.verdict(null, null, row(pb, r, b.categories()), id, hb);
+                    ScoringPolicy.Verdict va = after.verdict(null, null, row(pa, r, a.categories()), id, ha);
                     actions.get(vb.action().name())[0]++;
                     actions.get(va.action().name())[1]++;
                     count(vb, triggered, 0);
@@ -84,6 +94,12 @@ public final class StoredBacktest {
                 triggered.get(s.category())[side]++;
             }
         }
+    }
+
+    private static float[] embedding(FloatBuffer chunk, int r, int dim) {
+        float[] out = new float[dim];
+        chunk.get(r * dim, out);
+        return out;
     }
 
     private static double[] row(float[] p, int r, int categories) {

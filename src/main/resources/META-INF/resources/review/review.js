@@ -8,7 +8,34 @@ let busy = false;
 function enter(me) {
   $('whoami').textContent = me.user + ' (' + me.roles.join(', ') + ')';
   $('app').hidden = false;
+  if (me.roles.includes('banker') || me.roles.includes('publisher')) loadBanks();
   next();
+}
+
+// Bankers see the PDQ banks the policy declares and can add the image under review to one (by its contentId:
+// the hash its decision kept), so its re-uploads are caught.
+async function loadBanks() {
+  try {
+    const banks = (await session.api('GET', '/banks')).filter((b) => b.kind === 'pdq');
+    const select = $('bank');
+    select.innerHTML = '';
+    banks.forEach((b) => select.add(new Option(b.id + (b.negative ? ' (negative)' : ''), b.id)));
+    $('banking').hidden = banks.length === 0;
+  } catch (e) {
+    $('banking').hidden = true;
+  }
+}
+
+async function addToBank() {
+  if (!current) return;
+  const bank = $('bank').value;
+  try {
+    const e = await session.api('POST', '/banks/' + encodeURIComponent(bank) + '/entries',
+      { contentId: current.contentId, reason: $('note').value || 'added from review' });
+    $('status').textContent = 'Added to ' + e.bank + ': ' + e.entry.substring(0, 16) + '…';
+  } catch (err) {
+    $('status').textContent = 'Not added: ' + err.message;
+  }
 }
 
 async function next() {
@@ -94,4 +121,5 @@ $('violation').addEventListener('click', () => verdict('VIOLATION'));
 $('no-violation').addEventListener('click', () => verdict('NO_VIOLATION'));
 $('escalate').addEventListener('click', () => verdict('ESCALATE'));
 $('refresh').addEventListener('click', next);
+$('add-to-bank').addEventListener('click', addToBank);
 session.mountLogin(enter);

@@ -42,6 +42,15 @@ const why = {
         : '(prompts unavailable: policy version not in the catalog)';
       text.appendChild(prompts);
     });
+    // Bank matches: known content found by PDQ hash or by example, one row each.
+    (explanation.banks || []).forEach((b) => {
+      const tr = tbody.insertRow();
+      tr.className = 'bank-match';
+      tr.insertCell().textContent = 'bank';
+      const cell = tr.insertCell();
+      cell.colSpan = 2;
+      cell.textContent = b;
+    });
   },
 
   // An <img> of the upload at partition/offset, blurred; a click (or reveal()) toggles the blur. Null when it cannot be shown.

@@ -23,7 +23,7 @@ class SchemaCompatibilityTest {
         Map<String, Schema> released = KnownSchemas.releases().get(KnownSchemas.releases().size() - 1);
         Schema.Parser parser = new Schema.Parser();
         List<Schema> current = new ArrayList<>();
-        for (String file : List.of("common/CategoryScore.avsc", "ImageUploaded.avsc", "ModerationDecision.avsc", "AuditRecord.avsc",
+        for (String file : List.of("common/CategoryScore.avsc", "common/BankMatch.avsc", "BankEntry.avsc", "ImageUploaded.avsc", "ModerationDecision.avsc", "AuditRecord.avsc",
                 "EmbeddingRecord.avsc", "DeadLetter.avsc", "StoredDecision.avsc", "PolicyEntry.avsc", "PolicyChange.avsc",
                 "ShadowDecision.avsc")) {
             current.add(parser.parse(Files.readString(Path.of("schemas", file))));

@@ -107,10 +107,10 @@ class ScoringPolicyTest {
     @Test
     void policyForAnotherModelIsRefused() {
         Policy other = new Policy(1, "x", 1, "", "openai/clip-vit-base-patch32", 0, List.of(), demo.categories(), List.of(),
-                Policy.Action.ALLOW, 0, 0, 0, null);
+                Policy.Action.ALLOW, 0, 0, 0, null, List.of());
         assertThatThrownBy(() -> new ScoringPolicy(other, prompts)).isInstanceOf(ClipGuardException.class)
                 .hasMessageContaining("calibrated for model 'openai/clip-vit-base-patch32'");
-        Policy wide = new Policy(1, "x", 1, "", null, 512, List.of(), demo.categories(), List.of(), Policy.Action.ALLOW, 0, 0, 0, null);
+        Policy wide = new Policy(1, "x", 1, "", null, 512, List.of(), demo.categories(), List.of(), Policy.Action.ALLOW, 0, 0, 0, null, List.of());
         assertThatThrownBy(() -> new ScoringPolicy(wide, prompts)).isInstanceOf(ClipGuardException.class)
                 .hasMessageContaining("calibrated for embedding dimension 512 but the loaded model gives 20");
     }

@@ -15,7 +15,9 @@ public final class Roles {
     public static final String SERVICE = "service";
     /** Gives verdicts on decisions sent to review ({@code /reviews}, the review page). */
     public static final String REVIEWER = "reviewer";
-    public static final Set<String> ALL = Set.of(VIEWER, EDITOR, PUBLISHER, SERVICE, REVIEWER);
+    /** Adds and removes bank entries ({@code /banks}); publishers may too. */
+    public static final String BANKER = "banker";
+    public static final Set<String> ALL = Set.of(VIEWER, EDITOR, PUBLISHER, SERVICE, REVIEWER, BANKER);
 
     private Roles() {
     }

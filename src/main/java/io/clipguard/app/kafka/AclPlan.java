@@ -49,9 +49,9 @@ public final class AclPlan {
                     allow(out, principal, topic(t.name()), AclOperation.READ);
                     allow(out, principal, topic(t.name()), AclOperation.WRITE);
                 }
-                // Embeddings and shadow decisions are read back by backtests and shadow reports.
+                // Embeddings and shadow decisions are read back by backtests and shadow reports; bank entries by every instance, written through the API.
                 for (Topic<?, ?> t : List.of(topics.embeddings(), topics.shadow(), topics.policies(), topics.policyChanges(), topics.verdicts(),
-                        topics.reviewLeases())) {
+                        topics.reviewLeases(), topics.banks())) {
                     allow(out, principal, topic(t.name()), AclOperation.READ);
                     allow(out, principal, topic(t.name()), AclOperation.WRITE);
                 }

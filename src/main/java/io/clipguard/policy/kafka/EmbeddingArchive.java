@@ -3,12 +3,14 @@ package io.clipguard.policy.kafka;
 import io.clipguard.kafka.AvroSerde;
 import io.clipguard.kafka.KafkaClients;
 import io.clipguard.kafka.TopicReader;
+import io.clipguard.pdq.PdqHash;
 import io.clipguard.schema.EmbeddingRecord;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -29,8 +31,12 @@ public final class EmbeddingArchive {
     private EmbeddingArchive() {
     }
 
-    /** The embeddings found, packed row-major into a direct buffer (what ONNX Runtime reads without copying). */
-    public record Stored(List<String> contentIds, FloatBuffer vectors, int dimension, long scanned, long otherModels) {
+    /**
+     * The embeddings found, packed row-major into a direct buffer (what ONNX Runtime reads
+     * without copying), with each row's upright PDQ hash (null where it was stored before
+     * release v6 or could not be read).
+     */
+    public record Stored(List<String> contentIds, List<PdqHash> hashes, FloatBuffer vectors, int dimension, long scanned, long otherModels) {
         public int rows() {
             return contentIds.size();
         }
@@ -40,6 +46,7 @@ public final class EmbeddingArchive {
     private static final class Row {
         final int index;
         String contentId;
+        PdqHash hash;
         Instant embeddedAt;
 
         Row(int index) {
@@ -87,6 +94,7 @@ public final class EmbeddingArchive {
             }
             row.contentId = e.getContentId();
             row.embeddedAt = e.getEmbeddedAt();
+            row.hash = hashOf(e);
             byId.put(row.contentId, row);
             oldestFirst.add(row);
             FloatBuffer target = buffer[0].duplicate().position(row.index * dim[0]);
@@ -97,9 +105,24 @@ public final class EmbeddingArchive {
         }, timeout);
         int rows = byId.size();
         String[] ids = new String[rows];
-        byId.values().forEach(r -> ids[r.index] = r.contentId);
+        PdqHash[] hashes = new PdqHash[rows];
+        byId.values().forEach(r -> {
+            ids[r.index] = r.contentId;
+            hashes[r.index] = r.hash;
+        });
         FloatBuffer vectors = buffer[0] == null ? ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).asFloatBuffer()
                 : buffer[0].duplicate().position(0).limit(rows * dim[0]).slice();
-        return new Stored(List.of(ids), vectors, Math.max(dim[0], 0), scanned[0], otherModels[0]);
+        return new Stored(List.of(ids), Arrays.asList(hashes), vectors, Math.max(dim[0], 0), scanned[0], otherModels[0]);
+    }
+
+    private static PdqHash hashOf(EmbeddingRecord e) {
+        if (e.getPdq() == null) {
+            return null;
+        }
+        try {
+            return PdqHash.parse(e.getPdq());
+        } catch (IllegalArgumentException malformed) {
+            return null;
+        }
     }
 }

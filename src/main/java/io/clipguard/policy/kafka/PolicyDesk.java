@@ -10,6 +10,7 @@ import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.policy.ShadowComparison;
 import io.clipguard.policy.StoredBacktest;
+import io.clipguard.policy.StoredMatcher;
 import io.clipguard.policy.catalog.PolicyCatalog;
 import io.clipguard.policy.catalog.PolicyFileSync;
 import io.clipguard.policy.catalog.PolicySwitch;
@@ -44,15 +45,17 @@ public final class PolicyDesk implements AutoCloseable {
     private final boolean twoPersonRule;
     private final boolean filesRule;
     private final BulkScorer.Factory bulk;
+    private final StoredMatcher banks;
     private PolicyFileSync files;
     private PolicyWriter startup;
 
     /**
      * @param bulk scores stored embeddings for backtests (the model's engine, injected: this
      *             package knows the model only through the policy package's interfaces)
+     * @param banks matches stored uploads against the banks, for backtests
      */
     public PolicyDesk(KafkaClients clients, TopicRegistry topics, PolicySwitch policies, String modelDigest, String instanceId,
-                      ClipGuardConfig.Policies settings, BulkScorer.Factory bulk) {
+                      ClipGuardConfig.Policies settings, BulkScorer.Factory bulk, StoredMatcher banks) {
         this.clients = clients;
         this.topics = topics;
         this.policies = policies;
@@ -60,6 +63,7 @@ public final class PolicyDesk implements AutoCloseable {
         this.twoPersonRule = settings.twoPersonRule();
         this.filesRule = settings.filesRule();
         this.bulk = bulk;
+        this.banks = banks;
         this.log = new PolicyLog(clients, topics, instanceId);
         this.writer = new PolicyWriter(log, policies::catalog, policies::checkActivation, this.twoPersonRule, this.filesRule, Clock.systemUTC(),
                 Duration.ofSeconds(10));
@@ -136,7 +140,7 @@ public final class PolicyDesk implements AutoCloseable {
                 : catalog().active(draft.getPolicyId()).map(policies::prepare).orElse(after);
         EmbeddingArchive.Stored stored = EmbeddingArchive.latest(clients, topics.embeddings().name(), modelDigest, limit,
                 readProgress, READ_TIMEOUT);
-        return StoredBacktest.run(before, after, stored.contentIds(), stored.vectors(), stored.rows(), scoreProgress, bulk);
+        return StoredBacktest.run(before, after, stored.contentIds(), stored.hashes(), stored.vectors(), stored.rows(), scoreProgress, bulk, banks);
     }
 
     /** Every shadow decision recorded for {@code policyId} v{@code shadowVersion}, compared. */

@@ -1,5 +1,7 @@
 package io.clipguard.tools.loadtest;
 
+import io.clipguard.bank.BankEntries;
+import io.clipguard.bank.kafka.BankLog;
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EngineOptions;
 import io.clipguard.config.Settings;
@@ -9,15 +11,18 @@ import io.clipguard.kafka.EmbeddedKafka;
 import io.clipguard.kafka.KafkaClients;
 import io.clipguard.kafka.TopicCreator;
 import io.clipguard.kafka.TopicRegistry;
+import io.clipguard.pdq.PdqHash;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,9 +40,11 @@ public final class LoadRun {
      * @param bootstrapServers an external broker, or null for an embedded one
      * @param settings         extra settings for the service (property names, e.g. {@code clipguard.batching.max-batch})
      * @param baseline         the model to measure bare first (null: skip)
+     * @param bankHashes       random PDQ hashes written to bank {@code known-bad} before the service starts (0: none); the
+     *                         policy must declare the bank for them to be looked up
      */
     public record Plan(int events, double perSecond, String mix, int partitions, String bootstrapServers, Map<String, String> settings,
-                       Path dir, String javaOptions, int warmup, Duration timeout, Baseline baseline) {
+                       Path dir, String javaOptions, int warmup, Duration timeout, Baseline baseline, int bankHashes) {
     }
 
     /** The model the service loads, measured bare. */
@@ -52,7 +59,7 @@ public final class LoadRun {
         String run = "loadtest-" + Long.toString(System.currentTimeMillis(), 36);
         Map<String, String> topicSettings = new HashMap<>();
         for (String role : List.of("uploaded", "decisions", "audit", "embeddings", "dead-letters", "policies", "policy-changes", "shadow",
-                "verdicts", "review-leases", "dlq-replays")) {
+                "verdicts", "review-leases", "dlq-replays", "banks")) {
             topicSettings.put("clipguard.topics." + role, run + "." + role);
         }
         topicSettings.put("clipguard.topics.partitions", String.valueOf(plan.partitions()));
@@ -77,6 +84,9 @@ public final class LoadRun {
             out.printf("load test %s: %d uploads, %s, mix %s, %d partitions, broker %s%n", run, plan.events(),
                     plan.perSecond() > 0 ? plan.perSecond() + "/s" : "as a backlog", plan.mix(), plan.partitions(),
                     embedded != null ? "embedded" : bootstrap);
+            if (plan.bankHashes() > 0) {
+                fillBank(clients, topics, plan.bankHashes(), out);
+            }
             PhotoMix uploads = new PhotoMix(plan.mix(), 42, run);
             try (ServeProcess serve = ServeProcess.start(plan.dir(), "serve", env, plan.javaOptions())) {
                 if (!serve.awaitReady(Duration.ofMinutes(5))) {
@@ -90,6 +100,20 @@ public final class LoadRun {
                 embedded.close();
             }
         }
+    }
+
+    /** Random PDQ hashes in bank {@code known-bad}: the cost of looking every upload up in a bank of that size. */
+    private static void fillBank(KafkaClients clients, TopicRegistry topics, int hashes, PrintWriter out) {
+        long t0 = System.nanoTime();
+        Random random = new Random(7);
+        Instant now = Instant.now();
+        try (BankLog.Writer writer = BankLog.writer(clients, topics)) {
+            writer.writeAll(java.util.stream.IntStream.range(0, hashes).mapToObj(i -> {
+                PdqHash h = new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
+                return BankEntries.pdq("known-bad", h.toString(), h, null, "loadtest", "loadtest", now, null, null, null);
+            }).iterator());
+        }
+        out.printf("bank known-bad: %,d random hashes written in %.1f s%n", hashes, (System.nanoTime() - t0) / 1e9);
     }
 
     private static void warmUp(KafkaClients clients, TopicRegistry topics, PhotoMix uploads, int events, PrintWriter out)

@@ -1,0 +1,155 @@
+package io.clipguard.tools.bench;
+
+import io.clipguard.bank.ExemplarMatrix;
+import io.clipguard.clip.NearestRows;
+import io.clipguard.pdq.PdqHash;
+import io.clipguard.pdq.PdqHasher;
+import io.clipguard.pdq.PdqIndex;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * What banks cost per upload, on one thread: hashing an image with PDQ at common sizes, looking
+ * its eight turns and flips up in a bank of a million hashes (against a full scan of the same
+ * bank), and finding the nearest of a hundred thousand exemplar embeddings. Banks are random
+ * hashes and unit vectors; half the queries are near copies of an entry (up to 31 bits moved),
+ * half are not.
+ */
+public final class BankBenchmark {
+    private final PrintWriter out;
+
+    public BankBenchmark(PrintWriter out) {
+        this.out = out;
+    }
+
+    public void run(int hashes, int exemplars, int dim, int queries) throws Exception {
+        Random random = new Random(19);
+        out.printf("PDQ hash per image (one thread):%n");
+        for (int[] size : new int[][] {{256, 256}, {640, 480}, {1920, 1080}, {4032, 3024}}) {
+            int[] rgb = photoLike(size[0], size[1], random);
+            // Runs enough to compile the hasher at every size (a 256 px image hashes in about a millisecond).
+            int runs = Math.max(20, 4_000_000 / (size[0] * size[1]) * 20);
+            double s = Stopwatch.meanSeconds(runs, runs, () -> PdqHasher.hash(rgb, size[0], size[1]).hash());
+            out.printf("  %4d x %-4d  %7.2f ms%n", size[0], size[1], s * 1e3);
+        }
+
+        List<PdqHash> bank = new ArrayList<>(hashes);
+        for (int i = 0; i < hashes; i++) {
+            bank.add(new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong()));
+        }
+        long t0 = System.nanoTime();
+        PdqIndex index = new PdqIndex(bank);
+        double buildMs = (System.nanoTime() - t0) / 1e6;
+        List<List<PdqHash>> images = new ArrayList<>();
+        for (int q = 0; q < queries; q++) {
+            List<PdqHash> turns = new ArrayList<>();
+            for (int v = 0; v < 8; v++) {
+                turns.add(q % 2 == 0 && v == 0 ? flip(bank.get(random.nextInt(hashes)), random.nextInt(32), random)
+                        : new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong()));
+            }
+            images.add(turns);
+        }
+        int[] found = new int[1];
+        double indexed = Stopwatch.meanSeconds(Math.min(200, queries), queries, new Stopwatch.Action() {
+            int next;
+
+            @Override
+            public void run() {
+                for (PdqHash h : images.get(next++ % images.size())) {
+                    if (index.nearest(h, 31) != null) {
+                        found[0]++;
+                    }
+                }
+            }
+        });
+        int scanned = Math.max(3, queries / 100);
+        double scan = Stopwatch.meanSeconds(1, scanned, new Stopwatch.Action() {
+            int next;
+
+            @Override
+            public void run() {
+                for (PdqHash h : images.get(next++ % images.size())) {
+                    index.nearestByScan(h, 31);
+                }
+            }
+        });
+        out.printf("PDQ bank of %,d hashes: index built in %.0f ms, %.0f MiB%n", hashes, buildMs, index.bytes() / 1048576.0);
+        out.printf("  per image (8 turns, distance <= 31): multi-index %.3f ms, full scan %.1f ms (%.0fx)%n", indexed * 1e3, scan * 1e3,
+                scan / indexed);
+
+        float[] rows = new float[exemplars * dim];
+        List<String> ids = new ArrayList<>(exemplars);
+        for (int i = 0; i < exemplars; i++) {
+            float[] v = unit(dim, random);
+            System.arraycopy(v, 0, rows, i * dim, dim);
+            ids.add("e" + i);
+        }
+        ExemplarMatrix matrix = new ExemplarMatrix(ids, rows, dim);
+        List<float[]> probes = new ArrayList<>();
+        for (int q = 0; q < 50; q++) {
+            probes.add(unit(dim, random));
+        }
+        double exemplar = Stopwatch.meanSeconds(10, 50, new Stopwatch.Action() {
+            int next;
+
+            @Override
+            public void run() {
+                matrix.nearest(probes.get(next++ % probes.size()));
+            }
+        });
+        out.printf("embedding bank of %,d exemplars x %d (%.0f MiB), nearest exemplar per image:%n", exemplars, dim, rows.length * 4 / 1048576.0);
+        out.printf("  Java scan, one query at a time      %7.2f ms%n", exemplar * 1e3);
+        try (NearestRows product = new NearestRows(rows, exemplars, dim)) {
+            for (int batch : new int[] {1, 8, 32}) {
+                List<float[]> group = probes.subList(0, batch);
+                double s = Stopwatch.meanSeconds(3, Math.max(5, 200 / batch), () -> product.nearest(group));
+                out.printf("  matrix product, batches of %-2d       %7.2f ms%n", batch, s * 1e3 / batch);
+            }
+        }
+        out.flush();
+    }
+
+    /** Smooth gradients with sensor noise: the kind of pixels PDQ sees in photographs. */
+    static int[] photoLike(int w, int h, Random random) {
+        int[] rgb = new int[w * h];
+        double fx = random.nextDouble() * 6;
+        double fy = random.nextDouble() * 6;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                double base = 128 + 90 * Math.sin(fx * x / w * Math.PI) * Math.cos(fy * y / h * Math.PI);
+                int r = clamp(base + random.nextGaussian() * 6);
+                int g = clamp(base * 0.8 + 20 + random.nextGaussian() * 6);
+                int b = clamp(255 - base + random.nextGaussian() * 6);
+                rgb[y * w + x] = (r << 16) | (g << 8) | b;
+            }
+        }
+        return rgb;
+    }
+
+    private static int clamp(double v) {
+        return (int) Math.max(0, Math.min(255, v));
+    }
+
+    private static float[] unit(int dim, Random random) {
+        float[] v = new float[dim];
+        double norm = 0;
+        for (int i = 0; i < dim; i++) {
+            v[i] = (float) random.nextGaussian();
+            norm += v[i] * v[i];
+        }
+        for (int i = 0; i < dim; i++) {
+            v[i] /= (float) Math.sqrt(norm);
+        }
+        return v;
+    }
+
+    private static PdqHash flip(PdqHash h, int bits, Random random) {
+        long[] w = {h.w0(), h.w1(), h.w2(), h.w3()};
+        for (int k : random.ints(0, 256).distinct().limit(bits).toArray()) {
+            w[k >> 6] ^= 1L << (k & 63);
+        }
+        return new PdqHash(w[0], w[1], w[2], w[3]);
+    }
+}

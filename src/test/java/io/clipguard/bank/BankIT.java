@@ -1,0 +1,158 @@
+package io.clipguard.bank;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clipguard.api.security.UserFile;
+import io.clipguard.app.LocalNode;
+import io.clipguard.bank.kafka.BankLog;
+import io.clipguard.image.DecodeLimits;
+import io.clipguard.image.DecodedImage;
+import io.clipguard.image.ImageDecoder;
+import io.clipguard.kafka.KafkaClients;
+import io.clipguard.pdq.PdqHasher;
+import io.clipguard.policy.Policy;
+import io.clipguard.policy.PolicyFiles;
+import io.clipguard.testing.LiveNode;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.awaitility.Awaitility;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Banks on a running instance: staff add an image through the API, a re-encoded, halved and
+ * turned copy uploaded afterwards is blocked with the bank named in the decision and the audit
+ * record; a change reaches another instance's banks within a second; a past decision's hash can
+ * be banked by its contentId; roles hold.
+ */
+@QuarkusTest
+class BankIT {
+    static final String PASSWORD = "correct horse battery";
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String POLICY = """
+            schemaVersion: 2
+            id: demo-shapes
+            version: 1
+            model: clipguard/demo-shapes
+            templates: ["a photo of a {}"]
+            banks:
+              - id: known-bad
+                kind: pdq
+                maxDistance: 31
+            categories:
+              - id: known-bad-reuploads
+                name: Re-uploads of removed content
+                action: block
+                threshold: 0.5
+                bank: known-bad
+              - id: red-triangle
+                action: block
+                threshold: 0.5
+                prompts: ["red triangle"]
+            benign: ["blue circle", "blue square", "green circle", "green square", "green triangle", "red circle", "red square"]
+            """;
+
+    @Inject
+    LocalNode local;
+
+    @ConfigProperty(name = "clipguard.users.file")
+    Path usersFile;
+
+    static String json(Object o) throws Exception {
+        return JSON.writeValueAsString(o);
+    }
+
+    @Test
+    void anImageBankedThroughTheApiBlocksItsAlteredCopiesOnEveryInstance() throws Exception {
+        Files.deleteIfExists(usersFile);
+        UserFile.put(usersFile, "bea", PASSWORD.toCharArray(), Set.of("banker"));
+        UserFile.put(usersFile, "vera", PASSWORD.toCharArray(), Set.of("viewer"));
+        Path dir = Files.createTempDirectory("bank-it");
+        Path policy = dir.resolve("banks.yaml");
+        Files.writeString(policy, POLICY);
+        byte[] photo;
+        try (InputStream in = BankIT.class.getResourceAsStream("/pdq/q2821.jpg")) {
+            photo = in.readAllBytes();
+        }
+        try (LiveNode live = new LiveNode(dir, "bank-it", Map.of("clipguard.policies.file", policy.toString()), local)) {
+            Banks elsewhere = new Banks(1000);
+            try (BankLog other = new BankLog(KafkaClients.of(live.kafka.bootstrapServers()), live.node.topics(), elsewhere, Clock.systemUTC())) {
+                Policy declared = PolicyFiles.parse(POLICY, "test");
+                DecodedImage decoded = new ImageDecoder(DecodeLimits.defaults()).decode(photo);
+                PdqHasher.Result hashOfPhoto = PdqHasher.hash(decoded.rgb(), decoded.width(), decoded.height());
+                String body = json(Map.of("image", Base64.getEncoder().encodeToString(photo), "reason", "removed after review"));
+                given().auth().preemptive().basic("vera", PASSWORD).header("X-Requested-With", "test").contentType(ContentType.JSON).body(body)
+                        .post("/banks/known-bad/entries").then().statusCode(403);
+
+                long sent = System.nanoTime();
+                JsonNode added = JSON.readTree(given().auth().preemptive().basic("bea", PASSWORD).header("X-Requested-With", "test")
+                        .contentType(ContentType.JSON).body(body).post("/banks/known-bad/entries").then().statusCode(201).extract().asString());
+                String entry = added.get("entry").asText();
+                assertThat(added.get("pdq").asText()).hasSize(64).isEqualTo(entry);
+                assertThat(added.get("source").asText()).isEqualTo("api");
+                // The other instance matches with it within a second of the write.
+                Awaitility.await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+                        .until(() -> !elsewhere.match(declared, List.of(hashOfPhoto), List.of(), "no model").isEmpty());
+                double reachedMs = (System.nanoTime() - sent) / 1e6;
+                System.out.printf("bank change: written, applied here and on another instance in %.0f ms%n", reachedMs);
+
+                JsonNode banks = JSON.readTree(given().auth().preemptive().basic("vera", PASSWORD).get("/banks").then().statusCode(200)
+                        .extract().asString());
+                assertThat(banks.get(0).get("id").asText()).isEqualTo("known-bad");
+                assertThat(banks.get(0).get("entries").asInt()).isEqualTo(1);
+                assertThat(banks.get(0).get("policies").get(0).asText()).isEqualTo("demo-shapes");
+
+                // An altered copy: re-encoded at quality 70, halved, turned a quarter.
+                byte[] copy = BanksTest.jpeg(BanksTest.turned(BanksTest.half(BanksTest.read(BanksTest.jpeg(BanksTest.read(photo), 0.7f)))), 0.9f);
+                live.upload("bank-copy", copy);
+                JsonNode decided = JSON.readTree(Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> given().auth().preemptive()
+                        .basic("vera", PASSWORD).get("/decisions/bank-copy"), r -> r.statusCode() == 200).asString());
+                JsonNode decision = decided.get("decision");
+                assertThat(decision.get("action").asText()).isEqualTo("BLOCK");
+                assertThat(decision.get("triggeringCategory").asText()).isEqualTo("known-bad-reuploads");
+                JsonNode match = decision.get("bankMatches").get(0);
+                assertThat(match.get("bank").asText()).isEqualTo("known-bad");
+                assertThat(match.get("entry").asText()).isEqualTo(entry);
+                assertThat(match.get("distance").asInt()).isLessThanOrEqualTo(31);
+                assertThat(match.get("variant").asText()).isEqualTo("ROTATE_90");
+                JsonNode audit = decided.get("audit");
+                assertThat(audit.get("rule").asText()).startsWith("known-bad-reuploads: bank known-bad entry " + entry + ", PDQ distance");
+                assertThat(audit.get("pdq").asText()).hasSize(64);
+                assertThat(audit.get("bankMatches").get(0).get("bank").asText()).isEqualTo("known-bad");
+                JsonNode why = JSON.readTree(given().auth().preemptive().basic("vera", PASSWORD).get("/decisions/bank-copy/explain").then()
+                        .statusCode(200).extract().asString());
+                assertThat(why.get("banks").get(0).asText()).startsWith("known-bad entry " + entry + ": PDQ distance ").endsWith("(ROTATE_90)");
+
+                // A past decision's hash, banked by its contentId.
+                live.upload("bank-other", BanksTest.jpeg(BanksTest.read(photo), 0.95f));
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> given().auth().preemptive().basic("vera", PASSWORD)
+                        .get("/decisions/bank-other").statusCode() == 200);
+                JsonNode byContent = JSON.readTree(given().auth().preemptive().basic("bea", PASSWORD).header("X-Requested-With", "test")
+                        .contentType(ContentType.JSON).body(json(Map.of("contentId", "bank-other"))).post("/banks/known-bad/entries").then()
+                        .statusCode(201).extract().asString());
+                assertThat(byContent.get("source").asText()).isEqualTo("content:bank-other");
+
+                // Removal reaches the other instance too.
+                given().auth().preemptive().basic("bea", PASSWORD).header("X-Requested-With", "test").delete("/banks/known-bad/entries/" + entry)
+                        .then().statusCode(204);
+                Awaitility.await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+                        .until(() -> elsewhere.entries("known-bad").stream().noneMatch(e -> e.id().equals(entry)));
+                given().auth().preemptive().basic("bea", PASSWORD).header("X-Requested-With", "test").delete("/banks/known-bad/entries/" + entry)
+                        .then().statusCode(404).contentType("application/problem+json");
+            }
+        }
+    }
+}

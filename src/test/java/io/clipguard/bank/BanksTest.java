@@ -1,0 +1,378 @@
+package io.clipguard.bank;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import io.clipguard.clip.ClipEngine;
+import io.clipguard.clip.EngineOptions;
+import io.clipguard.clip.demo.DemoModelGenerator;
+import io.clipguard.image.DecodeLimits;
+import io.clipguard.image.ImagePipeline;
+import io.clipguard.moderation.ClipScoring;
+import io.clipguard.pdq.PdqHash;
+import io.clipguard.policy.BankHit;
+import io.clipguard.policy.Policy;
+import io.clipguard.policy.PolicyFiles;
+import io.clipguard.policy.ScoringPolicy;
+import io.clipguard.policy.StoredBacktest;
+import io.clipguard.policy.StoredMatcher;
+import io.clipguard.tools.demo.ShapeScenes;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Banks as the pipeline uses them: an image added to a PDQ bank is matched after re-encoding,
+ * resizing and turning; an exemplar catches a scene the prompts miss; a negative bank stops a
+ * false trigger; removal, expiry and the entry bound hold.
+ */
+class BanksTest {
+    static Path dir;
+    static ClipEngine engine;
+    static ImagePipeline pipeline;
+
+    static final String POLICY = """
+            schemaVersion: 2
+            id: banks-test
+            version: 1
+            model: clipguard/demo-shapes
+            templates: ["a photo of a {}"]
+            banks:
+              - id: known-bad
+                kind: pdq
+              - id: look-alikes
+                kind: embedding
+                minSimilarity: 0.97
+              - id: known-fine
+                kind: pdq
+                negative: true
+            categories:
+              - id: known-bad-reuploads
+                name: Re-uploads of removed content
+                action: block
+                threshold: 0.5
+                bank: known-bad
+              - id: green-circles
+                name: Green circles, shown by example
+                action: review
+                threshold: 0.99
+                prompts: ["purple hexagon"]
+                bank: look-alikes
+              - id: red-triangle
+                action: block
+                threshold: 0.5
+                prompts: ["red triangle"]
+            benign: ["blue circle", "blue square", "green square", "green triangle", "red circle", "red square"]
+            """;
+
+    @BeforeAll
+    static void open() throws IOException {
+        dir = Files.createTempDirectory("banks-test");
+        new DemoModelGenerator().write(dir, DemoModelGenerator.Layout.HUGGING_FACE);
+        engine = ClipEngine.open(dir, EngineOptions.defaults().withProvider("cpu"));
+        pipeline = new ImagePipeline(DecodeLimits.defaults(), engine.preprocess(), true);
+    }
+
+    @AfterAll
+    static void close() {
+        engine.close();
+    }
+
+    static Policy policy() {
+        return PolicyFiles.parse(POLICY, "test");
+    }
+
+    /** The verdict of the pipeline and the banks for {@code bytes}, as the moderator reaches it. */
+    static Scored decide(Banks banks, byte[] bytes) {
+        ImagePipeline.Prepared p = pipeline.prepare(bytes);
+        List<float[]> vectors = List.of(engine.embedImages(p.tensors()));
+        List<BankHit> hits = banks.match(policy(), p.hashes(), vectors, engine.identity().digest());
+        ScoringPolicy scoring = new ScoringPolicy(policy(), ClipScoring.prompts(engine));
+        return new Scored(hits, scoring.score(vectors, "c", hits).verdict());
+    }
+
+    record Scored(List<BankHit> hits, ScoringPolicy.Verdict verdict) {
+    }
+
+    static byte[] photo() throws IOException {
+        try (InputStream in = BanksTest.class.getResourceAsStream("/pdq/q2821.jpg")) {
+            return in.readAllBytes();
+        }
+    }
+
+    static BufferedImage read(byte[] bytes) throws IOException {
+        BufferedImage raw = ImageIO.read(new java.io.ByteArrayInputStream(bytes));
+        BufferedImage rgb = new BufferedImage(raw.getWidth(), raw.getHeight(), BufferedImage.TYPE_INT_RGB);
+        rgb.getGraphics().drawImage(raw, 0, 0, null);
+        return rgb;
+    }
+
+    static byte[] jpeg(BufferedImage image, float quality) throws IOException {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+        param.setCompressionQuality(quality);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var ios = ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(ios);
+            writer.write(null, new IIOImage(image, null, null), param);
+        }
+        writer.dispose();
+        return out.toByteArray();
+    }
+
+    static BufferedImage half(BufferedImage image) {
+        BufferedImage out = new BufferedImage(image.getWidth() / 2, image.getHeight() / 2, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(image, 0, 0, out.getWidth(), out.getHeight(), null);
+        g.dispose();
+        return out;
+    }
+
+    static BufferedImage turned(BufferedImage image) {
+        BufferedImage out = new BufferedImage(image.getHeight(), image.getWidth(), BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                out.setRGB(image.getHeight() - 1 - y, x, image.getRGB(x, y));
+            }
+        }
+        return out;
+    }
+
+    static Banks.Entry pdqEntry(String bank, String id, byte[] bytes, Instant expires) {
+        PdqHash hash = pipeline.prepare(bytes).hashes().get(0).hash();
+        return new Banks.Entry(bank, id, hash, null, null, expires);
+    }
+
+    @Test
+    void anImageInAPdqBankIsMatchedReencodedHalvedAndTurned() throws IOException {
+        Banks banks = new Banks(100);
+        banks.put(pdqEntry("known-bad", "removed-1", photo(), null));
+        banks.publish(Instant.now());
+        BufferedImage original = read(photo());
+        byte[] variant = jpeg(turned(half(read(jpeg(original, 0.7f)))), 0.9f);
+        Scored scored = decide(banks, variant);
+        assertThat(scored.hits()).singleElement().satisfies(h -> {
+            assertThat(h.bank().id()).isEqualTo("known-bad");
+            assertThat(h.entry()).isEqualTo("removed-1");
+            assertThat(h.distance()).isLessThanOrEqualTo(31);
+            assertThat(h.variant()).as("turning the upload back the other way gives the entry").isEqualTo("ROTATE_90");
+        });
+        assertThat(scored.verdict().action()).isEqualTo(Policy.Action.BLOCK);
+        assertThat(scored.verdict().triggeringCategory()).isEqualTo("known-bad-reuploads");
+        assertThat(scored.verdict().rule()).startsWith("known-bad-reuploads: bank known-bad entry removed-1, PDQ distance ")
+                .endsWith("<= 31 (ROTATE_90) -> BLOCK");
+        // Each transformation alone, too.
+        for (byte[] each : List.of(jpeg(original, 0.7f), jpeg(half(original), 0.9f), jpeg(turned(original), 0.9f))) {
+            assertThat(decide(banks, each).hits()).as("matched").hasSize(1);
+        }
+        // Another photograph is not.
+        try (InputStream in = BanksTest.class.getResourceAsStream("/pdq/q1050.jpg")) {
+            Scored other = decide(banks, in.readAllBytes());
+            assertThat(other.hits()).isEmpty();
+            assertThat(other.verdict().triggeringCategory()).isNotEqualTo("known-bad-reuploads");
+        }
+    }
+
+    @Test
+    void anExemplarCatchesANewPictureOfTheSameSceneThePromptsMiss() {
+        ShapeScenes scenes = new ShapeScenes(5);
+        byte[] exemplar = scenes.draw("green", "circle", 240, 200, true).bytes();
+        byte[] sameScene = new ShapeScenes(6).draw("green", "circle", 300, 260, true).bytes();
+        byte[] otherScene = scenes.draw("blue", "square", 240, 200, true).bytes();
+        Banks banks = new Banks(100);
+        assertThat(decide(banks, sameScene).verdict().triggeringCategory()).as("the prompts alone miss it").isNull();
+        float[] vector = engine.embedImages(pipeline.prepare(exemplar).tensors())[0];
+        banks.put(new Banks.Entry("look-alikes", "example-1", null, vector, engine.identity().digest(), null));
+        banks.publish(Instant.now());
+        Scored caught = decide(banks, sameScene);
+        assertThat(caught.verdict().triggeringCategory()).isEqualTo("green-circles");
+        assertThat(caught.verdict().action()).isEqualTo(Policy.Action.REVIEW);
+        assertThat(caught.hits()).singleElement().satisfies(h -> assertThat(h.similarity()).isGreaterThanOrEqualTo(0.97));
+        assertThat(decide(banks, otherScene).hits()).as("another scene is not a look-alike").isEmpty();
+        // An exemplar of another model is never compared.
+        Banks elsewhere = new Banks(100);
+        elsewhere.put(new Banks.Entry("look-alikes", "example-1", null, vector, "sha256:another-model", null));
+        elsewhere.publish(Instant.now());
+        assertThat(decide(elsewhere, sameScene).hits()).isEmpty();
+    }
+
+    @Test
+    void aNegativeBankStopsAFalseTrigger() {
+        byte[] redTriangle = new ShapeScenes(9).draw("red", "triangle", 240, 200, true).bytes();
+        Banks banks = new Banks(100);
+        assertThat(decide(banks, redTriangle).verdict().action()).isEqualTo(Policy.Action.BLOCK);
+        banks.put(pdqEntry("known-fine", "meme-template", redTriangle, null));
+        banks.publish(Instant.now());
+        Scored exempt = decide(banks, redTriangle);
+        assertThat(exempt.verdict().action()).isEqualTo(Policy.Action.ALLOW);
+        assertThat(exempt.verdict().triggeringCategory()).isNull();
+        assertThat(exempt.verdict().rule()).startsWith("exempt: negative bank known-fine entry meme-template, PDQ distance 0 <= 31");
+        assertThat(exempt.verdict().scores()).noneMatch(ScoringPolicy.Score::triggered);
+    }
+
+    @Test
+    void removalExpiryAndTheBoundHold() throws IOException {
+        Banks banks = new Banks(2);
+        Instant now = Instant.now();
+        byte[] photo = photo();
+        banks.put(pdqEntry("known-bad", "a", photo, now.plusSeconds(60)));
+        banks.publish(now);
+        assertThat(decide(banks, photo).hits()).hasSize(1);
+        assertThat(banks.stale(now.plusSeconds(61))).as("an expiry makes the snapshot stale").isTrue();
+        banks.publish(now.plusSeconds(61));
+        assertThat(decide(banks, photo).hits()).as("expired").isEmpty();
+
+        Instant later = now.plusSeconds(62);
+        banks.put(pdqEntry("known-bad", "b", photo, null));
+        assertThat(banks.put(new Banks.Entry("known-bad", "c", new PdqHash(1, 2, 3, 4), null, null, null))).as("past the bound").isFalse();
+        assertThat(banks.refused()).isEqualTo(1);
+        banks.publish(later);
+        assertThat(decide(banks, photo).hits()).hasSize(1);
+        banks.remove("known-bad", "b");
+        banks.publish(later);
+        assertThat(decide(banks, photo).hits()).isEmpty();
+        assertThat(banks.size()).isEqualTo(1);
+    }
+    @Test
+    void aBacktestReplaysStoredHashesAgainstADraftsBanks() throws IOException {
+        byte[] removed = photo();
+        byte[] reupload = jpeg(read(removed), 0.7f);
+        byte[] unrelated;
+        try (InputStream in = BanksTest.class.getResourceAsStream("/pdq/q1050.jpg")) {
+            unrelated = in.readAllBytes();
+        }
+        Banks banks = new Banks(100);
+        banks.put(pdqEntry("known-bad", "removed-1", removed, null));
+        banks.publish(Instant.now());
+        List<byte[]> stored = List.of(reupload, unrelated);
+        int dim = engine.dimension();
+        FloatBuffer vectors = ByteBuffer.allocateDirect(stored.size() * dim * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        List<PdqHash> hashes = new ArrayList<>();
+        for (byte[] bytes : stored) {
+            ImagePipeline.Prepared p = pipeline.prepare(bytes);
+            vectors.put(engine.embedImages(p.tensors())[0]);
+            hashes.add(p.hashes().get(0).hash());
+        }
+        vectors.flip();
+        int distance = hashes.get(0).distance(banks.entries("known-bad").get(0).pdq());
+        assertThat(distance).as("re-encoding moves a few bits").isBetween(1, 31);
+        String digest = engine.identity().digest();
+        StoredMatcher matcher = (policy, hash, embedding) -> banks.matchStored(policy, hash, embedding, digest);
+        ScoringPolicy withoutBanks = new ScoringPolicy(PolicyFiles.parse("""
+                schemaVersion: 2
+                id: banks-test
+                version: 1
+                model: clipguard/demo-shapes
+                templates: ["a photo of a {}"]
+                categories:
+                  - id: green-circles
+                    name: Green circles, shown by example
+                    action: review
+                    threshold: 0.99
+                    prompts: ["purple hexagon"]
+                  - id: red-triangle
+                    action: block
+                    threshold: 0.5
+                    prompts: ["red triangle"]
+                benign: ["blue circle", "blue square", "green square", "green triangle", "red circle", "red square"]
+                """, "before"), ClipScoring.prompts(engine));
+        ScoringPolicy draft = new ScoringPolicy(policy(), ClipScoring.prompts(engine));
+        StoredBacktest.Report added = StoredBacktest.run(withoutBanks, draft, List.of("reupload", "unrelated"), hashes, vectors, 2, n -> {
+        }, ClipScoring.bulk(), matcher);
+        assertThat(added.changed()).as("adding the bank blocks the stored re-upload, and only it: %s", added.samples()).isEqualTo(1);
+        assertThat(added.samples().entrySet()).singleElement().satisfies(e -> {
+            assertThat(e.getKey()).endsWith("->BLOCK");
+            assertThat(e.getValue()).containsExactly("reupload");
+        });
+        assertThat(added.triggered().get("known-bad-reuploads")).containsExactly(0, 1);
+
+        ScoringPolicy tighter = new ScoringPolicy(PolicyFiles.parse(POLICY.replace("kind: pdq\n  - id: look-alikes",
+                "kind: pdq\n    maxDistance: " + (distance - 1) + "\n  - id: look-alikes"), "tighter"), ClipScoring.prompts(engine));
+        StoredBacktest.Report tightened = StoredBacktest.run(draft, tighter, List.of("reupload", "unrelated"), hashes, vectors, 2, n -> {
+        }, ClipScoring.bulk(), matcher);
+        assertThat(tightened.samples().entrySet()).as("a distance below the re-upload's lets it through").hasSize(1).first().satisfies(e -> {
+            assertThat(e.getKey()).startsWith("BLOCK->");
+            assertThat(e.getValue()).containsExactly("reupload");
+        });
+    }
+    @Test
+    void changesOverABaseMatchAsARebuildWould() {
+        java.util.Random random = new java.util.Random(7);
+        Banks banks = new Banks(100_000);
+        java.util.Map<String, PdqHash> live = new java.util.HashMap<>();
+        Instant now = Instant.now();
+        for (int i = 0; i < 6000; i++) {
+            PdqHash h = new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
+            banks.put(new Banks.Entry("known-bad", "e" + i, h, null, null, null));
+            live.put("e" + i, h);
+        }
+        banks.publish(now);
+        List<PdqHash> gone = new ArrayList<>();
+        // Rounds of changes under the rebuild threshold (applied over the base), then one over it.
+        for (int changes : List.of(50, 700, Banks.CHANGES_BEFORE_REBUILD + 10)) {
+            for (int c = 0; c < changes; c++) {
+                String id = "e" + random.nextInt(8000);
+                int op = random.nextInt(3);
+                PdqHash before = op == 0 ? live.remove(id) : live.get(id);
+                if (before != null) {
+                    gone.add(before);
+                }
+                if (op == 0) {
+                    banks.remove("known-bad", id);
+                } else {
+                    PdqHash h = new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
+                    banks.put(new Banks.Entry("known-bad", id, h, null, null, null));
+                    live.put(id, h);
+                }
+            }
+            banks.publish(now);
+            List<java.util.Map.Entry<String, PdqHash>> all = List.copyOf(live.entrySet());
+            for (int q = 0; q < 300; q++) {
+                // Near a live entry, near one removed or replaced (it must not match), or anywhere.
+                PdqHash query = switch (q % 3) {
+                    case 0 -> near(all.get(random.nextInt(all.size())).getValue(), random.nextInt(30), random);
+                    case 1 -> near(gone.get(random.nextInt(gone.size())), random.nextInt(30), random);
+                    default -> new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
+                };
+                int truth = all.stream().mapToInt(e -> e.getValue().distance(query)).min().orElseThrow();
+                List<BankHit> hits = banks.matchStored(policy(), query, new float[20], "no-model");
+                if (truth > 31) {
+                    assertThat(hits).as("nothing within 31 bits").isEmpty();
+                } else {
+                    assertThat(hits).singleElement().satisfies(h -> {
+                        assertThat(h.distance()).isEqualTo(truth);
+                        assertThat(live.get(h.entry()).distance(query)).as("a live entry, as it stands now").isEqualTo(truth);
+                    });
+                }
+            }
+        }
+    }
+
+    static PdqHash near(PdqHash h, int bits, java.util.Random random) {
+        long[] w = {h.w0(), h.w1(), h.w2(), h.w3()};
+        java.util.BitSet flipped = new java.util.BitSet();
+        while (flipped.cardinality() < bits) {
+            flipped.set(random.nextInt(256));
+        }
+        flipped.stream().forEach(b -> w[b >> 6] ^= 1L << (b & 63));
+        return new PdqHash(w[0], w[1], w[2], w[3]);
+    }
+}
