@@ -1,11 +1,13 @@
 package io.clipguard.tools.bench;
 
+import io.clipguard.bank.Banks;
 import io.clipguard.bank.ExemplarMatrix;
 import io.clipguard.clip.NearestRows;
 import io.clipguard.pdq.PdqHash;
 import io.clipguard.pdq.PdqHasher;
 import io.clipguard.pdq.PdqIndex;
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -78,6 +80,21 @@ public final class BankBenchmark {
         out.printf("PDQ bank of %,d hashes: index built in %.0f ms, %.0f MiB%n", hashes, buildMs, index.bytes() / 1048576.0);
         out.printf("  per image (8 turns, distance <= 31): multi-index %.3f ms, full scan %.1f ms (%.0fx)%n", indexed * 1e3, scan * 1e3,
                 scan / indexed);
+        // What a bank change costs an instance holding these hashes: the first build, then one change over it.
+        Banks held = new Banks(hashes + 1);
+        for (int i = 0; i < hashes; i++) {
+            held.put(new Banks.Entry("bench", Integer.toString(i), bank.get(i), null, null, null));
+        }
+        Instant now = Instant.now();
+        long p0 = System.nanoTime();
+        held.publish(now);
+        double firstMs = (System.nanoTime() - p0) / 1e6;
+        double change = Stopwatch.meanSeconds(3, 20, () -> {
+            held.put(new Banks.Entry("bench", "changed", new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong()),
+                    null, null, null));
+            held.publish(now);
+        });
+        out.printf("  held as a bank: first publish %.0f ms, then one change published in %.2f ms%n", firstMs, change * 1e3);
 
         float[] rows = new float[exemplars * dim];
         List<String> ids = new ArrayList<>(exemplars);
