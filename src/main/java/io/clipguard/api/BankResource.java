@@ -29,6 +29,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -107,7 +108,7 @@ public class BankResource {
         ClipGuardNode here = node.require();
         String kind = kindOf(here, bank);
         String reason = request.reason() == null ? null : request.reason().substring(0, Math.min(500, request.reason().length()));
-        Instant expires = request.expiresAt() == null ? null : Instant.parse(request.expiresAt());
+        Instant expires = expiry(request.expiresAt());
         String who = identity.getPrincipal().getName();
         Instant now = Instant.now();
         BankEntry entry;
@@ -169,6 +170,19 @@ public class BankResource {
     private static String kindOf(ClipGuardNode here, String bank) {
         return declaring(here).stream().flatMap(p -> p.banks().stream()).filter(b -> b.id().equals(bank))
                 .findFirst().map(b -> b.kind() == Policy.BankKind.EMBEDDING ? "embedding" : "pdq").orElse("pdq");
+    }
+
+    /** An entry's expiry, an ISO-8601 instant such as {@code 2027-01-31T00:00:00Z}; none when null. */
+    private static Instant expiry(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new ClipGuardException(ErrorCode.BANK_ENTRY_INVALID, "expiresAt is an ISO-8601 instant such as 2027-01-31T00:00:00Z, not '"
+                    + text.substring(0, Math.min(40, text.length())) + "'");
+        }
     }
 
     private static byte[] decode(String base64) {

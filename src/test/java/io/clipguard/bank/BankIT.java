@@ -2,7 +2,7 @@ package io.clipguard.bank;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-
+import static org.hamcrest.Matchers.equalTo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipguard.api.security.UserFile;
@@ -96,6 +96,12 @@ class BankIT {
                 String body = json(Map.of("image", Base64.getEncoder().encodeToString(photo), "reason", "removed after review"));
                 given().auth().preemptive().basic("vera", PASSWORD).header("X-Requested-With", "test").contentType(ContentType.JSON).body(body)
                         .post("/banks/known-bad/entries").then().statusCode(403);
+                // Bad requests are problems with a code, never a server error.
+                for (Map<String, String> bad : List.of(Map.of("image", "not base64!"), Map.of("contentId", "x", "expiresAt", "tomorrow"),
+                        Map.of("reason", "neither image nor contentId"))) {
+                    given().auth().preemptive().basic("bea", PASSWORD).header("X-Requested-With", "test").contentType(ContentType.JSON)
+                            .body(json(bad)).post("/banks/known-bad/entries").then().statusCode(400).body("code", equalTo("BANK_ENTRY_INVALID"));
+                }
 
                 long sent = System.nanoTime();
                 JsonNode added = JSON.readTree(given().auth().preemptive().basic("bea", PASSWORD).header("X-Requested-With", "test")
