@@ -36,7 +36,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -51,7 +50,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "banks")
 public class BankResource {
-    private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final int MAX_IMAGE_BYTES = 20 << 20;
     private static final Duration APPLY_WAIT = Duration.ofSeconds(10);
 
@@ -99,7 +97,7 @@ public class BankResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.BANKER, Roles.PUBLISHER})
     public Response add(@PathParam("bank") String bank, EntryRequest request) throws InterruptedException {
-        if (!ID.matcher(bank).matches()) {
+        if (!BankEntries.BANK_ID.matcher(bank).matches()) {
             throw new ClipGuardException(ErrorCode.BANK_ENTRY_INVALID, "a bank id is lower-case letters, digits, '.', '_' and '-'");
         }
         if (request == null || (request.image() == null) == (request.contentId() == null)) {
@@ -121,6 +119,10 @@ public class BankResource {
                         who, now, reason, expires);
             } else {
                 PdqHasher.Result r = prepared.hashes().get(0);
+                if (r.quality() < Banks.MIN_QUALITY) {
+                    throw new ClipGuardException(ErrorCode.BANK_ENTRY_INVALID, "the image has too little detail for a PDQ hash (quality " + r.quality()
+                            + " < " + Banks.MIN_QUALITY + "): it would match other flat images");
+                }
                 entry = BankEntries.pdq(bank, r.hash().toString(), r.hash(), r.quality(), "api", who, now, reason, null, expires);
             }
         } else {

@@ -39,21 +39,25 @@ public final class Banks {
 
     /** Changes to a bank applied over its base before the base is rebuilt. */
     static final int CHANGES_BEFORE_REBUILD = 4096;
+    /** Banks smaller than this are compared hash by hash (an index's tables cost 4 MiB whatever its size). */
+    static final int INDEXED_FROM = 4096;
+    /** PDQ's own rule: a hash of quality under 50 (a flat or nearly blank image) matches too easily to be looked up. */
+    public static final int MIN_QUALITY = 50;
 
     /** One bank's live entries, indexed: PDQ hashes, and exemplars by model digest. */
     private record Indexed(PdqPart pdq, Map<String, ExemplarMatrix> byModel, Instant nextExpiry) {
     }
 
-    /** A bank's full build: its PDQ index, where each id is in it, its exemplars, its next expiry. */
-    private record Base(List<String> ids, PdqIndex index, Map<String, Integer> position, Map<String, ExemplarMatrix> byModel,
-                        Instant nextExpiry) {
+    /** A bank's full build: its PDQ index (null for a small bank), where each id is in it, its exemplars, its next expiry. */
+    private record Base(List<String> ids, List<PdqHash> hashes, PdqIndex index, Map<String, Integer> position,
+                        Map<String, ExemplarMatrix> byModel, Instant nextExpiry) {
     }
 
     /** The PDQ hashes matched: the base's less its dead entries, and the changes since, compared one by one. */
     private record PdqPart(List<String> baseIds, PdqIndex base, BitSet dead, List<String> recentIds, List<PdqHash> recent) {
         /** The nearest live entry within {@code maxDistance}: its id and distance, or null. */
         Map.Entry<String, Integer> nearest(PdqHash query, int maxDistance) {
-            PdqIndex.Match m = base.nearest(query, maxDistance, dead);
+            PdqIndex.Match m = base == null ? null : base.nearest(query, maxDistance, dead);
             String id = m == null ? null : baseIds.get(m.entry());
             int best = m == null ? maxDistance + 1 : m.distance();
             for (int i = 0; i < recent.size(); i++) {
@@ -82,11 +86,12 @@ public final class Banks {
 
     /** Adds or replaces an entry; false (and counted) when the banks are full. */
     public synchronized boolean put(Entry entry) {
-        Map<String, Entry> bank = entries.computeIfAbsent(entry.bank(), b -> new LinkedHashMap<>());
-        if (!bank.containsKey(entry.id()) && count >= maxEntries) {
+        Map<String, Entry> existing = entries.get(entry.bank());
+        if ((existing == null || !existing.containsKey(entry.id())) && count >= maxEntries) {
             refused++;
             return false;
         }
+        Map<String, Entry> bank = existing != null ? existing : entries.computeIfAbsent(entry.bank(), b -> new LinkedHashMap<>());
         if (bank.put(entry.id(), entry) == null) {
             count++;
         }
@@ -99,6 +104,9 @@ public final class Banks {
         if (b != null && b.remove(id) != null) {
             count--;
             touch(bank, id);
+            if (b.isEmpty()) {
+                entries.remove(bank);
+            }
         }
     }
 
@@ -160,12 +168,13 @@ public final class Banks {
             Set<String> ids = touched.getOrDefault(bank, Set.of());
             Indexed shown = snapshot.get(bank);
             boolean expiry = shown != null && shown.nextExpiry() != null && !shown.nextExpiry().isAfter(now);
-            if (base == null || expiry || ids.size() > CHANGES_BEFORE_REBUILD) {
+            if (base == null || base.index() == null || expiry || ids.size() > CHANGES_BEFORE_REBUILD) {
                 base = build(b.values(), now);
                 bases.put(bank, base);
                 touched.remove(bank);
-                next.put(bank, new Indexed(new PdqPart(base.ids(), base.index(), new BitSet(), List.of(), List.of()), base.byModel(),
-                        base.nextExpiry()));
+                PdqPart pdq = base.index() == null ? new PdqPart(List.of(), null, new BitSet(), base.ids(), base.hashes())
+                        : new PdqPart(base.ids(), base.index(), new BitSet(), List.of(), List.of());
+                next.put(bank, new Indexed(pdq, base.byModel(), base.nextExpiry()));
             } else {
                 next.put(bank, withChanges(base, b, ids, now));
             }
@@ -221,26 +230,32 @@ public final class Banks {
                 hashes.add(e.pdq());
             }
         }
-        return new Base(List.copyOf(pdqIds), new PdqIndex(hashes), position, exemplars(all, now), nextExpiry);
+        boolean indexed = hashes.size() >= INDEXED_FROM;
+        return new Base(List.copyOf(pdqIds), indexed ? List.of() : List.copyOf(hashes), indexed ? new PdqIndex(hashes) : null,
+                indexed ? position : Map.of(), exemplars(all, now), nextExpiry);
     }
 
-    /** The live exemplars, one matrix per model digest (rows of the first dimension seen). */
+    /** Exemplars are compared only with embeddings of the same model and length (a record of another length matches nothing). */
+    private static String matrixKey(String modelDigest, int dimension) {
+        return modelDigest + "#" + dimension;
+    }
+
+    /** The live exemplars, one matrix per model digest and dimension. */
     private static Map<String, ExemplarMatrix> exemplars(Iterable<Entry> all, Instant now) {
         Map<String, List<Entry>> vectors = new LinkedHashMap<>();
         for (Entry e : all) {
             if (e.live(now) && e.pdq() == null && e.vector() != null && e.modelDigest() != null) {
-                vectors.computeIfAbsent(e.modelDigest(), m -> new ArrayList<>()).add(e);
+                vectors.computeIfAbsent(matrixKey(e.modelDigest(), e.vector().length), m -> new ArrayList<>()).add(e);
             }
         }
         Map<String, ExemplarMatrix> byModel = new HashMap<>();
-        vectors.forEach((model, list) -> {
+        vectors.forEach((key, list) -> {
             int d = list.get(0).vector().length;
-            List<Entry> same = list.stream().filter(e -> e.vector().length == d).toList();
-            float[] rows = new float[same.size() * d];
-            for (int i = 0; i < same.size(); i++) {
-                System.arraycopy(same.get(i).vector(), 0, rows, i * d, d);
+            float[] rows = new float[list.size() * d];
+            for (int i = 0; i < list.size(); i++) {
+                System.arraycopy(list.get(i).vector(), 0, rows, i * d, d);
             }
-            byModel.put(model, new ExemplarMatrix(same.stream().map(Entry::id).toList(), rows, d));
+            byModel.put(key, new ExemplarMatrix(list.stream().map(Entry::id).toList(), rows, d));
         });
         return Map.copyOf(byModel);
     }
@@ -254,7 +269,9 @@ public final class Banks {
         if (policy.banks().isEmpty()) {
             return List.of();
         }
-        return matchTurns(policy, hashes.stream().map(PdqHasher.Result::dihedral).toList(), embeddings, modelDigest);
+        // Views too flat to hash reliably are not looked up (kept in place: a hit names its view by position).
+        return matchTurns(policy, hashes.stream().map(r -> r.quality() >= MIN_QUALITY ? r.dihedral() : Map.<PdqHasher.Dihedral, PdqHash>of()).toList(),
+                embeddings, modelDigest);
     }
 
     /**
@@ -302,14 +319,11 @@ public final class Banks {
     }
 
     private static BankHit nearestExemplar(Policy.Bank bank, Indexed indexed, List<float[]> embeddings, String modelDigest) {
-        ExemplarMatrix ex = indexed.byModel().get(modelDigest);
-        if (ex == null) {
-            return null;
-        }
         BankHit best = null;
         for (int v = 0; v < embeddings.size(); v++) {
             float[] q = embeddings.get(v);
-            if (q.length != ex.dimension()) {
+            ExemplarMatrix ex = indexed.byModel().get(matrixKey(modelDigest, q.length));
+            if (ex == null) {
                 continue;
             }
             ExemplarMatrix.Nearest nearest = ex.nearest(q);

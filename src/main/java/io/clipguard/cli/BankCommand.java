@@ -2,6 +2,7 @@ package io.clipguard.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipguard.bank.BankEntries;
+import io.clipguard.bank.Banks;
 import io.clipguard.bank.HashList;
 import io.clipguard.bank.kafka.BankLog;
 import io.clipguard.clip.ClipEngine;
@@ -57,6 +58,15 @@ class BankCommand {
 
     /** The clients and topics the Kafka options name; the bootstrap servers are required. */
     record Kafka(KafkaClients clients, TopicRegistry topics) {
+    }
+
+    /** A bank id as the API and every instance accept it: {@code BANK_ENTRY_INVALID} otherwise. */
+    static String bankId(String bank) {
+        if (!BankEntries.BANK_ID.matcher(bank).matches()) {
+            throw new ClipGuardException(ErrorCode.BANK_ENTRY_INVALID, "a bank id is 1-64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit: '"
+                    + bank.substring(0, Math.min(70, bank.length())) + "'");
+        }
+        return bank;
     }
 
     static Kafka kafka(KafkaArgs args) {
@@ -131,6 +141,7 @@ class BankCommand {
 
         @Override
         public Integer call() throws Exception {
+            bankId(bank);
             if (!kind.equals("pdq") && !kind.equals("embedding")) {
                 throw new ClipGuardException(ErrorCode.BANK_ENTRY_INVALID, "--kind must be pdq or embedding, found '" + kind + "'");
             }
@@ -140,6 +151,10 @@ class BankCommand {
             if (kind.equals("pdq")) {
                 for (Path file : files) {
                     PdqHasher.Result r = hash(file);
+                    if (r.quality() < Banks.MIN_QUALITY) {
+                        throw new ClipGuardException(ErrorCode.BANK_ENTRY_INVALID, file + ": too little detail for a PDQ hash (quality " + r.quality()
+                                + " < " + Banks.MIN_QUALITY + "): it would match other flat images");
+                    }
                     entries.add(BankEntries.pdq(bank, r.hash().toString(), r.hash(), r.quality(), "file:" + file.getFileName(), user(), now,
                             reason, null, null));
                 }
@@ -176,6 +191,7 @@ class BankCommand {
 
         @Override
         public Integer call() {
+            bankId(bank);
             Kafka kafka = kafka(kafkaArgs);
             try (BankLog.Writer writer = BankLog.writer(kafka.clients(), kafka.topics())) {
                 writer.remove(bank, entry);
@@ -206,6 +222,7 @@ class BankCommand {
 
         @Override
         public Integer call() {
+            bankId(bank);
             long hashes;
             try (Reader in = open(file)) {
                 hashes = HashList.check(in);
@@ -251,6 +268,7 @@ class BankCommand {
 
         @Override
         public Integer call() {
+            bankId(bank);
             Kafka kafka = kafka(kafkaArgs);
             List<BankEntry> entries = BankLog.read(kafka.clients(), kafka.topics(), bank, READ_TIMEOUT);
             PrintWriter out = spec.commandLine().getOut();

@@ -196,7 +196,7 @@ public final class ScoringPolicy {
                 }
             }
         }
-        Verdict verdict = verdict(cosines, policy.independent() ? margins : null, p, contentId, hits);
+        Verdict verdict = verdict(cosines, policy.independent() ? margins : null, p, contentId, hits, viewOf);
         int decisive = 0;
         BankHit byBank = verdict.triggeringCategory() == null ? null : hitOf(policy.categories().get(indexOf(verdict.triggeringCategory())), hits);
         if (byBank != null) {
@@ -311,25 +311,43 @@ public final class ScoringPolicy {
 
     /**
      * The same with the upload's bank matches: a match in a category's bank triggers it as its
-     * probability may; a match in a negative bank exempts the upload from every category (the
-     * default action applies, and says why).
+     * probability may; a match in a negative bank exempts what the matched view shows (the
+     * default action applies, and says why). Single view: {@code viewOf} null.
      */
     public Verdict verdict(double[] cosines, double[] margins, double[] p, String contentId, List<BankHit> hits) {
+        return verdict(cosines, margins, p, contentId, hits, null);
+    }
+
+    /**
+     * The same over several views: {@code viewOf[c]} is the view category {@code c}'s probability
+     * came from. A negative match exempts a category only where its evidence is the matched view,
+     * so an animation whose first frame is a known-benign template and whose second is not is
+     * still judged by its second.
+     */
+    public Verdict verdict(double[] cosines, double[] margins, double[] p, String contentId, List<BankHit> hits, int[] viewOf) {
         int n = policy.categories().size();
         List<Score> scores = new ArrayList<>(n);
         Policy.Category fired = null;
         Policy.Category near = null;
-        BankHit exempt = hits.stream().filter(h -> h.bank().negative()).findFirst().orElse(null);
+        BankHit exempted = null;
         for (int c = 0; c < n; c++) {
             Policy.Category category = policy.categories().get(c);
-            boolean triggered = exempt == null && (p[c] >= category.threshold() || hitOf(category, hits) != null);
+            BankHit own = hitOf(category, hits);
+            BankHit promptsExempt = negativeOn(hits, viewOf == null ? 0 : viewOf[c]);
+            BankHit bankExempt = own == null ? null : negativeOn(hits, own.view());
+            boolean byPrompts = p[c] >= category.threshold();
+            boolean triggered = (byPrompts && promptsExempt == null) || (own != null && bankExempt == null);
+            if (!triggered && (byPrompts || own != null) && exempted == null) {
+                exempted = byPrompts ? promptsExempt : bankExempt;
+            }
             scores.add(new Score(category.id(), cosines == null ? Double.NaN : cosines[c], margins == null ? Double.NaN : margins[c], p[c],
                     category.threshold(), triggered, curves[c] != null));
             if (triggered && (fired == null || moreSevere(category, fired))) {
                 fired = category;
             }
-            if (exempt == null && !triggered && p[c] >= category.threshold() - policy.reviewBand() && policy.reviewBand() > 0
-                    && (near == null || moreSevere(category, near))) {
+            // The review band is for probabilities near a threshold: a category with no prompts has none.
+            if (!triggered && promptsExempt == null && categoryVectors[c].length > 0 && p[c] >= category.threshold() - policy.reviewBand()
+                    && policy.reviewBand() > 0 && (near == null || moreSevere(category, near))) {
                 near = category;
             }
         }
@@ -354,7 +372,7 @@ public final class ScoringPolicy {
                     "%s: probability %.4f within review band %.4f of threshold %.4f%s -> REVIEW",
                     near.id(), s.probability(), policy.reviewBand(), s.threshold(), uncalibratedNote(s)), new Review(Review.Reason.BAND, 1));
         }
-        String none = exempt != null ? "exempt: negative bank " + exempt.bank().id() + " entry " + exempt.entry() + ", " + exempt.describe()
+        String none = exempted != null ? "exempt: negative bank " + exempted.bank().id() + " entry " + exempted.entry() + ", " + exempted.describe()
                 : "no category reached its threshold";
         if (policy.defaultAction() == Policy.Action.ALLOW && sampled(contentId, policy.reviewSampleRate(), "")) {
             return new Verdict(Policy.Action.REVIEW, null, scores, String.format(Locale.ROOT,
@@ -363,6 +381,16 @@ public final class ScoringPolicy {
         }
         return new Verdict(policy.defaultAction(), null, scores, none + " -> default " + policy.defaultAction(),
                 policy.defaultAction() == Policy.Action.REVIEW ? new Review(Review.Reason.DEFAULT, 1) : null);
+    }
+
+    /** A negative bank's match on view {@code view}, or null. */
+    private static BankHit negativeOn(List<BankHit> hits, int view) {
+        for (BankHit h : hits) {
+            if (h.bank().negative() && h.view() == view) {
+                return h;
+            }
+        }
+        return null;
     }
 
     /** The match in {@code category}'s bank, or null. */

@@ -8,6 +8,7 @@ import io.clipguard.image.DecodeLimits;
 import io.clipguard.image.ImagePipeline;
 import io.clipguard.moderation.ClipScoring;
 import io.clipguard.pdq.PdqHash;
+import io.clipguard.pdq.PdqHasher;
 import io.clipguard.policy.BankHit;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
@@ -374,5 +375,84 @@ class BanksTest {
         }
         flipped.stream().forEach(b -> w[b >> 6] ^= 1L << (b & 63));
         return new PdqHash(w[0], w[1], w[2], w[3]);
+    }
+    @Test
+    void aTopicRecordIsHeldOnlyWhenItLooksLikeWhatClipGuardWrites() {
+        Instant now = Instant.now();
+        float[] unit = new float[20];
+        unit[3] = 1;
+        float[] loud = new float[20];
+        java.util.Arrays.fill(loud, 1e6f);
+        float[] nan = unit.clone();
+        nan[0] = Float.NaN;
+        assertThat(BankEntries.held(BankEntries.embedding("look-alikes", "fine", unit, "sha256:m", "t", "t", now, null, null))).isNotNull();
+        assertThat(BankEntries.held(BankEntries.embedding("look-alikes", "loud", loud, "sha256:m", "t", "t", now, null, null)))
+                .as("an unnormalised vector would beat every real exemplar").isNull();
+        assertThat(BankEntries.held(BankEntries.embedding("look-alikes", "nan", nan, "sha256:m", "t", "t", now, null, null))).isNull();
+        assertThat(BankEntries.held(BankEntries.embedding("look-alikes", "empty", new float[0], "sha256:m", "t", "t", now, null, null))).isNull();
+        PdqHash h = new PdqHash(1, 2, 3, 4);
+        assertThat(BankEntries.held(BankEntries.pdq("Known Bad", "x", h, null, "t", "t", now, null, null, null))).as("bank id out of form").isNull();
+        assertThat(BankEntries.held(BankEntries.pdq("known-bad", "a/b", h, null, "t", "t", now, null, null, null))).as("a slash in an entry id").isNull();
+        assertThat(BankEntries.held(BankEntries.pdq("known-bad", "x".repeat(200), h, null, "t", "t", now, null, null, null))).isNull();
+    }
+
+    @Test
+    void anExemplarOfAnotherLengthDoesNotHideTheRealOnes() {
+        byte[] exemplar = new ShapeScenes(5).draw("green", "circle", 240, 200, true).bytes();
+        float[] vector = engine.embedImages(pipeline.prepare(exemplar).tensors())[0];
+        Banks banks = new Banks(100);
+        float[] odd = new float[7];
+        odd[0] = 1;
+        banks.put(new Banks.Entry("look-alikes", "odd", null, odd, engine.identity().digest(), null));
+        banks.put(new Banks.Entry("look-alikes", "example-1", null, vector, engine.identity().digest(), null));
+        banks.publish(Instant.now());
+        assertThat(decide(banks, new ShapeScenes(6).draw("green", "circle", 300, 260, true).bytes()).hits()).singleElement()
+                .satisfies(hit -> assertThat(hit.entry()).isEqualTo("example-1"));
+    }
+
+    @Test
+    void aNegativeMatchExemptsOnlyWhatItsViewShows() {
+        ScoringPolicy scoring = new ScoringPolicy(policy(), ClipScoring.prompts(engine));
+        Policy.Bank knownFine = policy().banks().stream().filter(Policy.Bank::negative).findFirst().orElseThrow();
+        double[] p = {0, 0, 0.9};
+        BankHit onFirstFrame = new BankHit(knownFine, "template", 3, Double.NaN, "ORIGINAL", 0);
+        ScoringPolicy.Verdict judged = scoring.verdict(null, null, p, "c", List.of(onFirstFrame), new int[] {0, 0, 1});
+        assertThat(judged.action()).as("the second frame shows the red triangle").isEqualTo(Policy.Action.BLOCK);
+        BankHit onSecondFrame = new BankHit(knownFine, "template", 3, Double.NaN, "ORIGINAL", 1);
+        ScoringPolicy.Verdict exempt = scoring.verdict(null, null, p, "c", List.of(onSecondFrame), new int[] {0, 0, 1});
+        assertThat(exempt.action()).isEqualTo(Policy.Action.ALLOW);
+        assertThat(exempt.rule()).startsWith("exempt: negative bank known-fine entry template");
+    }
+
+    @Test
+    void aCategoryWithOnlyABankHasNoReviewBand() {
+        ScoringPolicy banded = new ScoringPolicy(PolicyFiles.parse(POLICY.replace("version: 1\n", "version: 1\nreviewBand: 0.2\n")
+                .replace("threshold: 0.5\n    bank: known-bad", "threshold: 0.1\n    bank: known-bad"), "band"),
+                ClipScoring.prompts(engine));
+        assertThat(banded.policy().categories().get(0).threshold()).isEqualTo(0.1);
+        ScoringPolicy.Verdict v = banded.verdict(null, null, new double[] {0, 0, 0}, "c", List.of());
+        assertThat(v.action()).as("a bank-only category scores 0, which is no closeness to its threshold").isNotEqualTo(Policy.Action.REVIEW);
+    }
+
+    @Test
+    void flatImagesAreNotLookedUpAndAFullBankMakesNoNewBank() {
+        BufferedImage flat = new BufferedImage(200, 200, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics g = flat.getGraphics();
+        g.setColor(java.awt.Color.GRAY);
+        g.fillRect(0, 0, 200, 200);
+        byte[] bytes;
+        try {
+            bytes = jpeg(flat, 0.9f);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        PdqHasher.Result hashed = pipeline.prepare(bytes).hashes().get(0);
+        assertThat(hashed.quality()).isLessThan(Banks.MIN_QUALITY);
+        Banks banks = new Banks(1);
+        banks.put(new Banks.Entry("known-bad", "flat", hashed.hash(), null, null, null));
+        banks.publish(Instant.now());
+        assertThat(decide(banks, bytes).hits()).as("too flat to be looked up").isEmpty();
+        assertThat(banks.put(new Banks.Entry("another-bank", "x", new PdqHash(1, 2, 3, 4), null, null, null))).isFalse();
+        assertThat(banks.counts()).containsOnlyKeys("known-bad");
     }
 }

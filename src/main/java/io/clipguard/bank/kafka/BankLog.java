@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -76,13 +77,31 @@ public final class BankLog implements AutoCloseable {
         TopicPartition only = new TopicPartition(topic, 0);
         try {
             while (running) {
-                var records = consumer.poll(Duration.ofMillis(100));
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = consumer.poll(Duration.ofMillis(100));
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // A broker away for longer than a request's timeout: keep following, the entries held stay.
+                    LOG.warning("banks: reading " + topic + " failed, retrying in 1 s: " + e);
+                    Thread.sleep(1000);
+                    continue;
+                }
                 long last = -1;
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     apply(r);
                     last = r.offset();
                 }
-                long position = consumer.position(only) - 1;
+                long position;
+                try {
+                    position = consumer.position(only) - 1;
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    LOG.warning("banks: reading " + topic + " failed, retrying: " + e);
+                    continue;
+                }
                 long now = System.nanoTime();
                 // Nothing is published while the start's backlog is read (one build at its end), and a
                 // build never takes more than a fifth of the time while changes stream in.
@@ -96,7 +115,7 @@ public final class BankLog implements AutoCloseable {
                     applied = Math.max(Math.max(applied, last), position);
                 }
             }
-        } catch (WakeupException e) {
+        } catch (WakeupException | InterruptedException e) {
             // closing
         } catch (RuntimeException e) {
             LOG.severe("banks stopped: " + e);
