@@ -138,9 +138,17 @@ public class BankResource {
                 throw new ClipGuardException(ErrorCode.BANK_ENTRY_INVALID, "the decision of '" + request.contentId()
                         + "' kept no PDQ hash (decided before release v6)");
             }
+            if (audit.getPdqQuality() != null && audit.getPdqQuality() < Banks.MIN_QUALITY) {
+                throw new ClipGuardException(ErrorCode.BANK_ENTRY_INVALID, "the upload of '" + request.contentId()
+                        + "' has too little detail for a PDQ hash (quality " + audit.getPdqQuality() + " < " + Banks.MIN_QUALITY + ")");
+            }
             PdqHash hash = PdqHash.parse(audit.getPdq());
             entry = BankEntries.pdq(bank, hash.toString(), hash, audit.getPdqQuality(), "content:" + request.contentId(), who, now, reason, null,
                     expires);
+        }
+        if (!here.runtime().banks().hasRoomFor(entry.getBank(), entry.getEntry())) {
+            throw new ClipGuardException(ErrorCode.BANKS_FULL, "the banks hold " + here.runtime().banks().size()
+                    + " entries, the most this deployment keeps (clipguard.banks.max-entries)");
         }
         long offset = here.banks().write(entry);
         boolean applied = here.banks().awaitApplied(offset, APPLY_WAIT);
@@ -154,7 +162,7 @@ public class BankResource {
     public Response remove(@PathParam("bank") String bank, @PathParam("entry") String entry) throws InterruptedException {
         ClipGuardNode here = node.require();
         Banks banks = here.runtime().banks();
-        if (banks.entries(bank).stream().noneMatch(e -> e.id().equals(entry))) {
+        if (!banks.holds(bank, entry)) {
             return Problem.of(ErrorCode.BANK_ENTRY_NOT_FOUND, "bank '" + bank + "' has no entry '" + entry + "'");
         }
         long offset = here.banks().remove(bank, entry);

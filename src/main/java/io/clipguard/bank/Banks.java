@@ -118,6 +118,17 @@ public final class Banks {
         }
     }
 
+    /** Whether {@code bank} holds entry {@code id}. */
+    public synchronized boolean holds(String bank, String id) {
+        Map<String, Entry> b = entries.get(bank);
+        return b != null && b.containsKey(id);
+    }
+
+    /** Whether an add of {@code bank}/{@code id} would be held: a replacement always, a new entry while the banks have room. */
+    public synchronized boolean hasRoomFor(String bank, String id) {
+        return count < maxEntries || holds(bank, id);
+    }
+
     /** Entries held, in all. */
     public synchronized int size() {
         return count;

@@ -87,7 +87,8 @@ class BankIT {
         try (InputStream in = BankIT.class.getResourceAsStream("/pdq/q2821.jpg")) {
             photo = in.readAllBytes();
         }
-        try (LiveNode live = new LiveNode(dir, "bank-it", Map.of("clipguard.policies.file", policy.toString()), local)) {
+        try (LiveNode live = new LiveNode(dir, "bank-it", Map.of("clipguard.policies.file", policy.toString(), "clipguard.banks.max-entries", "3"),
+                local)) {
             Banks elsewhere = new Banks(1000);
             try (BankLog other = new BankLog(KafkaClients.of(live.kafka.bootstrapServers()), live.node.topics(), elsewhere, Clock.systemUTC())) {
                 Policy declared = PolicyFiles.parse(POLICY, "test");
@@ -150,6 +151,23 @@ class BankIT {
                         .contentType(ContentType.JSON).body(json(Map.of("contentId", "bank-other"))).post("/banks/known-bad/entries").then()
                         .statusCode(201).extract().asString());
                 assertThat(byContent.get("source").asText()).isEqualTo("content:bank-other");
+
+                // Past banks.max-entries an add is refused, not accepted and then dropped by every reader.
+                int status = 0;
+                for (String name : List.of("q1050.jpg", "q0746.jpg", "q0291.jpg")) {
+                    byte[] image;
+                    try (InputStream in = BankIT.class.getResourceAsStream("/pdq/" + name)) {
+                        image = in.readAllBytes();
+                    }
+                    status = given().auth().preemptive().basic("bea", PASSWORD).header("X-Requested-With", "test").contentType(ContentType.JSON)
+                            .body(json(Map.of("image", Base64.getEncoder().encodeToString(image)))).post("/banks/known-bad/entries").statusCode();
+                    if (status != 201) {
+                        break;
+                    }
+                }
+                assertThat(status).as("an add past the bound").isEqualTo(507);
+                assertThat(live.node.runtime().banks().size()).isEqualTo(3);
+                assertThat(live.node.runtime().banks().refused()).isZero();
 
                 // Removal reaches the other instance too.
                 given().auth().preemptive().basic("bea", PASSWORD).header("X-Requested-With", "test").delete("/banks/known-bad/entries/" + entry)
