@@ -32,7 +32,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,7 +114,7 @@ public class BankResource {
             ImagePipeline.Prepared prepared = here.runtime().prepare(bytes);
             if (kind.equals("embedding")) {
                 float[] vector = here.runtime().embed(prepared.tensor());
-                entry = BankEntries.embedding(bank, sha256(bytes).substring(0, 16), vector, here.runtime().engine().identity().digest(), "api",
+                entry = BankEntries.embedding(bank, BankEntries.exemplarId(bytes), vector, here.runtime().engine().identity().digest(), "api",
                         who, now, reason, expires);
             } else {
                 PdqHasher.Result r = prepared.hashes().get(0);
@@ -203,14 +202,6 @@ public class BankResource {
             return Base64.getDecoder().decode(base64);
         } catch (IllegalArgumentException e) {
             throw new ClipGuardException(ErrorCode.BANK_ENTRY_INVALID, "image is not base64: " + e.getMessage());
-        }
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -2,7 +2,11 @@ package io.clipguard.bank;
 
 import io.clipguard.pdq.PdqHash;
 import io.clipguard.schema.BankEntry;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -71,6 +75,15 @@ public final class BankEntries {
         return Math.abs(Math.sqrt(norm) - 1) <= 1e-3 ? out : null;
     }
 
+    /** An exemplar's entry id: the first 16 hex digits of its image's SHA-256, so adding the same image again replaces it. */
+    public static String exemplarId(byte[] image) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(image)).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A PDQ entry. */
     public static BankEntry pdq(String bank, String entry, PdqHash hash, Integer quality, String source, String addedBy, Instant at,
                                 String reason, String metadata, Instant expiresAt) {
@@ -81,7 +94,7 @@ public final class BankEntries {
     /** An exemplar embedding of model {@code modelDigest}. */
     public static BankEntry embedding(String bank, String entry, float[] vector, String modelDigest, String source, String addedBy,
                                       Instant at, String reason, Instant expiresAt) {
-        List<Float> v = new java.util.ArrayList<>(vector.length);
+        List<Float> v = new ArrayList<>(vector.length);
         for (float f : vector) {
             v.add(f);
         }

@@ -25,13 +25,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -164,7 +161,7 @@ class BankCommand {
                     for (Path file : files) {
                         byte[] bytes = ImageFiles.read(file);
                         float[] vector = engine.embedImages(List.of(pipeline.prepare(bytes).tensor()))[0];
-                        entries.add(BankEntries.embedding(bank, sha256(bytes).substring(0, 16), vector, engine.identity().digest(),
+                        entries.add(BankEntries.embedding(bank, BankEntries.exemplarId(bytes), vector, engine.identity().digest(),
                                 "file:" + file.getFileName(), user(), now, reason, null));
                     }
                 }
@@ -298,13 +295,5 @@ class BankCommand {
             }
         }
         out.flush();
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

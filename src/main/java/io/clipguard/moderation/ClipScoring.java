@@ -7,7 +7,6 @@ import io.clipguard.policy.PromptEncoder;
 import io.clipguard.policy.ScoringPolicy;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -70,16 +69,16 @@ public final class ClipScoring {
     private static BulkScorer open(ScoringPolicy policy) {
         ScoringPolicy.Columns all = policy.columns();
         int n = all.thresholds().length;
-        int[] slot = new int[n];
-        Arrays.fill(slot, -1);
-        int prompted = 0;
+        boolean[] hasPrompts = new boolean[n];
         for (int owner : all.categoryOf()) {
-            if (owner >= 0 && slot[owner] < 0) {
-                slot[owner] = 0;
+            if (owner >= 0) {
+                hasPrompts[owner] = true;
             }
         }
+        int[] slot = new int[n];
+        int prompted = 0;
         for (int c = 0; c < n; c++) {
-            slot[c] = slot[c] < 0 ? -1 : prompted++;
+            slot[c] = hasPrompts[c] ? prompted++ : -1;
         }
         BulkZeroShot scorer = prompted == 0 ? null : graph(policy, all, slot, prompted);
         int k = prompted;

@@ -1,6 +1,7 @@
 package io.clipguard.pdq;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -36,14 +37,20 @@ public final class PdqHasher {
     public static final class Result {
         private final float[] coefficients;
         private final int quality;
+        private PdqHash hash;
+        private Map<Dihedral, PdqHash> dihedral;
 
         private Result(float[] coefficients, int quality) {
             this.coefficients = coefficients;
             this.quality = quality;
         }
 
-        public PdqHash hash() {
-            return bits(coefficients);
+        /** Computed once: the audit record, the embedding record and every policy's match read it. */
+        public synchronized PdqHash hash() {
+            if (hash == null) {
+                hash = bits(coefficients);
+            }
+            return hash;
         }
 
         public int quality() {
@@ -51,12 +58,15 @@ public final class PdqHasher {
         }
 
         /** The hash of the image turned or mirrored each of the eight ways (the original included). */
-        public Map<Dihedral, PdqHash> dihedral() {
-            Map<Dihedral, PdqHash> out = new EnumMap<>(Dihedral.class);
-            for (Dihedral d : Dihedral.values()) {
-                out.put(d, bits(d.apply(coefficients)));
+        public synchronized Map<Dihedral, PdqHash> dihedral() {
+            if (dihedral == null) {
+                Map<Dihedral, PdqHash> out = new EnumMap<>(Dihedral.class);
+                for (Dihedral d : Dihedral.values()) {
+                    out.put(d, bits(d.apply(coefficients)));
+                }
+                dihedral = Collections.unmodifiableMap(out);
             }
-            return out;
+            return dihedral;
         }
     }
 

@@ -26,6 +26,7 @@ import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
 
 /**
  * The load test: photo-like uploads at a fixed rate (or as a backlog) into a broker, a
@@ -108,7 +109,7 @@ public final class LoadRun {
         Random random = new Random(7);
         Instant now = Instant.now();
         try (BankLog.Writer writer = BankLog.writer(clients, topics)) {
-            writer.writeAll(java.util.stream.IntStream.range(0, hashes).mapToObj(i -> {
+            writer.writeAll(IntStream.range(0, hashes).mapToObj(i -> {
                 PdqHash h = new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
                 return BankEntries.pdq("known-bad", h.toString(), h, null, "loadtest", "loadtest", now, null, null, null);
             }).iterator());
