@@ -12,6 +12,7 @@ import io.clipguard.image.DecodeLimits;
 import io.clipguard.image.DecodedImage;
 import io.clipguard.image.ImageDecoder;
 import io.clipguard.kafka.KafkaClients;
+import io.clipguard.pdq.PdqHash;
 import io.clipguard.pdq.PdqHasher;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
@@ -168,6 +169,23 @@ class BankIT {
                 assertThat(status).as("an add past the bound").isEqualTo(507);
                 assertThat(live.node.runtime().banks().size()).isEqualTo(3);
                 assertThat(live.node.runtime().banks().refused()).isZero();
+
+                // Records anyone with write access could put on the topic, crossed through the broker: the
+                // instances skip them and go on (the valid entry written after them is held).
+                float[] loud = new float[live.node.runtime().engine().dimension()];
+                java.util.Arrays.fill(loud, 1e6f);
+                try (BankLog.Writer hostile = BankLog.writer(KafkaClients.of(live.kafka.bootstrapServers()), live.node.topics())) {
+                    hostile.write(BankEntries.embedding("known-bad", "loud", loud, live.node.runtime().engine().identity().digest(), "x", "x",
+                            java.time.Instant.now(), null, null));
+                    hostile.write(BankEntries.pdq("Not A Bank", "x", hashOfPhoto.hash(), null, "x", "x", java.time.Instant.now(), null, null, null));
+                    hostile.write(BankEntries.pdq("known-bad", "after", new PdqHash(1, 2, 3, 4), null, "x", "x", java.time.Instant.now(), null, null,
+                            null));
+                }
+                Awaitility.await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+                        .until(() -> elsewhere.entries("known-bad").stream().anyMatch(e -> e.id().equals("after")));
+                assertThat(elsewhere.entries("known-bad")).noneMatch(e -> e.id().equals("loud"));
+                assertThat(elsewhere.counts()).doesNotContainKey("Not A Bank");
+                assertThat(live.node.runtime().banks().counts()).doesNotContainKey("Not A Bank");
 
                 // Removal reaches the other instance too.
                 given().auth().preemptive().basic("bea", PASSWORD).header("X-Requested-With", "test").delete("/banks/known-bad/entries/" + entry)
