@@ -156,6 +156,9 @@ public final class ClipGuardNode implements AutoCloseable {
             metrics.gauge("clipguard.bank.entries", "Bank entries held (every bank)", held::size);
             metrics.counter("clipguard.bank.entries.refused", "Bank entries not held: past clipguard.banks.max-entries", Tags.empty(),
                     held::refused);
+            BankLog log = banks;
+            metrics.counter("clipguard.bank.records.skipped", "Records on the banks topic not held: unreadable, mis-keyed or not as ClipGuard writes them",
+                    Tags.empty(), log::skipped);
             service = new ModerationService(clients, ServiceSettings.from(settings, instance, topics), runtime,
                     StreamTelemetry.of(traced, metrics));
             service.refreshLimits(clients);

@@ -186,6 +186,7 @@ class BankIT {
                 assertThat(elsewhere.entries("known-bad")).noneMatch(e -> e.id().equals("loud"));
                 assertThat(elsewhere.counts()).doesNotContainKey("Not A Bank");
                 assertThat(live.node.runtime().banks().counts()).doesNotContainKey("Not A Bank");
+                assertThat(live.node.banks().skipped()).as("counted").isGreaterThanOrEqualTo(2);
 
                 // Removal reaches the other instance too.
                 given().auth().preemptive().basic("bea", PASSWORD).header("X-Requested-With", "test").delete("/banks/known-bad/entries/" + entry)
