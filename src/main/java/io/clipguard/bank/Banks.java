@@ -26,8 +26,8 @@ import java.util.Set;
  *
  * <p>Bounded: at most {@code maxEntries} entries in all (an add past it is refused by the
  * writer and skipped by readers, with a count), so a bank's memory is known in bytes: a PDQ
- * entry costs about 400 bytes with its index (id, hash, map entries), an embedding entry 4
- * bytes per dimension more.
+ * entry costs about 550 bytes with its index (id, hash, map entries, the index's 16 tables), an
+ * embedding entry 4 bytes per dimension more.
  */
 public final class Banks {
     /** One entry: a PDQ hash or an exemplar embedding of one model. */
@@ -55,19 +55,24 @@ public final class Banks {
 
     /** The PDQ hashes matched: the base's less its dead entries, and the changes since, compared one by one. */
     private record PdqPart(List<String> baseIds, PdqIndex base, BitSet dead, List<String> recentIds, List<PdqHash> recent) {
-        /** The nearest live entry within {@code maxDistance}: its id and distance, or null. */
-        Map.Entry<String, Integer> nearest(PdqHash query, int maxDistance) {
-            PdqIndex.Match m = base == null ? null : base.nearest(query, maxDistance, dead);
-            String id = m == null ? null : baseIds.get(m.entry());
-            int best = m == null ? maxDistance + 1 : m.distance();
-            for (int i = 0; i < recent.size(); i++) {
-                int d = recent.get(i).distance(query);
-                if (d < best) {
-                    best = d;
-                    id = recentIds.get(i);
+        /** The nearest live entry to each query within {@code maxDistance}: its id and distance, or null. */
+        List<Map.Entry<String, Integer>> nearestEach(List<PdqHash> queries, int maxDistance) {
+            PdqIndex.Match[] found = base == null ? new PdqIndex.Match[queries.size()] : base.nearestEach(queries, maxDistance, dead);
+            List<Map.Entry<String, Integer>> nearest = new ArrayList<>(queries.size());
+            for (int q = 0; q < queries.size(); q++) {
+                PdqIndex.Match m = found[q];
+                String id = m == null ? null : baseIds.get(m.entry());
+                int best = m == null ? maxDistance + 1 : m.distance();
+                for (int i = 0; i < recent.size(); i++) {
+                    int d = recent.get(i).distance(queries.get(q));
+                    if (d < best) {
+                        best = d;
+                        id = recentIds.get(i);
+                    }
                 }
+                nearest.add(id == null ? null : Map.entry(id, best));
             }
-            return id == null ? null : Map.entry(id, best);
+            return nearest;
         }
     }
 
@@ -314,15 +319,24 @@ public final class Banks {
     }
 
     private static BankHit nearestHash(Policy.Bank bank, Indexed indexed, List<Map<PdqHasher.Dihedral, PdqHash>> hashes) {
-        BankHit best = null;
+        List<PdqHash> queries = new ArrayList<>();
+        List<String> turns = new ArrayList<>();
+        List<Integer> views = new ArrayList<>();
         for (int v = 0; v < hashes.size(); v++) {
             for (Map.Entry<PdqHasher.Dihedral, PdqHash> turned : hashes.get(v).entrySet()) {
-                Map.Entry<String, Integer> m = indexed.pdq().nearest(turned.getValue(), bank.maxDistance());
-                if (m != null) {
-                    BankHit hit = new BankHit(bank, m.getKey(), m.getValue(), Double.NaN, turned.getKey().name(), v);
-                    if (best == null || hit.nearerThan(best)) {
-                        best = hit;
-                    }
+                queries.add(turned.getValue());
+                turns.add(turned.getKey().name());
+                views.add(v);
+            }
+        }
+        List<Map.Entry<String, Integer>> found = indexed.pdq().nearestEach(queries, bank.maxDistance());
+        BankHit best = null;
+        for (int q = 0; q < queries.size(); q++) {
+            Map.Entry<String, Integer> m = found.get(q);
+            if (m != null) {
+                BankHit hit = new BankHit(bank, m.getKey(), m.getValue(), Double.NaN, turns.get(q), views.get(q));
+                if (best == null || hit.nearerThan(best)) {
+                    best = hit;
                 }
             }
         }

@@ -20,8 +20,8 @@ import java.util.Set;
  * The nearest of many stored rows to each of a batch of queries, by dot product (cosine for
  * normalised vectors), as one ONNX Runtime graph: MatMul against the rows, then ReduceMax and
  * ArgMax. A hundred thousand exemplars of 512 dimensions are 200 MB that every query must read;
- * a Java loop reads them once per query, a matrix product once per batch with a tuned kernel,
- * so exemplar banks are matched a batch at a time ({@code bank.ExemplarBatcher}).
+ * a Java loop reads them once per query, a matrix product once per batch with a tuned kernel.
+ * {@code bench bank} measures it against the Java scan that the service still runs per upload.
  */
 public final class NearestRows implements AutoCloseable {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();

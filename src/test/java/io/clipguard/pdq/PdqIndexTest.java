@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The multi-index finds exactly what a full scan finds, at every radius it allows. */
+/** The multi-index (with its per-table lower bounds) finds exactly what a full scan finds, at every radius it allows. */
 class PdqIndexTest {
     static PdqHash random(Random r) {
         return new PdqHash(r.nextLong(), r.nextLong(), r.nextLong(), r.nextLong());
@@ -32,6 +33,9 @@ class PdqIndexTest {
         for (int i = 0; i < 20_000; i++) {
             hashes.add(random(r));
         }
+        for (int i = 0; i < 500; i++) {
+            hashes.add(hashes.get(r.nextInt(hashes.size()))); // ties at every distance: the first entry wins
+        }
         PdqIndex index = new PdqIndex(hashes);
         int found = 0;
         for (int radius : new int[] {0, 15, 31, 47, 63}) {
@@ -41,6 +45,7 @@ class PdqIndexTest {
                 PdqIndex.Match fast = index.nearest(query, radius);
                 PdqIndex.Match scan = index.nearestByScan(query, radius);
                 assertThat(fast).as("radius %d query %d", radius, i).isEqualTo(scan);
+                assertThat(index.nearestEach(List.of(random(r), query), radius, new BitSet())[1]).as("asked with another").isEqualTo(scan);
                 if (fast != null) {
                     found++;
                 }

@@ -9,6 +9,7 @@ import io.clipguard.pdq.PdqIndex;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
 
@@ -59,8 +60,8 @@ public final class BankBenchmark {
 
             @Override
             public void run() {
-                for (PdqHash h : images.get(next++ % images.size())) {
-                    if (index.nearest(h, 31) != null) {
+                for (PdqIndex.Match m : index.nearestEach(images.get(next++ % images.size()), 31, new BitSet())) {
+                    if (m != null) {
                         found[0]++;
                     }
                 }
