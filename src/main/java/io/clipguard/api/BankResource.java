@@ -31,7 +31,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +48,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "banks")
 public class BankResource {
-    private static final int MAX_IMAGE_BYTES = 20 << 20;
     private static final Duration APPLY_WAIT = Duration.ofSeconds(10);
 
     @Inject
@@ -110,7 +108,7 @@ public class BankResource {
         Instant now = Instant.now();
         BankEntry entry;
         if (request.image() != null) {
-            byte[] bytes = decode(request.image());
+            byte[] bytes = ImageBody.decode(request.image(), ErrorCode.BANK_ENTRY_INVALID);
             ImagePipeline.Prepared prepared = here.runtime().prepare(bytes);
             if (kind.equals("embedding")) {
                 float[] vector = here.runtime().embed(prepared.tensor());
@@ -194,14 +192,4 @@ public class BankResource {
         }
     }
 
-    private static byte[] decode(String base64) {
-        if (base64.length() > MAX_IMAGE_BYTES / 3 * 4 + 4) {
-            throw new ClipGuardException(ErrorCode.IMAGE_TOO_LARGE, "the image is over " + (MAX_IMAGE_BYTES >> 20) + " MiB");
-        }
-        try {
-            return Base64.getDecoder().decode(base64);
-        } catch (IllegalArgumentException e) {
-            throw new ClipGuardException(ErrorCode.BANK_ENTRY_INVALID, "image is not base64: " + e.getMessage());
-        }
-    }
 }

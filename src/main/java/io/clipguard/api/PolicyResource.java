@@ -1,11 +1,13 @@
 package io.clipguard.api;
 
 import io.clipguard.api.security.Roles;
+import io.clipguard.app.ClipGuardNode;
 import io.clipguard.app.LocalNode;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
+import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.policy.catalog.PolicyCatalog;
 import io.clipguard.policy.catalog.TextDiff;
 import io.clipguard.policy.kafka.PolicyDesk;
@@ -59,6 +61,10 @@ public class PolicyResource {
 
     /** Why a change is made. */
     public record ChangeRequest(String reason) {
+    }
+
+    /** A draft's text and the image to try it on: the image itself (base64) or a past decision's contentId. */
+    public record TryRequest(String yaml, String image, String contentId) {
     }
 
     /** The earlier version to enforce again, and why. */
@@ -144,6 +150,39 @@ public class PolicyResource {
         }
         PolicyVersion draft = control().writer().createDraft(policyId, request.yaml(), request.basedOn(), author(), reason(request.reason()));
         return Response.status(201).entity(PolicyViews.Version.of(draft)).build();
+    }
+
+    @POST
+    @Path("{policyId}/try")
+    @RolesAllowed({Roles.EDITOR})
+    @Operation(summary = "Try a draft on one image (or a past decision's upload): its action, rule and scores beside the active version's")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public PolicyViews.Trial tryDraft(@PathParam("policyId") String policyId, TryRequest request) throws InterruptedException {
+        if (request == null || request.yaml() == null) {
+            throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'yaml' and an 'image' or a 'contentId' is required");
+        }
+        if ((request.image() == null) == (request.contentId() == null)) {
+            throw new ClipGuardException(ErrorCode.INVALID_ARGUMENT, "give an image (base64) or the contentId of a past decision, one of them");
+        }
+        ClipGuardNode here = node.require();
+        Policy draft = PolicyFiles.parseVersion(policyId, request.yaml(), control().catalog().nextVersion(policyId));
+        ScoringPolicy draftScoring = control().policies().draft(draft);
+        byte[] bytes = request.image() != null ? ImageBody.decode(request.image(), ErrorCode.INVALID_ARGUMENT)
+                : TrialImage.pastUpload(here, request.contentId());
+        TrialImage tried = TrialImage.of(here.runtime(), bytes, request.contentId());
+        PolicyViews.Outcome draftOutcome = PolicyViews.Outcome.of(null, draftScoring, tried.verdict(draftScoring));
+        ScoringPolicy active = activeScoring(policyId);
+        return new PolicyViews.Trial(policyId, request.contentId(), here.runtime().engine().identity().id(), draftOutcome,
+                active == null ? null : PolicyViews.Outcome.of(active.policy().version(), active, tried.verdict(active)));
+    }
+
+    /** What enforces {@code policyId} now: this instance's enforced version when it is that policy, else the catalog's active version. */
+    private ScoringPolicy activeScoring(String policyId) {
+        ScoringPolicy enforced = control().policies().get().active();
+        if (enforced.policy().id().equals(policyId)) {
+            return enforced;
+        }
+        return control().catalog().active(policyId).map(v -> control().policies().prepare(v)).orElse(null);
     }
 
     @POST

@@ -1,6 +1,7 @@
 package io.clipguard.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.policy.StoredBacktest;
 import io.clipguard.policy.catalog.PolicySwitch;
 import io.clipguard.schema.PolicyChange;
@@ -75,5 +76,22 @@ public final class PolicyViews {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record BacktestJob(String jobId, String policyId, int version, String requestedBy, Instant submittedAt, String state,
                               long recordsRead, long rowsScored, StoredBacktest.Report report, String error) {
+    }
+
+    /** A draft tried on one image, beside the version active now (null when the policy has none). */
+    public record Trial(String policyId, String contentId, String model, Outcome draft, Outcome active) {
+    }
+
+    /** What a version decides for the image: the action, the rule that fired, and every category's score. */
+    public record Outcome(Integer version, String action, String triggeringCategory, String rule, String uncalibratedBecause,
+                          List<TrialScore> scores) {
+        static Outcome of(Integer version, ScoringPolicy scoring, ScoringPolicy.Verdict v) {
+            return new Outcome(version, v.action().name(), v.triggeringCategory(), v.rule(), scoring.uncalibratedBecause(),
+                    v.scores().stream().map(s -> new TrialScore(s.category(), s.probability(), s.threshold(), s.triggered(), s.calibrated())).toList());
+        }
+    }
+
+    /** One category's probability against its threshold. */
+    public record TrialScore(String category, double probability, double threshold, boolean triggered, boolean calibrated) {
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 import io.clipguard.api.security.UserFile;
 import io.clipguard.app.LocalNode;
@@ -20,6 +21,7 @@ import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -91,6 +93,7 @@ class PolicyApiIT {
                 new Endpoint("GET", "/me", null, read, 200),
                 new Endpoint("POST", "/policies/validate", Map.of("yaml", DEMO), edit, 200),
                 new Endpoint("POST", "/policies/demo-shapes/drafts", Map.of("yaml", "id: [", "reason", "matrix"), edit, 400),
+                new Endpoint("POST", "/policies/demo-shapes/try", Map.of("yaml", "id: [", "contentId", "matrix"), edit, 400),
                 new Endpoint("POST", "/policies/demo-shapes/versions/99/backtest", null, edit, 404),
                 new Endpoint("GET", "/policies/backtests/no-such-job", null, edit, 404),
                 new Endpoint("POST", "/policies/demo-shapes/versions/99/publish", reason, publish, 404),
@@ -232,7 +235,54 @@ class PolicyApiIT {
         given().get("/q/openapi?format=json").then().statusCode(200)
                 .body("paths", org.hamcrest.Matchers.hasKey("/policies/{policyId}/drafts"))
                 .body("paths", org.hamcrest.Matchers.hasKey("/policies/{policyId}/rollback"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/policies/{policyId}/try"))
                 .body("paths", org.hamcrest.Matchers.hasKey("/decisions/{contentId}"));
+    }
+
+    @Test
+    @Order(7)
+    void aDraftIsTriedOnAnImageOrAPastDecisionBesideTheActiveVersion() {
+        String review = DEMO.replace("action: block", "action: review");
+        String image = Base64.getEncoder().encodeToString(Uploads.scene(new ShapeScenes(5), "red", "triangle"));
+        Response tried = as("erin").contentType(ContentType.JSON).body(Map.of("yaml", review, "image", image)).post("/policies/demo-shapes/try")
+                .then().statusCode(200).extract().response();
+        assertThat(tried.jsonPath().getString("draft.action")).as(tried.asString()).isEqualTo("REVIEW");
+        assertThat(tried.jsonPath().getString("draft.rule")).contains("red-triangle");
+        assertThat(tried.jsonPath().getString("active.action")).isEqualTo("BLOCK");
+        assertThat(tried.jsonPath().getInt("active.version")).isEqualTo(1);
+        assertThat(tried.jsonPath().getString("model")).isNotBlank();
+        // Only the action changed: every category scores the same under both, and the draft lists them all.
+        List<Map<String, Object>> draftScores = tried.jsonPath().getList("draft.scores");
+        assertThat(draftScores).isNotEmpty().allSatisfy(s -> assertThat(s).containsKeys("category", "probability", "threshold", "triggered"));
+        assertThat(draftScores).extracting(s -> s.get("category") + "=" + s.get("probability"))
+                .containsExactlyElementsOf(tried.jsonPath().<Map<String, Object>>getList("active.scores").stream()
+                        .map(s -> s.get("category") + "=" + s.get("probability")).toList());
+
+        // A category whose prompt no longer describes the image lets it through under the draft.
+        String reworded = DEMO.replace("prompts: [\"red triangle\"]", "prompts: [\"blue square\"]");
+        assertThat(reworded).isNotEqualTo(DEMO);
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", reworded, "image", image)).post("/policies/demo-shapes/try")
+                .then().statusCode(200).body("draft.action", not(equalTo("BLOCK"))).body("active.action", equalTo("BLOCK"))
+                .body("draft.scores.find { it.category == 'red-triangle' }.triggered", equalTo(false));
+
+        // A past decision: its upload is read again from the topic.
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", review, "contentId", "api-0")).post("/policies/demo-shapes/try")
+                .then().statusCode(200).body("contentId", equalTo("api-0")).body("draft.action", equalTo("REVIEW"))
+                .body("active.action", equalTo("BLOCK"));
+
+        // Bad requests get their codes.
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", review, "image", image, "contentId", "api-0")).post("/policies/demo-shapes/try")
+                .then().statusCode(400).body("code", equalTo("INVALID_ARGUMENT"));
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", "categories: 3", "image", image)).post("/policies/demo-shapes/try")
+                .then().statusCode(400).body("code", equalTo("POLICY_INVALID"));
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", review, "contentId", "no-such-content")).post("/policies/demo-shapes/try")
+                .then().statusCode(404).body("code", equalTo("DECISION_NOT_FOUND"));
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", review, "image", "not base64!")).post("/policies/demo-shapes/try")
+                .then().statusCode(400).body("code", equalTo("INVALID_ARGUMENT"));
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", review, "image", Base64.getEncoder().encodeToString(new byte[] {1, 2, 3})))
+                .post("/policies/demo-shapes/try").then().statusCode(422).body("code", equalTo("IMAGE_UNSUPPORTED_FORMAT"));
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", review.replace("id: demo-shapes", "id: another"), "image", image))
+                .post("/policies/demo-shapes/try").then().statusCode(400).body("code", equalTo("POLICY_INVALID"));
     }
 
     private String awaitDecision(String key, int version) {

@@ -31,6 +31,14 @@ public final class UploadThumbnails {
      * {@code maxSide} pixels on a side; empty when the record is gone or is not {@code contentId}'s.
      */
     public Optional<byte[]> render(String contentId, int partition, long offset, int maxSide) {
+        return image(contentId, partition, offset).map(bytes -> runtime.thumbnails().render(bytes, maxSide));
+    }
+
+    /**
+     * The image of the upload at {@code partition}/{@code offset}: inline, or fetched from its URI
+     * under moderation's allow-list and limits; empty when the record is gone or is not {@code contentId}'s.
+     */
+    public Optional<byte[]> image(String contentId, int partition, long offset) {
         ConsumerRecord<byte[], byte[]> r = sources.one(uploadsTopic, partition, offset).orElse(null);
         if (r == null || r.key() == null || !contentId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
             return Optional.empty();
@@ -41,6 +49,6 @@ public final class UploadThumbnails {
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
-        return Optional.of(runtime.thumbnails().render(runtime.imageBytes(event), maxSide));
+        return Optional.of(runtime.imageBytes(event));
     }
 }

@@ -140,6 +140,16 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
         new ScoringPolicy(policy, cachedPrompts, onMismatch);
     }
 
+    /**
+     * The scoring form of a draft that is tried, not enforced: built each time (drafts change
+     * with every keystroke), its prompt vectors from the same cache as enforced versions, so
+     * only the prompt lists the draft changed are embedded. Throws {@link ClipGuardException}
+     * where {@link #checkActivation} would.
+     */
+    public ScoringPolicy draft(Policy policy) {
+        return new ScoringPolicy(policy, cachedPrompts, onMismatch);
+    }
+
     /** 1 while the enforced version runs uncalibrated because its calibration was fitted on something else, else 0. */
     public int calibrationMismatch() {
         return current.get().active().uncalibratedBecause() == null ? 0 : 1;
