@@ -9,6 +9,7 @@ import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.policy.catalog.PolicyCatalog;
+import io.clipguard.policy.catalog.PolicySwitch;
 import io.clipguard.policy.catalog.TextDiff;
 import io.clipguard.policy.kafka.PolicyDesk;
 import io.clipguard.schema.PolicyHead;
@@ -73,13 +74,14 @@ public class PolicyResource {
 
     @GET
     @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
-    @Operation(summary = "Every policy with its head, and what this instance enforces")
+    @Operation(summary = "Every policy with its head, and what this instance enforces (by default and for each mapped tenant)")
     public PolicyViews.Catalog list() {
         PolicyDesk control = control();
         PolicyCatalog catalog = control.catalog();
         return new PolicyViews.Catalog(catalog.policyIds().stream().map(id -> new PolicyViews.Summary(id,
                 catalog.head(id).map(PolicyViews.Head::of).orElse(null), catalog.versions(id).size(), catalog.nextVersion(id) - 1)).toList(),
-                control.policies().status());
+                control.policies().status(), node.require().runtime().tenants().mapping().entrySet().stream()
+                .map(e -> new PolicyViews.TenantPolicy(e.getKey(), node.require().runtime().tenants().switchFor(e.getKey()).status())).toList());
     }
 
     @GET
@@ -176,11 +178,12 @@ public class PolicyResource {
                 active == null ? null : PolicyViews.Outcome.of(active.policy().version(), active, tried.verdict(active)));
     }
 
-    /** What enforces {@code policyId} now: this instance's enforced version when it is that policy, else the catalog's active version. */
+    /** What enforces {@code policyId} now: this instance's version when it enforces that policy (for a tenant or by default), else the catalog's active one. */
     private ScoringPolicy activeScoring(String policyId) {
-        ScoringPolicy enforced = control().policies().get().active();
-        if (enforced.policy().id().equals(policyId)) {
-            return enforced;
+        for (PolicySwitch s : node.require().runtime().tenants().switches()) {
+            if (s.enforcedId().equals(policyId)) {
+                return s.get().active();
+            }
         }
         return control().catalog().active(policyId).map(v -> control().policies().prepare(v)).orElse(null);
     }

@@ -57,7 +57,11 @@ public final class PolicyViews {
     }
 
     /** Every policy, and what this instance enforces. */
-    public record Catalog(List<Summary> policies, PolicySwitch.Status enforcedHere) {
+    public record Catalog(List<Summary> policies, PolicySwitch.Status enforcedHere, List<TenantPolicy> tenants) {
+    }
+
+    /** A tenant mapped to a policy other than the default, and what this instance enforces for it. */
+    public record TenantPolicy(String tenant, PolicySwitch.Status enforced) {
     }
 
     /** A policy's head and its versions, oldest first. */

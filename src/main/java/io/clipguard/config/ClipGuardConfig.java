@@ -230,6 +230,9 @@ public interface ClipGuardConfig {
         /** Files applied on start when their content changed. */
         Path dir();
 
+        /** Tenants decided by other policies than the default: {@code tenant=policy-id} pairs, comma-separated, each policy a file in {@link #dir}. */
+        Optional<String> tenants();
+
         /** Dev mode: publish each saved edit of the policy files. */
         boolean watch();
 

@@ -16,9 +16,11 @@ import io.clipguard.image.ImagePipeline;
 import io.clipguard.image.Thumbnails;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
+import io.clipguard.policy.PromptEncoder;
 import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.policy.catalog.PolicySwitch;
 import io.clipguard.policy.catalog.PublishRule;
+import io.clipguard.policy.catalog.TenantPolicies;
 import io.clipguard.schema.ImageUploaded;
 import io.clipguard.telemetry.ModerationMetrics;
 import io.clipguard.telemetry.Telemetry;
@@ -26,6 +28,9 @@ import io.micrometer.core.instrument.Tags;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +46,7 @@ public final class ModerationRuntime implements AutoCloseable {
     private final ClipEngine engine;
     private final EmbeddingBatcher batcher;
     private final PolicySwitch policies;
+    private final TenantPolicies tenants;
     private final Moderator moderator;
     private final ImageFetcher fetcher;
     private final ExecutorService prepare;
@@ -57,7 +63,7 @@ public final class ModerationRuntime implements AutoCloseable {
     public record Options(Path modelDir, EngineOptions engine, Policy policy, ScoringPolicy.Mismatch calibrationMismatch, PublishRule publishRule,
                           int maxBatch,
                           Duration maxWait, int prepareThreads, DecodeLimits limits, boolean reducedDecode, FetchSettings fetch, String instanceId,
-                          UnaryOperator<EmbeddingBatcher.ImageModel> model, int bankEntries) {
+                          UnaryOperator<EmbeddingBatcher.ImageModel> model, int bankEntries, Map<String, Policy> tenants) {
 
         /** The options {@code clipguard.*} settings describe, for instance {@code instanceId}. */
         public static Options from(ClipGuardConfig c, String instanceId, UnaryOperator<EmbeddingBatcher.ImageModel> model) {
@@ -65,7 +71,15 @@ public final class ModerationRuntime implements AutoCloseable {
             return new Options(Models.dir(c.model()), Models.options(c.model()), PolicyFiles.enforced(c.policies()),
                     mismatch(c.policies().calibrationMismatch()), new PublishRule(c.policies().twoPersonRule(), c.policies().filesRule()),
                     c.batching().maxBatch(), c.batching().maxWait(), c.batching().prepareThreads(),
-                    DecodeLimits.from(d), d.reduced(), FetchSettings.from(c.fetch()), instanceId, model, c.banks().maxEntries());
+                    DecodeLimits.from(d), d.reduced(), FetchSettings.from(c.fetch()), instanceId, model, c.banks().maxEntries(), tenants(c.policies()));
+        }
+
+        /** Each mapped tenant's policy, read from the policies directory (a tenant mapped to the default id gets the default). */
+        private static Map<String, Policy> tenants(ClipGuardConfig.Policies p) {
+            Map<String, Policy> byId = new HashMap<>();
+            Map<String, Policy> out = new LinkedHashMap<>();
+            TenantPolicies.parse(p.tenants().orElse("")).forEach((tenant, id) -> out.put(tenant, byId.computeIfAbsent(id, i -> PolicyFiles.inDir(p.dir(), i))));
+            return out;
         }
 
         private static ScoringPolicy.Mismatch mismatch(String setting) {
@@ -81,7 +95,13 @@ public final class ModerationRuntime implements AutoCloseable {
     private ModerationRuntime(Options s, Telemetry telemetry) {
         this.engine = ClipEngine.open(s.modelDir(), s.engine());
         try {
-            this.policies = new PolicySwitch(ClipScoring.prompts(engine), s.policy(), s.calibrationMismatch(), s.publishRule());
+            PromptEncoder prompts = ClipScoring.prompts(engine);
+            this.policies = new PolicySwitch(prompts, s.policy(), s.calibrationMismatch(), s.publishRule());
+            Map<String, PolicySwitch> byId = new HashMap<>(Map.of(policies.enforcedId(), policies));
+            Map<String, PolicySwitch> byTenant = new HashMap<>();
+            s.tenants().forEach((tenant, policy) -> byTenant.put(tenant, byId.computeIfAbsent(policy.id(),
+                    id -> new PolicySwitch(prompts, policy, s.calibrationMismatch(), s.publishRule()))));
+            this.tenants = new TenantPolicies(policies, byTenant);
             this.batcher = new EmbeddingBatcher(s.model().apply(engine::embedImages), new float[engine.preprocess().tensorSize()],
                     s.maxBatch(), s.maxWait(), Duration.ofSeconds(2));
         } catch (RuntimeException e) {
@@ -99,7 +119,7 @@ public final class ModerationRuntime implements AutoCloseable {
         this.thumbnails = new Thumbnails(s.limits());
         this.banks = new Banks(s.bankEntries());
         this.pipeline = new ImagePipeline(s.limits(), engine.preprocess(), s.reducedDecode());
-        this.moderator = new Moderator(engine, batcher, pipeline, fetcher, policies, s.instanceId(), Clock.systemUTC(), prepare, telemetry.tracer(), banks);
+        this.moderator = new Moderator(engine, batcher, pipeline, fetcher, tenants::forTenant, s.instanceId(), Clock.systemUTC(), prepare, telemetry.tracer(), banks);
     }
 
     /** A runtime whose moderation is traced with {@code telemetry} (the node's). */
@@ -180,7 +200,12 @@ public final class ModerationRuntime implements AutoCloseable {
         return policies.get().active();
     }
 
-    /** The hot-reload switch: follows the policy catalog. */
+    /** Which policy decides each tenant: a switch per enforced policy id, all following the policy catalog. */
+    public TenantPolicies tenants() {
+        return tenants;
+    }
+
+    /** The hot-reload switch of the default policy (unmapped tenants): follows the policy catalog. */
     public PolicySwitch policies() {
         return policies;
     }

@@ -1,5 +1,6 @@
 package io.clipguard.moderation;
 
+import io.clipguard.bank.Banks;
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EmbeddingBatcher;
 import io.clipguard.error.ClipGuardException;
@@ -7,13 +8,12 @@ import io.clipguard.error.ErrorCode;
 import io.clipguard.fetch.ImageFetcher;
 import io.clipguard.image.ImagePipeline;
 import io.clipguard.image.PreprocessSpec;
-import io.clipguard.policy.PolicySet;
-import io.clipguard.policy.ScoringPolicy;
-import io.clipguard.schema.Action;
-import io.clipguard.bank.Banks;
 import io.clipguard.pdq.PdqHasher;
 import io.clipguard.policy.BankHit;
 import io.clipguard.policy.Policy;
+import io.clipguard.policy.PolicySet;
+import io.clipguard.policy.ScoringPolicy;
+import io.clipguard.schema.Action;
 import io.clipguard.schema.AuditRecord;
 import io.clipguard.schema.BankMatch;
 import io.clipguard.schema.BatchInfo;
@@ -44,13 +44,13 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * One upload from event to outcome: read the image (inline or fetched), decode and
@@ -65,7 +65,8 @@ public final class Moderator {
     private final EmbeddingBatcher batcher;
     private final ImagePipeline pipeline;
     private final ImageFetcher fetcher;
-    private final Supplier<PolicySet> policies;
+    /** The policies that decide a tenant's uploads. */
+    private final Function<String, PolicySet> policies;
     private final String instanceId;
     private final Clock clock;
     private final Executor prepare;
@@ -74,7 +75,7 @@ public final class Moderator {
     private final Banks banks;
 
     public Moderator(ClipEngine engine, EmbeddingBatcher batcher, ImagePipeline pipeline, ImageFetcher fetcher,
-                     Supplier<PolicySet> policies, String instanceId, Clock clock, Executor prepare, Tracer tracer, Banks banks) {
+                     Function<String, PolicySet> policies, String instanceId, Clock clock, Executor prepare, Tracer tracer, Banks banks) {
         this.engine = engine;
         this.batcher = batcher;
         this.pipeline = pipeline;
@@ -254,7 +255,7 @@ public final class Moderator {
         SpanContext span = Span.fromContext(trace).getSpanContext();
         String traceId = span.isValid() ? span.getTraceId() : null;
         long t3 = System.nanoTime();
-        PolicySet set = policies.get();
+        PolicySet set = policies.apply(event.getTenant());
         ScoringPolicy active = set.active();
         List<float[]> vectors = views.stream().map(EmbeddingBatcher.Result::vector).toList();
         List<BankHit> hits = banks.match(active.policy(), p.image().hashes(), vectors, engine.identity().digest());

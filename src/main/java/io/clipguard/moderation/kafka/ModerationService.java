@@ -58,7 +58,7 @@ public final class ModerationService implements AutoCloseable {
                 Map.of(ModerationTopology.decisionChangelog(settings.applicationId()), ModerationTopology.DECISION_CHANGELOG_MAX_BYTES));
         this.deadLetters = new DeadLetterChannel(clients, settings.topics().deadLetters().name(), limits);
         this.slots = settings.window().window(runtime.batcher().maxBatch());
-        ModerationTopology.Parts parts = new ModerationTopology.Parts(runtime.moderator(), runtime.policies(), Clock.systemUTC(), limits,
+        ModerationTopology.Parts parts = new ModerationTopology.Parts(runtime.moderator(), runtime.tenants(), Clock.systemUTC(), limits,
                 SourceReader.kafka(clients), runtime.batcher().health(), settings.window(), slots, flow, telemetry);
         Properties props = properties(clients, settings);
         props.put(OversizeHandler.CHANNEL, deadLetters);
