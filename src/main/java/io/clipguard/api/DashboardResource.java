@@ -47,13 +47,17 @@ public class DashboardResource {
     /**
      * One JSON event per decision or dead letter, each client buffered ({@link ClientFeed}): a
      * client that keeps up gets every event, one that falls far behind gets a {@code missed}
-     * event instead of the ones it lost, and never slows the feed.
+     * event instead of the ones it lost, and never slows the feed. {@code tenant} and
+     * {@code policy} narrow it to one tenant's or one policy's decisions (filtered here, so a
+     * narrowed feed is not crowded out of its buffer by the rest).
      */
     @GET
     @Path("stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
-    public Multi<FeedEvent> stream() {
+    public Multi<FeedEvent> stream(@QueryParam("tenant") String tenant, @QueryParam("policy") String policy) {
+        String onlyTenant = filter("tenant", tenant);
+        String onlyPolicy = filter("policy", policy);
         ClipGuardNode node = local.require();
         String user = identity.getPrincipal().getName();
         quotas.requireStreamFree(user); // a 429 before the response starts; the quota itself is taken by the stream
@@ -63,7 +67,11 @@ public class DashboardResource {
             emitter.onTermination(quota);
             try {
                 ClientFeed client = new ClientFeed(emitter, node.feed().dropped());
-                AutoCloseable subscription = node.feed().subscribe(client::offer);
+                AutoCloseable subscription = node.feed().subscribe(e -> {
+                    if (e.shownFor(onlyTenant, onlyPolicy)) {
+                        client.offer(e);
+                    }
+                });
                 emitter.onTermination(() -> {
                     try {
                         subscription.close();
@@ -78,6 +86,17 @@ public class DashboardResource {
                 throw e;
             }
         }, BackPressureStrategy.ERROR);
+    }
+
+    /** A feed filter's value: null for none, else at most 128 characters. */
+    private static String filter(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        if (value.length() > 128) {
+            throw new ClipGuardException(ErrorCode.INVALID_ARGUMENT, name + " is at most 128 characters");
+        }
+        return value;
     }
 
     /** Per-second series by action and category, latency percentiles, dead letters by reason, lag, policy, model, health. */

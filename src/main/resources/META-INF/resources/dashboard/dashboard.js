@@ -16,13 +16,31 @@ async function enter(me) {
   listen();
 }
 
+// The feed narrowed to one tenant and/or policy (server-side, so the rest cannot crowd it out).
+function feedUrl() {
+  const q = new URLSearchParams();
+  const tenant = $('filter-tenant').value.trim();
+  const policy = $('filter-policy').value.trim();
+  if (tenant) q.set('tenant', tenant);
+  if (policy) q.set('policy', policy);
+  const query = q.toString();
+  return '/dashboard/stream' + (query ? '?' + query : '');
+}
+
 function listen() {
   if (stream) stream.abort();
-  stream = new AbortController();
-  session.stream('/dashboard/stream', addEvent, stream.signal)
+  const mine = new AbortController();
+  stream = mine;
+  session.stream(feedUrl(), addEvent, mine.signal)
     .catch(() => { /* dropped: retry below */ })
-    .finally(() => setTimeout(listen, 2000));
+    .finally(() => { if (stream === mine) setTimeout(listen, 2000); });
 }
+
+$('filter').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  $('feed').tBodies[0].innerHTML = '';
+  listen();
+});
 
 async function refresh() {
   let s;
@@ -103,14 +121,15 @@ function addEvent(e) {
   const tr = document.createElement('tr');
   tr.dataset.contentId = e.contentId || '';
   tr.dataset.kind = e.kind;
-  const cells = [new Date(e.at).toLocaleTimeString(), e.contentId || '(no id)',
+  const cells = [new Date(e.at).toLocaleTimeString(), e.contentId || '(no id)', e.tenant || '',
     e.kind === 'decision' ? e.action : 'DEAD LETTER', e.kind === 'decision' ? (e.category || '') : e.reason,
-    e.probability == null ? '' : e.probability.toFixed(3) + (e.calibrated === false ? ' (uncalibrated)' : ''), e.policyVersion == null ? '' : 'v' + e.policyVersion,
+    e.probability == null ? '' : e.probability.toFixed(3) + (e.calibrated === false ? ' (uncalibrated)' : ''),
+    e.policyVersion == null ? '' : e.policyId + ' v' + e.policyVersion,
     e.latencyMs == null ? '' : e.latencyMs + ' ms'];
   cells.forEach((text, i) => {
     const td = tr.insertCell();
     td.textContent = text;
-    if (i === 2) td.className = e.kind === 'decision' ? e.action : 'DEAD';
+    if (i === 3) td.className = e.kind === 'decision' ? e.action : 'DEAD';
   });
   const imageCell = tr.insertCell();
   if (e.kind === 'decision' && e.action !== 'ALLOW' && e.sourcePartition != null) {

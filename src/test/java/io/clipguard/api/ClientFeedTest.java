@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** One client's feed: a burst reaches a client that asks one at a time whole; only a client that falls far behind misses events, and is told. */
 class ClientFeedTest {
     static FeedEvent decision(int i) {
-        return new FeedEvent("decision", "c" + i, "ALLOW", null, null, null, null, null, null, null, null, i, null, null);
+        return new FeedEvent("decision", "c" + i, "ALLOW", null, null, null, null, null, null, null, null, i, null, null, "t");
     }
 
     record Wired(ClientFeed feed, AssertSubscriber<FeedEvent> client, AtomicLong dropped) {

@@ -92,7 +92,7 @@ class DashboardBrowserIT {
         double seconds = (System.nanoTime() - sent) / 1e9;
         System.out.printf("dashboard: upload to feed row in %.2f s%n", seconds);
         assertThat(seconds).as("seconds from the upload to its row on the page").isLessThan(2.0);
-        assertThat(browser.findElement(row).getText()).contains("BLOCK").contains("red-triangle").contains("v1");
+        assertThat(browser.findElement(row).getText()).contains("BLOCK").contains("red-triangle").contains("demo-shapes v1").contains("acme");
 
         // The flagged image's thumbnail is blurred until clicked.
         By thumb = By.cssSelector("#feed tr[data-content-id='live-red'] img.thumb");

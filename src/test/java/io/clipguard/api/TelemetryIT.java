@@ -84,6 +84,7 @@ class TelemetryIT {
         Files.deleteIfExists(usersFile);
         UserFile.put(usersFile, "vera", PASSWORD.toCharArray(), Set.of("viewer"));
         UserFile.put(usersFile, "svc", PASSWORD.toCharArray(), Set.of("service"));
+        UserFile.put(usersFile, "tess", PASSWORD.toCharArray(), Set.of("viewer"));
         live = new LiveNode(Files.createTempDirectory("telemetry"), "telemetry", Map.of("clipguard.telemetry.lag-interval", "500ms"), local);
 
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> given().get("/q/health/ready").statusCode() == 200);
@@ -157,7 +158,11 @@ class TelemetryIT {
 
     /** The live feed as user vera reads it, its lines into {@code lines}; returns once subscribed. */
     private CompletableFuture<Void> openFeed(HttpClient http, LinkedBlockingQueue<String> lines) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(root.toURI().resolve("dashboard/stream")).header("Authorization", basic("vera"))
+        return openFeed(http, lines, "dashboard/stream", "vera");
+    }
+
+    private CompletableFuture<Void> openFeed(HttpClient http, LinkedBlockingQueue<String> lines, String path, String user) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(root.toURI().resolve(path)).header("Authorization", basic(user))
                 .header("Accept", "text/event-stream").build();
         CompletableFuture<Void> stream = http.sendAsync(request, HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> r.body().forEach(lines::add));
         Thread.sleep(1000); // subscribed
@@ -271,5 +276,56 @@ class TelemetryIT {
         assertThat(fifth.body()).contains("RATE_LIMITED");
         more.forEach(f -> f.cancel(true));
         stream.cancel(true);
+    }
+
+    @Test
+    @Order(7)
+    void aFeedNarrowedToATenantGetsThatTenantsDecisionsOnly() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        LinkedBlockingQueue<String> kids = new LinkedBlockingQueue<>();
+        LinkedBlockingQueue<String> policy = new LinkedBlockingQueue<>();
+        var kidsFeed = openFeed(http, kids, "dashboard/stream?tenant=kids", "tess");
+        var policyFeed = openFeed(http, policy, "dashboard/stream?policy=demo-shapes", "tess");
+        byte[] image = Uploads.scene(new ShapeScenes(4), "blue", "square");
+        java.util.List<byte[][]> records = new java.util.ArrayList<>();
+        for (String tenant : java.util.List.of("kids", "market")) {
+            for (int i = 0; i < 3; i++) {
+                String key = "filter-" + tenant + "-" + i;
+                var event = io.clipguard.schema.ImageUploaded.newBuilder(Uploads.inline(key, image)).setTenant(tenant).build();
+                records.add(io.clipguard.testing.KafkaIO.record(key, Uploads.bytes(event)));
+            }
+        }
+        io.clipguard.testing.KafkaIO.produce(live.kafka.bootstrapServers(), live.node.topics().uploaded().name(), records);
+        java.util.Set<String> all = contentIds(policy, "filter-", 6);
+        assertThat(all).hasSize(6);
+        // Every decision has been sent by now: the kids' feed got its three and nothing else.
+        assertThat(contentIds(kids, "filter-", 3)).containsExactlyInAnyOrder("filter-kids-0", "filter-kids-1", "filter-kids-2");
+        Thread.sleep(500);
+        assertThat(contentIds(kids, "filter-", 1)).isEmpty();
+        given().auth().preemptive().basic("tess", PASSWORD).get("/dashboard/stream?tenant=" + "x".repeat(129)).then().statusCode(400)
+                .body("code", org.hamcrest.Matchers.equalTo("INVALID_ARGUMENT"));
+        kidsFeed.cancel(true);
+        policyFeed.cancel(true);
+    }
+
+    /** Content ids starting with {@code prefix} read from {@code lines} until {@code n} are seen or two idle seconds pass. */
+    private static java.util.Set<String> contentIds(LinkedBlockingQueue<String> lines, String prefix, int n) throws Exception {
+        java.util.Set<String> seen = new java.util.LinkedHashSet<>();
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        int idle = 0;
+        while (seen.size() < n && System.nanoTime() < deadline && idle < (n == 1 ? 2 : 60)) {
+            String line = lines.poll(1, TimeUnit.SECONDS);
+            if (line == null) {
+                idle++;
+                continue;
+            }
+            if (line.startsWith("data:")) {
+                JsonNode e = JSON.readTree(line.substring(5));
+                if (e.hasNonNull("contentId") && e.get("contentId").asText().startsWith(prefix)) {
+                    seen.add(e.get("contentId").asText());
+                }
+            }
+        }
+        return seen;
     }
 }

@@ -9,11 +9,11 @@ class LiveStatsTest {
     static final long T = 1_700_000_000_000L;
 
     static FeedEvent decision(String action, String category, long at, long latency) {
-        return new FeedEvent("decision", "c", action, category, 0.9, true, "p", 1, latency, null, null, at, 0, 0L);
+        return new FeedEvent("decision", "c", action, category, 0.9, true, "p", 1, latency, null, null, at, 0, 0L, null);
     }
 
     static FeedEvent deadLetter(String reason, long at) {
-        return new FeedEvent("dead-letter", "c", null, null, null, null, null, null, null, reason, "m", at, 0, 0L);
+        return new FeedEvent("dead-letter", "c", null, null, null, null, null, null, null, reason, "m", at, 0, 0L, null);
     }
 
     @Test

@@ -108,12 +108,13 @@ public final class DecisionFeed implements AutoCloseable {
                 SourcePosition source = SourceHeader.read(r.headers()).orElse(null);
                 return new FeedEvent("decision", d.getContentId(), d.getAction().name(), top == null ? null : top.getCategory(),
                         top == null ? null : top.getProbability(), top == null ? null : top.getCalibrated(), d.getPolicyId(), d.getPolicyVersion(), d.getTimings().getEndToEndMs(), null,
-                        null, d.getDecidedAt().toEpochMilli(), source == null ? null : source.getPartition(), source == null ? null : source.getOffset());
+                        null, d.getDecidedAt().toEpochMilli(), source == null ? null : source.getPartition(), source == null ? null : source.getOffset(),
+                        d.getTenant());
             }
             DeadLetter l = AvroSerde.DEAD_LETTER.decode(r.value());
             return new FeedEvent("dead-letter", l.getContentId(), null, null, null, null, null, null, null, l.getReasonCode(),
                     l.getMessage().length() > 300 ? l.getMessage().substring(0, 300) : l.getMessage(), l.getFailedAt().toEpochMilli(),
-                    l.getSourcePartition(), l.getSourceOffset());
+                    l.getSourcePartition(), l.getSourceOffset(), null);
         } catch (Exception e) {
             return null; // another writer's record on our topic: not ours to show
         }
