@@ -5,6 +5,7 @@ import io.clipguard.app.ClipGuardNode;
 import io.clipguard.app.LocalNode;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
+import io.clipguard.moderation.Trial;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.ScoringPolicy;
@@ -137,6 +138,7 @@ public class PolicyResource {
             throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'yaml' is required");
         }
         Policy policy = PolicyFiles.parseVersion(request.policyId(), request.yaml(), 1);
+        requireScope(Roles.EDITOR, policy.id());
         control().policies().checkActivation(policy);
         return new PolicyViews.Validation(true, policy.id(), policy.categories().size());
     }
@@ -147,6 +149,7 @@ public class PolicyResource {
     @Operation(summary = "Create a draft (numbered as the next version)")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response createDraft(@PathParam("policyId") String policyId, DraftRequest request) {
+        requireScope(Roles.EDITOR, policyId);
         if (request == null || request.yaml() == null) {
             throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'yaml' and 'reason' is required");
         }
@@ -160,6 +163,7 @@ public class PolicyResource {
     @Operation(summary = "Try a draft on one image (or a past decision's upload): its action, rule and scores beside the active version's")
     @Consumes(MediaType.APPLICATION_JSON)
     public PolicyViews.Trial tryDraft(@PathParam("policyId") String policyId, TryRequest request) throws InterruptedException {
+        requireScope(Roles.EDITOR, policyId);
         if (request == null || request.yaml() == null) {
             throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'yaml' and an 'image' or a 'contentId' is required");
         }
@@ -170,8 +174,8 @@ public class PolicyResource {
         Policy draft = PolicyFiles.parseVersion(policyId, request.yaml(), control().catalog().nextVersion(policyId));
         ScoringPolicy draftScoring = control().policies().draft(draft);
         byte[] bytes = request.image() != null ? ImageBody.decode(request.image(), ErrorCode.INVALID_ARGUMENT)
-                : TrialImage.pastUpload(here, request.contentId());
-        TrialImage tried = TrialImage.of(here.runtime(), bytes, request.contentId());
+                : PastUploads.image(here, request.contentId());
+        Trial tried = Trial.of(here.runtime(), bytes, request.contentId());
         PolicyViews.Outcome draftOutcome = PolicyViews.Outcome.of(null, draftScoring, tried.verdict(draftScoring));
         ScoringPolicy active = activeScoring(policyId);
         return new PolicyViews.Trial(policyId, request.contentId(), here.runtime().engine().identity().id(), draftOutcome,
@@ -194,6 +198,7 @@ public class PolicyResource {
     @Operation(summary = "Start a dry run of a version against the newest stored embeddings; poll the job for progress")
     public Response backtest(@PathParam("policyId") String policyId, @PathParam("version") int version,
                              @QueryParam("limit") @DefaultValue("10000") int limit) {
+        requireScope(Roles.EDITOR, policyId);
         if (limit < 1 || limit > MAX_BACKTEST_IMAGES) {
             throw new ClipGuardException(ErrorCode.LIMIT_OUT_OF_RANGE, "limit must be between 1 and " + MAX_BACKTEST_IMAGES);
         }
@@ -209,7 +214,9 @@ public class PolicyResource {
     @RolesAllowed({Roles.EDITOR})
     @Operation(summary = "A backtest's progress and, when done, its report")
     public PolicyViews.BacktestJob backtestJob(@PathParam("jobId") String jobId) {
-        return backtests.view(jobId).orElseThrow(() -> new ClipGuardException(ErrorCode.JOB_NOT_FOUND, "no backtest job " + jobId));
+        PolicyViews.BacktestJob job = backtests.view(jobId).orElseThrow(() -> new ClipGuardException(ErrorCode.JOB_NOT_FOUND, "no backtest job " + jobId));
+        requireScope(Roles.EDITOR, job.policyId());
+        return job;
     }
 
     @POST
@@ -218,6 +225,7 @@ public class PolicyResource {
     @Operation(summary = "Enforce a draft on every instance")
     @Consumes(MediaType.APPLICATION_JSON)
     public PolicyViews.Head publish(@PathParam("policyId") String policyId, @PathParam("version") int version, ChangeRequest request) {
+        requireScope(Roles.PUBLISHER, policyId);
         return PolicyViews.Head.of(control().writer().publish(policyId, version, author(), reason(request == null ? null : request.reason())));
     }
 
@@ -227,6 +235,7 @@ public class PolicyResource {
     @Operation(summary = "Score a version on live traffic beside the active one, never enforcing it")
     @Consumes(MediaType.APPLICATION_JSON)
     public PolicyViews.Head shadow(@PathParam("policyId") String policyId, @PathParam("version") int version, ChangeRequest request) {
+        requireScope(Roles.PUBLISHER, policyId);
         return PolicyViews.Head.of(control().writer().shadow(policyId, version, author(), reason(request == null ? null : request.reason())));
     }
 
@@ -236,6 +245,7 @@ public class PolicyResource {
     @Operation(summary = "Stop scoring the shadow version")
     @Consumes(MediaType.APPLICATION_JSON)
     public PolicyViews.Head stopShadow(@PathParam("policyId") String policyId, ChangeRequest request) {
+        requireScope(Roles.PUBLISHER, policyId);
         return PolicyViews.Head.of(control().writer().stopShadow(policyId, author(), reason(request == null ? null : request.reason())));
     }
 
@@ -258,6 +268,7 @@ public class PolicyResource {
     @Operation(summary = "Enforce an earlier published version again")
     @Consumes(MediaType.APPLICATION_JSON)
     public PolicyViews.Head rollback(@PathParam("policyId") String policyId, RollbackRequest request) {
+        requireScope(Roles.PUBLISHER, policyId);
         if (request == null || request.version() == null) {
             throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'version' and 'reason' is required");
         }
@@ -267,6 +278,13 @@ public class PolicyResource {
     private PolicyVersion find(String policyId, int version) {
         return control().catalog().version(policyId, version).orElseThrow(() -> new ClipGuardException(ErrorCode.VERSION_NOT_FOUND,
                 "policy " + policyId + " has no version " + version));
+    }
+
+    /** FORBIDDEN unless the user's {@code role} covers {@code policyId} (a role scoped to other policies does not). */
+    private void requireScope(String role, String policyId) {
+        if (!Roles.mayAct(identity.getRoles(), role, policyId)) {
+            throw new ClipGuardException(ErrorCode.FORBIDDEN, author() + " is " + role + " of other policies, not of " + policyId);
+        }
     }
 
     private String author() {

@@ -13,9 +13,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code clipguard bench engine|backtest|policy-latency}: benchmarks that print tables. */
+/** {@code clipguard bench engine|backtest|policy-latency|bank|try}: benchmarks that print tables. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print tables.",
-        subcommands = {BenchCommand.Engine.class, BenchCommand.Backtest.class, BenchCommand.PolicyLatency.class, BenchCommand.Bank.class})
+        subcommands = {BenchCommand.Engine.class, BenchCommand.Backtest.class, BenchCommand.PolicyLatency.class, BenchCommand.Bank.class,
+                BenchCommand.Try.class})
 class BenchCommand {
 
     @Command(name = "backtest", mixinStandardHelpOptions = true,
@@ -93,6 +94,33 @@ class BenchCommand {
             Map<String, String> overrides = new HashMap<>();
             engineArgs.addTo(overrides);
             new io.clipguard.tools.bench.PolicyLatencyBenchmark(spec.commandLine().getOut()).run(overrides, policy, publishes, rate);
+            return 0;
+        }
+    }
+
+    @Command(name = "try", mixinStandardHelpOptions = true,
+            description = "Trying a draft on an image (POST /policies/{id}/try without HTTP): first draft, one category edited, unchanged. "
+                    + "Default model: a random-weight ViT-B/32 (real cost), generated on first use.")
+    static class Try implements Callable<Integer> {
+        @Mixin
+        EngineArgs engineArgs;
+
+        @Option(names = "--prompts", defaultValue = "50", description = "Categories of one prompt each in the draft (default: ${DEFAULT-VALUE}).")
+        int prompts;
+
+        @Option(names = "--edits", defaultValue = "10", description = "Edited drafts timed (default: ${DEFAULT-VALUE}).")
+        int edits;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            var settings = engineArgs.settings();
+            Path model = settings.dir().orElseGet(() -> SyntheticVitGenerator.vitB32(settings.cacheDir()));
+            Map<String, String> overrides = new HashMap<>();
+            engineArgs.addTo(overrides);
+            new io.clipguard.tools.bench.TryBenchmark(spec.commandLine().getOut()).run(model, overrides, prompts, edits);
             return 0;
         }
     }

@@ -29,7 +29,8 @@ class UserCommand {
         @Parameters(paramLabel = "NAME", description = "User name.")
         String name;
 
-        @Option(names = "--role", required = true, description = "viewer, editor, publisher, reviewer or service; repeat for several.")
+        @Option(names = "--role", required = true, description = "viewer, editor, publisher, reviewer, banker or service; editor and publisher "
+                + "may be scoped to a policy (editor@POLICY-ID); repeat for several.")
         List<String> roles;
 
         @Option(names = "--file", description = "The users file (default: the setting clipguard.users.file, env CLIPGUARD_USERS_FILE).")

@@ -78,7 +78,7 @@ public final class ModerationRuntime implements AutoCloseable {
         private static Map<String, Policy> tenants(ClipGuardConfig.Policies p) {
             Map<String, Policy> byId = new HashMap<>();
             Map<String, Policy> out = new LinkedHashMap<>();
-            TenantPolicies.parse(p.tenants().orElse("")).forEach((tenant, id) -> out.put(tenant, byId.computeIfAbsent(id, i -> PolicyFiles.inDir(p.dir(), i))));
+            TenantPolicies.parse(p.tenants().orElse("")).forEach((tenant, id) -> out.put(tenant, byId.computeIfAbsent(id, i -> TenantPolicies.inDir(p.dir(), i))));
             return out;
         }
 

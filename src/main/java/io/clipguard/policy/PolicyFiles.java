@@ -27,7 +27,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.YAMLException;
@@ -62,29 +61,6 @@ public final class PolicyFiles {
     /** The policy whose id an instance enforces: {@code clipguard.policies.file}, else the bundled demo policy. */
     public static Policy enforced(ClipGuardConfig.Policies policies) {
         return policies.file().map(PolicyFiles::read).orElseGet(() -> parse(bundledText(), BUNDLED));
-    }
-
-    /**
-     * The policy {@code id} as a file in {@code dir} defines it (the first such file by name), for
-     * a tenant mapped to it; {@code CONFIG_INVALID} when no file there does.
-     */
-    public static Policy inDir(Path dir, String id) {
-        List<Path> files = new ArrayList<>();
-        if (dir != null && Files.isDirectory(dir)) {
-            try (Stream<Path> listed = Files.list(dir)) {
-                listed.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).sorted().forEach(files::add);
-            } catch (IOException e) {
-                throw new ClipGuardException(ErrorCode.CONFIG_INVALID, dir + ": cannot list: " + e.getMessage());
-            }
-        }
-        for (Path f : files) {
-            Policy p = read(f);
-            if (p.id().equals(id)) {
-                return p;
-            }
-        }
-        throw new ClipGuardException(ErrorCode.CONFIG_INVALID, "clipguard.policies.tenants names policy '" + id + "', which no file in " + dir
-                + " defines");
     }
 
     /** The bundled demo policy's text. */

@@ -70,6 +70,8 @@ class PolicyApiIT {
         UserFile.put(usersFile, "ed", PASSWORD.toCharArray(), Set.of("editor", "publisher"));
         UserFile.put(usersFile, "nora", PASSWORD.toCharArray(), Set.of());
         UserFile.put(usersFile, "svc", PASSWORD.toCharArray(), Set.of("service"));
+        UserFile.put(usersFile, "mark", PASSWORD.toCharArray(), Set.of("viewer", "editor@market-policy", "publisher@market-policy"));
+        UserFile.put(usersFile, "kim", PASSWORD.toCharArray(), Set.of("viewer", "editor@demo-shapes"));
         live = new LiveNode(Files.createTempDirectory("api"), "api", Map.of("clipguard.policies.two-person-rule", "true"), local);
     }
 
@@ -283,6 +285,28 @@ class PolicyApiIT {
                 .post("/policies/demo-shapes/try").then().statusCode(422).body("code", equalTo("IMAGE_UNSUPPORTED_FORMAT"));
         as("erin").contentType(ContentType.JSON).body(Map.of("yaml", review.replace("id: demo-shapes", "id: another"), "image", image))
                 .post("/policies/demo-shapes/try").then().statusCode(400).body("code", equalTo("POLICY_INVALID"));
+    }
+
+    @Test
+    @Order(8)
+    void rolesScopedToAnotherPolicyCannotChangeThisOne() {
+        as("mark").get("/me").then().statusCode(200).body("roles", hasItem("editor@market-policy")).body("roles", hasItem("publisher"));
+        as("mark").get("/policies/demo-shapes").then().statusCode(200);
+        as("mark").contentType(ContentType.JSON).body(Map.of("yaml", DEMO, "reason", "not mine")).post("/policies/demo-shapes/drafts")
+                .then().statusCode(403).body("code", equalTo("FORBIDDEN")).body("detail", containsString("not of demo-shapes"));
+        as("mark").contentType(ContentType.JSON).body(Map.of("reason", "not mine")).post("/policies/demo-shapes/versions/1/publish")
+                .then().statusCode(403).body("code", equalTo("FORBIDDEN"));
+        as("mark").contentType(ContentType.JSON).body(Map.of("version", 2, "reason", "not mine")).post("/policies/demo-shapes/rollback")
+                .then().statusCode(403).body("code", equalTo("FORBIDDEN"));
+        as("mark").contentType(ContentType.JSON).body(Map.of("yaml", DEMO)).post("/policies/validate")
+                .then().statusCode(403).body("code", equalTo("FORBIDDEN"));
+        as("mark").contentType(ContentType.JSON).body(Map.of("yaml", DEMO, "contentId", "api-0")).post("/policies/demo-shapes/try")
+                .then().statusCode(403).body("code", equalTo("FORBIDDEN"));
+        // An editor scoped to this policy edits it, and is no publisher of it.
+        as("kim").contentType(ContentType.JSON).body(Map.of("yaml", DEMO, "reason", "mine")).post("/policies/demo-shapes/drafts")
+                .then().statusCode(201).body("author", equalTo("kim"));
+        as("kim").contentType(ContentType.JSON).body(Map.of("reason", "x")).post("/policies/demo-shapes/versions/1/publish")
+                .then().statusCode(403);
     }
 
     private String awaitDecision(String key, int version) {

@@ -70,8 +70,9 @@ public final class UserFile {
             throw new IllegalArgumentException("password must have at least 8 characters");
         }
         for (String r : roles) {
-            if (!Roles.ALL.contains(r)) {
-                throw new IllegalArgumentException("unknown role '" + r + "' (roles: " + String.join(", ", new java.util.TreeSet<>(Roles.ALL)) + ")");
+            if (!Roles.known(r)) {
+                throw new IllegalArgumentException("unknown role '" + r + "' (roles: " + String.join(", ", new java.util.TreeSet<>(Roles.ALL))
+                        + "; editor and publisher may be scoped to a policy: editor@POLICY-ID)");
             }
         }
         Map<String, User> users = read(file);

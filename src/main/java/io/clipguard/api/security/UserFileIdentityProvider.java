@@ -70,7 +70,7 @@ public class UserFileIdentityProvider implements IdentityProvider<UsernamePasswo
             throttle().check(name, address);
             Optional<Set<String>> remembered = remembered(name, password);
             if (remembered.isPresent()) {
-                return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(name)).addRoles(remembered.get()).build();
+                return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(name)).addRoles(Roles.expand(remembered.get())).build();
             }
             try (LoginThrottle.Attempt attempt = throttle().reserve(name, address)) {
                 Optional<Set<String>> roles = roles(name, password);
@@ -78,7 +78,7 @@ public class UserFileIdentityProvider implements IdentityProvider<UsernamePasswo
                     throw new AuthenticationFailedException();
                 }
                 attempt.succeeded();
-                return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(name)).addRoles(roles.get()).build();
+                return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(name)).addRoles(Roles.expand(roles.get())).build();
             }
         });
     }

@@ -31,7 +31,8 @@ import java.util.logging.Logger;
 public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     private static final Logger LOG = Logger.getLogger(PolicySwitch.class.getName());
     static final int MAX_VERSIONS = 8;
-    static final int MAX_PROMPT_SETS = 64;
+    /** Prompt vectors kept, in floats (64 MiB): every prompt list of a few policies and the drafts staff try, but bounded whatever they write. */
+    static final long MAX_PROMPT_FLOATS = 16L << 20;
 
     private final PromptEncoder encoder;
     private final ScoringPolicy.Mismatch onMismatch;
@@ -41,8 +42,13 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     private final AtomicReference<PolicySet> current;
     /** Versions prepared for this model; a few, since a head names at most two and staff compare a handful. */
     private final Cache<Integer, ScoringPolicy> prepared = Caffeine.newBuilder().maximumSize(MAX_VERSIONS).build();
-    /** Prompt vectors by (prompts, templates): a version that changes only thresholds or actions embeds nothing. */
-    private final Cache<List<List<String>>, float[][]> promptVectors = Caffeine.newBuilder().maximumSize(MAX_PROMPT_SETS).build();
+    /**
+     * Prompt vectors by (prompts, templates), one entry per category's prompt list: a version that
+     * changes only thresholds or actions embeds nothing, and a draft that edits one category
+     * embeds that category's prompts only.
+     */
+    private final Cache<List<List<String>>, float[][]> promptVectors = Caffeine.newBuilder().maximumWeight(MAX_PROMPT_FLOATS)
+            .<List<List<String>>, float[][]>weigher((k, v) -> Math.max(1, java.util.Arrays.stream(v).mapToInt(r -> r.length).sum())).build();
     private volatile PolicyCatalog catalog = PolicyCatalog.of(Map.of());
     /** The content of each version named by a head, as first read: versions are written once. */
     private final Map<Integer, String> firstSeen = new java.util.concurrent.ConcurrentHashMap<>();

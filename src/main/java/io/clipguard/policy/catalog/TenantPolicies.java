@@ -2,7 +2,10 @@ package io.clipguard.policy.catalog;
 
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
+import io.clipguard.policy.Policy;
+import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.PolicySet;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -63,6 +66,21 @@ public final class TenantPolicies implements PolicyListener {
     @Override
     public void policiesChanged(PolicyCatalog catalog) {
         switches().forEach(s -> s.policiesChanged(catalog));
+    }
+
+    /**
+     * The policy {@code id} as a file in {@code dir} defines it (the first such file by name), for
+     * a tenant mapped to it; {@code CONFIG_INVALID} when no file there does.
+     */
+    public static Policy inDir(Path dir, String id) {
+        for (Path f : PolicyFileSync.policyFiles(dir, List.of())) {
+            Policy p = PolicyFiles.read(f);
+            if (p.id().equals(id)) {
+                return p;
+            }
+        }
+        throw new ClipGuardException(ErrorCode.CONFIG_INVALID, "clipguard.policies.tenants names policy '" + id + "', which no file in " + dir
+                + " defines");
     }
 
     /**

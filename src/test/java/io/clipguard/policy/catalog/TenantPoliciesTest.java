@@ -2,10 +2,8 @@ package io.clipguard.policy.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
-import io.clipguard.policy.PolicyFiles;
 import io.clipguard.testing.DemoPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +32,8 @@ class TenantPoliciesTest {
         Files.writeString(dir.resolve("a.yaml"), DemoPolicy.yaml());
         Files.writeString(dir.resolve("b.yml"), DemoPolicy.yaml().replace("id: demo-shapes", "id: kids-shapes"));
         Files.writeString(dir.resolve("notes.txt"), "not a policy");
-        assertThat(PolicyFiles.inDir(dir, "kids-shapes").id()).isEqualTo("kids-shapes");
-        assertThatThrownBy(() -> PolicyFiles.inDir(dir, "market")).isInstanceOf(ClipGuardException.class)
+        assertThat(TenantPolicies.inDir(dir, "kids-shapes").id()).isEqualTo("kids-shapes");
+        assertThatThrownBy(() -> TenantPolicies.inDir(dir, "market")).isInstanceOf(ClipGuardException.class)
                 .hasMessageContaining("market").satisfies(e -> assertThat(((ClipGuardException) e).code()).isEqualTo(ErrorCode.CONFIG_INVALID));
     }
 }
