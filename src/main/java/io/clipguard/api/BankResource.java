@@ -13,6 +13,7 @@ import io.clipguard.pdq.PdqHash;
 import io.clipguard.pdq.PdqHasher;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicySet;
+import io.clipguard.policy.catalog.PolicySwitch;
 import io.clipguard.schema.AuditRecord;
 import io.clipguard.schema.BankEntry;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -94,6 +95,7 @@ public class BankResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.BANKER, Roles.PUBLISHER})
     public Response add(@PathParam("bank") String bank, EntryRequest request) throws InterruptedException {
+        requireBanksRole();
         if (!BankEntries.BANK_ID.matcher(bank).matches()) {
             throw new ClipGuardException(ErrorCode.BANK_ENTRY_INVALID, "a bank id is lower-case letters, digits, '.', '_' and '-'");
         }
@@ -157,6 +159,7 @@ public class BankResource {
     @Path("{bank}/entries/{entry}")
     @RolesAllowed({Roles.BANKER, Roles.PUBLISHER})
     public Response remove(@PathParam("bank") String bank, @PathParam("entry") String entry) throws InterruptedException {
+        requireBanksRole();
         ClipGuardNode here = node.require();
         Banks banks = here.runtime().banks();
         if (!banks.holds(bank, entry)) {
@@ -167,10 +170,28 @@ public class BankResource {
         return Response.noContent().build();
     }
 
-    /** The policies this instance scores with: the active version, and the shadow when one runs. */
+    /** The policies this instance scores with: each enforced policy's (the default's and each tenant's) active version and shadow. */
     private static List<Policy> declaring(ClipGuardNode here) {
-        PolicySet set = here.runtime().policies().get();
-        return set.shadow() == null ? List.of(set.active().policy()) : List.of(set.active().policy(), set.shadow().policy());
+        List<Policy> out = new ArrayList<>();
+        for (PolicySwitch s : here.runtime().tenants().switches()) {
+            PolicySet set = s.get();
+            out.add(set.active().policy());
+            if (set.shadow() != null) {
+                out.add(set.shadow().policy());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Banks serve every policy that declares them, so changing one takes a banker or a publisher
+     * of every policy: a publisher scoped to one policy may not edit another's banks.
+     */
+    private void requireBanksRole() {
+        if (!identity.hasRole(Roles.BANKER) && !Roles.everywhere(identity.getRoles(), Roles.PUBLISHER)) {
+            throw new ClipGuardException(ErrorCode.FORBIDDEN, identity.getPrincipal().getName()
+                    + " is publisher of some policies only; bank entries serve every policy (role banker, or an unscoped publisher)");
+        }
     }
 
     /** The kind of {@code bank} as the enforced policies declare it; pdq when none does yet. */

@@ -26,11 +26,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -46,10 +42,9 @@ import java.util.function.BiFunction;
  */
 @Path("/decisions")
 public class DecisionResource {
-    static final String FORWARDED = "X-ClipGuard-Forwarded";
+    static final String FORWARDED = OwnerForward.FORWARDED;
     /** Names the instance whose store answered, also through a forward. */
-    static final String SERVED_BY = "X-ClipGuard-Served-By";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static final String SERVED_BY = OwnerForward.SERVED_BY;
 
     @Inject
     LocalNode node;
@@ -136,18 +131,7 @@ public class DecisionResource {
     }
 
     private static Response forward(String owner, String contentId, String suffix, String authorization) {
-        try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + owner + "/decisions/"
-                    + URLEncoder.encode(contentId, StandardCharsets.UTF_8).replace("+", "%20") + suffix))
-                    .header(FORWARDED, "1").timeout(Duration.ofSeconds(5)).GET();
-            if (authorization != null) {
-                request.header(HttpHeaders.AUTHORIZATION, authorization);
-            }
-            HttpResponse<String> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            return Response.status(r.statusCode()).type(r.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON))
-                    .header(SERVED_BY, r.headers().firstValue(SERVED_BY).orElse(null)).entity(r.body()).build();
-        } catch (Exception e) {
-            return Problem.of(ErrorCode.OWNER_UNREACHABLE, "the instance that owns this key did not answer");
-        }
+        return OwnerForward.get(owner, "/decisions/" + URLEncoder.encode(contentId, StandardCharsets.UTF_8).replace("+", "%20") + suffix,
+                authorization);
     }
 }

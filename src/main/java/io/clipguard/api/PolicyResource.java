@@ -1,16 +1,20 @@
 package io.clipguard.api;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clipguard.api.security.Roles;
 import io.clipguard.app.ClipGuardNode;
 import io.clipguard.app.LocalNode;
 import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import io.clipguard.moderation.Trial;
+import io.clipguard.moderation.kafka.DecisionLookup;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.policy.catalog.PolicyCatalog;
 import io.clipguard.policy.catalog.PolicySwitch;
+import io.clipguard.policy.catalog.PolicyWriter;
+import io.clipguard.policy.catalog.TenantPolicies;
 import io.clipguard.policy.catalog.TextDiff;
 import io.clipguard.policy.kafka.PolicyDesk;
 import io.clipguard.schema.PolicyHead;
@@ -21,13 +25,19 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -43,12 +53,18 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "policies")
 public class PolicyResource {
     static final int MAX_BACKTEST_IMAGES = 1_000_000;
+    /** How long a try forwarded to the instance that owns its contentId may take there (a model run, prompts maybe embedded). */
+    static final Duration TRY_FORWARD_WAIT = Duration.ofSeconds(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Inject
     LocalNode node;
 
     @Inject
     BacktestJobs backtests;
+
+    @Inject
+    UserQuotas quotas;
 
     @Inject
     SecurityIdentity identity;
@@ -69,6 +85,10 @@ public class PolicyResource {
     public record TryRequest(String yaml, String image, String contentId) {
     }
 
+    /** The tenants a policy decides, and why they change. */
+    public record TenantsRequest(List<String> tenants, String reason) {
+    }
+
     /** The earlier version to enforce again, and why. */
     public record RollbackRequest(Integer version, String reason) {
     }
@@ -81,8 +101,7 @@ public class PolicyResource {
         PolicyCatalog catalog = control.catalog();
         return new PolicyViews.Catalog(catalog.policyIds().stream().map(id -> new PolicyViews.Summary(id,
                 catalog.head(id).map(PolicyViews.Head::of).orElse(null), catalog.versions(id).size(), catalog.nextVersion(id) - 1)).toList(),
-                control.policies().status(), node.require().runtime().tenants().mapping().entrySet().stream()
-                .map(e -> new PolicyViews.TenantPolicy(e.getKey(), node.require().runtime().tenants().switchFor(e.getKey()).status())).toList());
+                control.policies().status(), tenants(node.require().runtime().tenants()));
     }
 
     @GET
@@ -162,7 +181,8 @@ public class PolicyResource {
     @RolesAllowed({Roles.EDITOR})
     @Operation(summary = "Try a draft on one image (or a past decision's upload): its action, rule and scores beside the active version's")
     @Consumes(MediaType.APPLICATION_JSON)
-    public PolicyViews.Trial tryDraft(@PathParam("policyId") String policyId, TryRequest request) throws InterruptedException {
+    public Response tryDraft(@PathParam("policyId") String policyId, TryRequest request, @HeaderParam(OwnerForward.FORWARDED) String forwarded,
+                             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) throws Exception {
         requireScope(Roles.EDITOR, policyId);
         if (request == null || request.yaml() == null) {
             throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'yaml' and an 'image' or a 'contentId' is required");
@@ -172,14 +192,60 @@ public class PolicyResource {
         }
         ClipGuardNode here = node.require();
         Policy draft = PolicyFiles.parseVersion(policyId, request.yaml(), control().catalog().nextVersion(policyId));
-        ScoringPolicy draftScoring = control().policies().draft(draft);
-        byte[] bytes = request.image() != null ? ImageBody.decode(request.image(), ErrorCode.INVALID_ARGUMENT)
-                : PastUploads.image(here, request.contentId());
-        Trial tried = Trial.of(here.runtime(), bytes, request.contentId());
-        PolicyViews.Outcome draftOutcome = PolicyViews.Outcome.of(null, draftScoring, tried.verdict(draftScoring));
-        ScoringPolicy active = activeScoring(policyId);
-        return new PolicyViews.Trial(policyId, request.contentId(), here.runtime().engine().identity().id(), draftOutcome,
-                active == null ? null : PolicyViews.Outcome.of(active.policy().version(), active, tried.verdict(active)));
+        byte[] bytes;
+        if (request.image() != null) {
+            bytes = ImageBody.decode(request.image(), ErrorCode.INVALID_ARGUMENT);
+        } else {
+            DecisionLookup.Result found = here.service().lookup(request.contentId());
+            if (found instanceof DecisionLookup.Result.Elsewhere e) {
+                // The owner's store has the decision: the try runs there, once.
+                if (forwarded != null) {
+                    throw new ClipGuardException(ErrorCode.NOT_OWNER, "this request was forwarded here, but another instance owns the key");
+                }
+                return OwnerForward.postJson(e.hostPort(), "/policies/" + URLEncoder.encode(policyId, StandardCharsets.UTF_8) + "/try",
+                        JSON.writeValueAsString(request), authorization, TRY_FORWARD_WAIT);
+            }
+            bytes = PastUploads.image(here, request.contentId(), found);
+        }
+        try (UserQuotas.Held admitted = quotas.trial(author())) {
+            ScoringPolicy draftScoring = control().policies().draft(draft);
+            Trial tried = Trial.of(here.runtime(), bytes, request.contentId());
+            PolicyViews.Outcome draftOutcome = PolicyViews.Outcome.of(null, draftScoring, tried.verdict(draftScoring));
+            PolicyViews.Outcome activeOutcome = null;
+            String activeMissing = null;
+            try {
+                ScoringPolicy active = activeScoring(policyId);
+                activeOutcome = active == null ? null : PolicyViews.Outcome.of(active.policy().version(), active, tried.verdict(active));
+                activeMissing = active == null ? policyId + " has no active version" : null;
+            } catch (ClipGuardException e) {
+                activeMissing = e.getMessage(); // the draft's answer stands without the comparison
+            }
+            return Response.ok(new PolicyViews.Trial(policyId, request.contentId(), here.runtime().engine().identity().id(), draftOutcome,
+                    activeOutcome, activeMissing)).build();
+        }
+    }
+
+    private static List<PolicyViews.TenantPolicy> tenants(TenantPolicies tenants) {
+        java.util.Set<String> named = new java.util.TreeSet<>(tenants.mapping().keySet());
+        named.addAll(tenants.refused().keySet());
+        return named.stream().map(t -> new PolicyViews.TenantPolicy(t, tenants.switchFor(t).status(), tenants.refused().get(t))).toList();
+    }
+
+    @PUT
+    @Path("{policyId}/tenants")
+    @RolesAllowed({Roles.PUBLISHER})
+    @Operation(summary = "Set the tenants this policy decides instead of the default policy (every instance follows within a second)")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public PolicyViews.Head assignTenants(@PathParam("policyId") String policyId, TenantsRequest request) {
+        requireScope(Roles.PUBLISHER, policyId);
+        if (request == null || request.tenants() == null) {
+            throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'tenants' (a list) and 'reason' is required");
+        }
+        // Taking a tenant from the policy that decides it now is a change to that policy too.
+        TenantPolicies tenants = node.require().runtime().tenants();
+        request.tenants().stream().filter(java.util.Objects::nonNull).distinct().limit(PolicyWriter.MAX_TENANTS)
+                .forEach(t -> requireScope(Roles.PUBLISHER, tenants.switchFor(t).enforcedId()));
+        return PolicyViews.Head.of(control().writer().assignTenants(policyId, request.tenants(), author(), reason(request.reason())));
     }
 
     /** What enforces {@code policyId} now: this instance's version when it enforces that policy (for a tenant or by default), else the catalog's active one. */

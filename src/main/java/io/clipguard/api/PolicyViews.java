@@ -19,9 +19,11 @@ public final class PolicyViews {
     }
 
     /** Which version a policy enforces, which one it shadows, and the last change of its head. */
-    public record Head(String policyId, int activeVersion, Integer shadowVersion, String changedBy, Instant changedAt, String reason) {
+    public record Head(String policyId, int activeVersion, Integer shadowVersion, String changedBy, Instant changedAt, String reason,
+                       List<String> tenants) {
         static Head of(PolicyHead h) {
-            return new Head(h.getPolicyId(), h.getActiveVersion(), h.getShadowVersion(), h.getChangedBy(), h.getChangedAt(), h.getReason());
+            return new Head(h.getPolicyId(), h.getActiveVersion(), h.getShadowVersion(), h.getChangedBy(), h.getChangedAt(), h.getReason(),
+                    h.getTenants());
         }
     }
 
@@ -60,8 +62,11 @@ public final class PolicyViews {
     public record Catalog(List<Summary> policies, PolicySwitch.Status enforcedHere, List<TenantPolicy> tenants) {
     }
 
-    /** A tenant mapped to a policy other than the default, and what this instance enforces for it. */
-    public record TenantPolicy(String tenant, PolicySwitch.Status enforced) {
+    /**
+     * A tenant mapped to a policy other than the default: what this instance enforces for it, and
+     * why not the policy a head moved it to, when this instance cannot enforce that one.
+     */
+    public record TenantPolicy(String tenant, PolicySwitch.Status enforced, String refusedBecause) {
     }
 
     /** A policy's head and its versions, oldest first. */
@@ -82,8 +87,8 @@ public final class PolicyViews {
                               long recordsRead, long rowsScored, StoredBacktest.Report report, String error) {
     }
 
-    /** A draft tried on one image, beside the version active now (null when the policy has none). */
-    public record Trial(String policyId, String contentId, String model, Outcome draft, Outcome active) {
+    /** A draft tried on one image, beside the version active now (null, with why, when there is none this instance can score). */
+    public record Trial(String policyId, String contentId, String model, Outcome draft, Outcome active, String activeMissing) {
     }
 
     /** What a version decides for the image: the action, the rule that fired, and every category's score. */

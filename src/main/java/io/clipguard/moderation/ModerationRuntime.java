@@ -68,15 +68,17 @@ public final class ModerationRuntime implements AutoCloseable {
         /** The options {@code clipguard.*} settings describe, for instance {@code instanceId}. */
         public static Options from(ClipGuardConfig c, String instanceId, UnaryOperator<EmbeddingBatcher.ImageModel> model) {
             ClipGuardConfig.Decode d = c.decode();
-            return new Options(Models.dir(c.model()), Models.options(c.model()), PolicyFiles.enforced(c.policies()),
+            Policy enforced = PolicyFiles.enforced(c.policies());
+            return new Options(Models.dir(c.model()), Models.options(c.model()), enforced,
                     mismatch(c.policies().calibrationMismatch()), new PublishRule(c.policies().twoPersonRule(), c.policies().filesRule()),
                     c.batching().maxBatch(), c.batching().maxWait(), c.batching().prepareThreads(),
-                    DecodeLimits.from(d), d.reduced(), FetchSettings.from(c.fetch()), instanceId, model, c.banks().maxEntries(), tenants(c.policies()));
+                    DecodeLimits.from(d), d.reduced(), FetchSettings.from(c.fetch()), instanceId, model, c.banks().maxEntries(),
+                    tenants(c.policies(), enforced));
         }
 
         /** Each mapped tenant's policy, read from the policies directory (a tenant mapped to the default id gets the default). */
-        private static Map<String, Policy> tenants(ClipGuardConfig.Policies p) {
-            Map<String, Policy> byId = new HashMap<>();
+        private static Map<String, Policy> tenants(ClipGuardConfig.Policies p, Policy enforced) {
+            Map<String, Policy> byId = new HashMap<>(Map.of(enforced.id(), enforced));
             Map<String, Policy> out = new LinkedHashMap<>();
             TenantPolicies.parse(p.tenants().orElse("")).forEach((tenant, id) -> out.put(tenant, byId.computeIfAbsent(id, i -> TenantPolicies.inDir(p.dir(), i))));
             return out;
@@ -97,11 +99,7 @@ public final class ModerationRuntime implements AutoCloseable {
         try {
             PromptEncoder prompts = ClipScoring.prompts(engine);
             this.policies = new PolicySwitch(prompts, s.policy(), s.calibrationMismatch(), s.publishRule());
-            Map<String, PolicySwitch> byId = new HashMap<>(Map.of(policies.enforcedId(), policies));
-            Map<String, PolicySwitch> byTenant = new HashMap<>();
-            s.tenants().forEach((tenant, policy) -> byTenant.put(tenant, byId.computeIfAbsent(policy.id(),
-                    id -> new PolicySwitch(prompts, policy, s.calibrationMismatch(), s.publishRule()))));
-            this.tenants = new TenantPolicies(policies, byTenant);
+            this.tenants = new TenantPolicies(policies, s.tenants(), p -> new PolicySwitch(prompts, p, s.calibrationMismatch(), s.publishRule()));
             this.batcher = new EmbeddingBatcher(s.model().apply(engine::embedImages), new float[engine.preprocess().tensorSize()],
                     s.maxBatch(), s.maxWait(), Duration.ofSeconds(2));
         } catch (RuntimeException e) {

@@ -47,6 +47,12 @@ public final class PolicyFiles {
      * 1 MB message limit, so no policy can be accepted that its topics would then refuse.
      */
     static final int MAX_BYTES = 256 * 1024;
+    /**
+     * Prompt texts one document may ask the text encoder for (every prompt, exclusion and benign
+     * prompt under every template): a bound on the CPU a validate, try or publish costs (about 60 ms
+     * each for a ViT-B/32 text tower on a CPU core), well above the shipped policies' 100 or so.
+     */
+    public static final int MAX_PROMPT_TEXTS = 2000;
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder().loaderOptions(loaderOptions()).build());
     private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
             .registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
@@ -190,6 +196,13 @@ public final class PolicyFiles {
                     errors.add("$." + field + ": needs schemaVersion: 2 (independent categories)");
                 }
             }
+        }
+        int templates = Math.max(1, strings(root.get("templates")).size());
+        long texts = (categories.stream().mapToLong(c -> c.prompts().size() + c.exclusions().size()).sum() + strings(root.get("benign")).size())
+                * templates;
+        if (texts > MAX_PROMPT_TEXTS) {
+            errors.add("$: " + texts + " prompt texts to embed (prompts, exclusions and benign prompts, each under " + templates
+                    + " templates); at most " + MAX_PROMPT_TEXTS);
         }
         if (!errors.isEmpty()) {
             throw new ClipGuardException(ErrorCode.POLICY_INVALID, where + ": " + String.join("; ", errors), errors);

@@ -302,11 +302,30 @@ class PolicyApiIT {
                 .then().statusCode(403).body("code", equalTo("FORBIDDEN"));
         as("mark").contentType(ContentType.JSON).body(Map.of("yaml", DEMO, "contentId", "api-0")).post("/policies/demo-shapes/try")
                 .then().statusCode(403).body("code", equalTo("FORBIDDEN"));
+        as("mark").contentType(ContentType.JSON).body(Map.of("tenants", List.of("market"), "reason", "not mine"))
+                .put("/policies/demo-shapes/tenants").then().statusCode(403).body("code", equalTo("FORBIDDEN"));
         // An editor scoped to this policy edits it, and is no publisher of it.
         as("kim").contentType(ContentType.JSON).body(Map.of("yaml", DEMO, "reason", "mine")).post("/policies/demo-shapes/drafts")
                 .then().statusCode(201).body("author", equalTo("kim"));
         as("kim").contentType(ContentType.JSON).body(Map.of("reason", "x")).post("/policies/demo-shapes/versions/1/publish")
                 .then().statusCode(403);
+    }
+
+    @Test
+    @Order(9)
+    void aPublisherNamesTheTenantsAPolicyDecides() {
+        as("pat").contentType(ContentType.JSON).body(Map.of("tenants", List.of("shop", "acme"), "reason", "both products"))
+                .put("/policies/demo-shapes/tenants").then().statusCode(200).body("tenants", equalTo(List.of("acme", "shop")))
+                .body("changedBy", equalTo("pat"));
+        as("vera").get("/policies/demo-shapes").then().statusCode(200).body("head.tenants", equalTo(List.of("acme", "shop")));
+        as("pat").contentType(ContentType.JSON).body(Map.of("tenants", List.of("not a tenant!"), "reason", "x"))
+                .put("/policies/demo-shapes/tenants").then().statusCode(400).body("code", equalTo("INVALID_ARGUMENT"));
+        as("pat").contentType(ContentType.JSON).body(Map.of("tenants", List.of("x"), "reason", "x"))
+                .put("/policies/no-such-policy/tenants").then().statusCode(409).body("code", equalTo("NO_ACTIVE_VERSION"));
+        as("erin").contentType(ContentType.JSON).body(Map.of("tenants", List.of("x"), "reason", "x"))
+                .put("/policies/demo-shapes/tenants").then().statusCode(403);
+        List<Map<String, Object>> changes = as("vera").get("/policies/demo-shapes/changes").then().statusCode(200).extract().path("$");
+        assertThat(changes).anySatisfy(c -> assertThat((String) c.get("diff")).contains("+tenants: acme, shop"));
     }
 
     private String awaitDecision(String key, int version) {

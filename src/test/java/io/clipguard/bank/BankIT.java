@@ -81,6 +81,7 @@ class BankIT {
         Files.deleteIfExists(usersFile);
         UserFile.put(usersFile, "bea", PASSWORD.toCharArray(), Set.of("banker"));
         UserFile.put(usersFile, "vera", PASSWORD.toCharArray(), Set.of("viewer"));
+        UserFile.put(usersFile, "kay", PASSWORD.toCharArray(), Set.of("viewer", "publisher@kids-shapes"));
         Path dir = Files.createTempDirectory("bank-it");
         Path policy = dir.resolve("banks.yaml");
         Files.writeString(policy, POLICY);
@@ -98,6 +99,9 @@ class BankIT {
                 String body = json(Map.of("image", Base64.getEncoder().encodeToString(photo), "reason", "removed after review"));
                 given().auth().preemptive().basic("vera", PASSWORD).header("X-Requested-With", "test").contentType(ContentType.JSON).body(body)
                         .post("/banks/known-bad/entries").then().statusCode(403);
+                // A publisher of one policy only may not change banks, which serve every policy.
+                given().auth().preemptive().basic("kay", PASSWORD).header("X-Requested-With", "test").contentType(ContentType.JSON).body(body)
+                        .post("/banks/known-bad/entries").then().statusCode(403).body("code", equalTo("FORBIDDEN"));
                 // Bad requests are problems with a code, never a server error.
                 for (Map<String, String> bad : List.of(Map.of("image", "not base64!"), Map.of("contentId", "x", "expiresAt", "tomorrow"),
                         Map.of("reason", "neither image nor contentId"))) {

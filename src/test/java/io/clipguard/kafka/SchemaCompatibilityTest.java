@@ -37,6 +37,20 @@ class SchemaCompatibilityTest {
     }
 
     @Test
+    void eachReleaseIsCompatibleBothWaysWithTheOneBefore() {
+        List<Map<String, Schema>> releases = KnownSchemas.releases();
+        for (int r = 1; r < releases.size(); r++) {
+            for (Map.Entry<String, Schema> e : releases.get(r).entrySet()) {
+                Schema before = releases.get(r - 1).get(e.getKey());
+                if (before != null) {
+                    assertCompatible(e.getValue(), before, "release " + (r + 1) + " reads release " + r + " " + e.getKey());
+                    assertCompatible(before, e.getValue(), "release " + r + " reads release " + (r + 1) + " " + e.getKey());
+                }
+            }
+        }
+    }
+
+    @Test
     void theGateCatchesAnIncompatibleChange() {
         Schema old = KnownSchemas.releases().get(0).get("ImageUploaded");
         // A new required field without a default: new readers cannot read old records.

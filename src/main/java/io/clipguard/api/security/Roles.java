@@ -22,8 +22,6 @@ public final class Roles {
     /** Adds and removes bank entries ({@code /banks}); publishers may too. */
     public static final String BANKER = "banker";
     public static final Set<String> ALL = Set.of(VIEWER, EDITOR, PUBLISHER, SERVICE, REVIEWER, BANKER);
-    /** The roles that may be scoped to one policy: {@code editor@kids-policy} edits that policy only. */
-    public static final Set<String> SCOPABLE = Set.of(EDITOR, PUBLISHER);
     private static final Pattern SCOPED = Pattern.compile("(" + EDITOR + "|" + PUBLISHER + ")@([A-Za-z0-9._-]{1,64})");
 
     private Roles() {
@@ -45,6 +43,12 @@ public final class Roles {
         return out;
     }
 
+    /** Whether {@code roles} hold {@code role} for every policy: the role, and no scoped form of it. */
+    public static boolean everywhere(Set<String> roles, String role) {
+        String prefix = role + "@";
+        return roles.contains(role) && roles.stream().noneMatch(r -> r.startsWith(prefix));
+    }
+
     /**
      * Whether someone holding {@code roles} may act as {@code role} on policy {@code policyId}: they
      * hold the role, and either no scoped form of it (the role covers every policy) or the one
@@ -55,7 +59,6 @@ public final class Roles {
         if (!roles.contains(role)) {
             return false;
         }
-        String prefix = role + "@";
-        return roles.stream().noneMatch(r -> r.startsWith(prefix)) || roles.contains(prefix + policyId);
+        return everywhere(roles, role) || roles.contains(role + "@" + policyId);
     }
 }

@@ -143,7 +143,7 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
      * are embedded (and cached for the switch).
      */
     public void checkActivation(Policy policy) {
-        new ScoringPolicy(policy, cachedPrompts, onMismatch);
+        draft(policy);
     }
 
     /**

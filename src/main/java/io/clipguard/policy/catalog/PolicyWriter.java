@@ -13,8 +13,10 @@ import io.clipguard.schema.PolicyVersion;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -59,6 +61,11 @@ public final class PolicyWriter {
         this.visibility = visibility;
     }
 
+    /** A tenant as uploads name it (the upload schema allows 128 characters). */
+    static final java.util.regex.Pattern TENANT = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,128}");
+    /** Tenants one head may name: a mapping is configuration, not a list of customers. */
+    public static final int MAX_TENANTS = 1000;
+
     public boolean twoPersonRule() {
         return twoPersonRule;
     }
@@ -101,7 +108,7 @@ public final class PolicyWriter {
         PolicyVersion published = PolicyVersion.newBuilder(target).setState(PolicyState.PUBLISHED).setPublishedBy(author)
                 .setPublishedAt(at).build();
         Integer shadow = head.map(PolicyHead::getShadowVersion).filter(s -> s != version).orElse(null);
-        PolicyHead next = new PolicyHead(policyId, version, shadow, author, at, reason);
+        PolicyHead next = new PolicyHead(policyId, version, shadow, author, at, reason, head.map(PolicyHead::getTenants).orElse(null));
         Map<String, PolicyEntry> entries = new LinkedHashMap<>();
         entries.put(PolicyCatalog.versionKey(policyId, version), new PolicyEntry(published));
         entries.put(PolicyCatalog.headKey(policyId), new PolicyEntry(next));
@@ -122,7 +129,7 @@ public final class PolicyWriter {
         }
         checkActivation(target);
         Instant at = now();
-        PolicyHead next = new PolicyHead(policyId, head.getActiveVersion(), version, author, at, reason);
+        PolicyHead next = new PolicyHead(policyId, head.getActiveVersion(), version, author, at, reason, head.getTenants());
         PolicyVersion active = now.active(policyId).orElseThrow();
         write(Map.of(PolicyCatalog.headKey(policyId), new PolicyEntry(next)), change(policyId, PolicyChangeKind.SHADOW_STARTED,
                 head.getActiveVersion(), version, author, at, reason, active.getYaml(), target.getYaml()), c -> headIs(c, policyId, next));
@@ -133,7 +140,7 @@ public final class PolicyWriter {
         PolicyHead head = catalog.get().head(policyId).filter(h -> h.getShadowVersion() != null)
                 .orElseThrow(() -> new ClipGuardException(ErrorCode.NO_SHADOW, policyId + " has no shadow version"));
         Instant at = now();
-        PolicyHead next = new PolicyHead(policyId, head.getActiveVersion(), null, author, at, reason);
+        PolicyHead next = new PolicyHead(policyId, head.getActiveVersion(), null, author, at, reason, head.getTenants());
         write(Map.of(PolicyCatalog.headKey(policyId), new PolicyEntry(next)), change(policyId, PolicyChangeKind.SHADOW_STOPPED,
                 head.getShadowVersion(), null, author, at, reason, "", ""), c -> headIs(c, policyId, next));
         return next;
@@ -154,10 +161,38 @@ public final class PolicyWriter {
         checkActivation(target);
         Instant at = now();
         Integer shadow = head.getShadowVersion() != null && head.getShadowVersion() != version ? head.getShadowVersion() : null;
-        PolicyHead next = new PolicyHead(policyId, version, shadow, author, at, reason);
+        PolicyHead next = new PolicyHead(policyId, version, shadow, author, at, reason, head.getTenants());
         String before = now.active(policyId).map(PolicyVersion::getYaml).orElse("");
         write(Map.of(PolicyCatalog.headKey(policyId), new PolicyEntry(next)), change(policyId, PolicyChangeKind.ROLLED_BACK,
                 head.getActiveVersion(), version, author, at, reason, before, target.getYaml()), c -> headIs(c, policyId, next));
+        return next;
+    }
+
+    /**
+     * Makes {@code tenants} the tenants this policy decides (instead of the default policy): a new
+     * head naming them, the same active and shadow versions. Logged as a publish of the active
+     * version whose diff is the tenants line. An empty list gives the policy's tenants back to
+     * the setting or the default.
+     */
+    public synchronized PolicyHead assignTenants(String policyId, List<String> tenants, String author, String reason) {
+        PolicyCatalog now = catalog.get();
+        PolicyHead head = now.head(policyId).orElseThrow(() -> new ClipGuardException(ErrorCode.NO_ACTIVE_VERSION,
+                policyId + " has no active version to decide tenants with; publish one first"));
+        List<String> named = new ArrayList<>(new java.util.TreeSet<>(tenants));
+        for (String t : named) {
+            if (!TENANT.matcher(t).matches()) {
+                throw new ClipGuardException(ErrorCode.INVALID_ARGUMENT, "a tenant is 1-128 of letters, digits, '.', '_' and '-', not '" + t + "'");
+            }
+        }
+        if (named.size() > MAX_TENANTS) {
+            throw new ClipGuardException(ErrorCode.INVALID_ARGUMENT, "a policy decides at most " + MAX_TENANTS + " named tenants");
+        }
+        Instant at = now();
+        PolicyHead next = new PolicyHead(policyId, head.getActiveVersion(), head.getShadowVersion(), author, at, reason, named);
+        String before = head.getTenants() == null ? "" : "tenants: " + String.join(", ", head.getTenants()) + "\n";
+        String after = "tenants: " + String.join(", ", named) + "\n";
+        write(Map.of(PolicyCatalog.headKey(policyId), new PolicyEntry(next)), change(policyId, PolicyChangeKind.PUBLISHED,
+                head.getActiveVersion(), head.getActiveVersion(), author, at, reason, before, after), c -> headIs(c, policyId, next));
         return next;
     }
 
@@ -213,7 +248,7 @@ public final class PolicyWriter {
         }
         PolicyVersion published = built.setState(PolicyState.PUBLISHED).setPublishedBy(author).setPublishedAt(at).build();
         Integer shadow = now.head(policy.id()).map(PolicyHead::getShadowVersion).orElse(null);
-        PolicyHead next = new PolicyHead(policy.id(), version, shadow, author, at, reason);
+        PolicyHead next = new PolicyHead(policy.id(), version, shadow, author, at, reason, now.head(policy.id()).map(PolicyHead::getTenants).orElse(null));
         Map<String, PolicyEntry> entries = new LinkedHashMap<>();
         entries.put(PolicyCatalog.versionKey(policy.id(), version), new PolicyEntry(published));
         entries.put(PolicyCatalog.headKey(policy.id()), new PolicyEntry(next));

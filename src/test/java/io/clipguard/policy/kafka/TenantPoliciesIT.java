@@ -16,6 +16,7 @@ import io.clipguard.testing.Uploads;
 import io.clipguard.tools.demo.ShapeScenes;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -89,6 +90,43 @@ class TenantPoliciesIT {
                     String expected = key.contains(".red") ? (kids ? "REVIEW" : "BLOCK") : (kids ? "BLOCK" : "REVIEW");
                     assertThat(d.getAction().name()).as(key).isEqualTo(expected);
                 });
+                int decided = first.size() + second.size();
+
+                // Live, through the policy topic: a head moves the market tenant to the kids' policy.
+                writer.assignTenants(KIDS, List.of("market"), "pat", "market follows the kids' rules this week");
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> KIDS.equals(runtime.tenants().mapping().get("market")));
+                Map<String, ModerationDecision> third = decide(bootstrap, topics, decided, List.of("market"));
+                decided += third.size();
+                assertThat(third.values()).allSatisfy(d -> assertThat(d.getPolicyId() + " v" + d.getPolicyVersion()).isEqualTo(KIDS + " v2"));
+                assertThat(third.get("market.yellow-" + round).getAction().name()).isEqualTo("BLOCK");
+
+                // A policy first named by a head gets a switch of its own, built from its active version.
+                writer.createDraft("teen-shapes", DemoPolicy.yaml().replace("id: demo-shapes", "id: teen-shapes"), null, "erin", "teens");
+                writer.publish("teen-shapes", 1, "pat", "approved");
+                writer.assignTenants("teen-shapes", List.of("teen"), "pat", "the teen app");
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> "teen-shapes".equals(runtime.tenants().mapping().get("teen")));
+                Map<String, ModerationDecision> teen = decide(bootstrap, topics, decided, List.of("teen"));
+                decided += teen.size();
+                assertThat(teen.values()).allSatisfy(d -> assertThat(d.getPolicyId()).isEqualTo("teen-shapes"));
+
+                // A head naming a policy this model cannot enforce leaves its tenant where it was, and says why.
+                try (PolicyLog cli = new PolicyLog(node.clients(), topics, "test")) {
+                    PolicyWriter unchecked = new PolicyWriter(cli, node.policies()::catalog, p -> { }, false, false, Clock.systemUTC(), Duration.ofSeconds(10));
+                    unchecked.applyFile(DemoPolicy.yaml().replace("id: demo-shapes", "id: alien-shapes")
+                            .replace("model: clipguard/demo-shapes", "model: openai/clip-vit-base-patch32"), "cli", "cli:x");
+                    unchecked.assignTenants("alien-shapes", List.of("alien"), "pat", "another model");
+                }
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> runtime.tenants().refused().containsKey("alien"));
+                assertThat(runtime.tenants().refused().get("alien")).contains("alien-shapes");
+                assertThat(runtime.tenants().switchFor("alien")).isSameAs(runtime.policies());
+
+                // Named by no head any more, the market tenant goes back to the default; kids keep theirs (the setting).
+                writer.assignTenants(KIDS, List.of(), "pat", "the week is over");
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !runtime.tenants().mapping().containsKey("market"));
+                assertThat(runtime.tenants().mapping()).containsEntry("kids", KIDS).containsEntry("teen", "teen-shapes");
+                Map<String, ModerationDecision> last = decide(bootstrap, topics, decided, List.of("market", "kids"));
+                last.forEach((key, d) -> assertThat(d.getPolicyId()).as(key).isEqualTo(key.startsWith("kids") ? KIDS : "demo-shapes"));
+                assertThat(node.policies().changes(KIDS)).anySatisfy(c -> assertThat(c.getDiff()).contains("+tenants: market"));
             }
         }
     }
@@ -101,10 +139,15 @@ class TenantPoliciesIT {
 
     /** A red triangle and a yellow circle for each of three tenants (two mapped to the kids' policy, one not); their decisions by key. */
     private Map<String, ModerationDecision> decide(String bootstrap, TopicRegistry topics, int before) {
+        return decide(bootstrap, topics, before, List.of("kids", "kids-beta", "market"));
+    }
+
+    /** A red triangle and a yellow circle for each of {@code tenants}; their decisions by key. */
+    private Map<String, ModerationDecision> decide(String bootstrap, TopicRegistry topics, int before, List<String> tenants) {
         List<byte[][]> records = new ArrayList<>();
         List<String> keys = new ArrayList<>();
         round++;
-        for (String tenant : List.of("kids", "kids-beta", "market")) {
+        for (String tenant : tenants) {
             for (String[] shape : List.of(new String[] {"red", "triangle"}, new String[] {"yellow", "circle"})) {
                 String key = tenant + "." + shape[0] + "-" + round;
                 ImageUploaded event = ImageUploaded.newBuilder(Uploads.inline(key, Uploads.scene(scenes, shape[0], shape[1])))
