@@ -19,6 +19,7 @@ import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.PromptEncoder;
 import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.policy.catalog.PolicySwitch;
+import io.clipguard.policy.catalog.PromptCache;
 import io.clipguard.policy.catalog.PublishRule;
 import io.clipguard.policy.catalog.TenantPolicies;
 import io.clipguard.schema.ImageUploaded;
@@ -97,7 +98,7 @@ public final class ModerationRuntime implements AutoCloseable {
     private ModerationRuntime(Options s, Telemetry telemetry) {
         this.engine = ClipEngine.open(s.modelDir(), s.engine());
         try {
-            PromptEncoder prompts = ClipScoring.prompts(engine);
+            PromptEncoder prompts = new PromptCache(ClipScoring.prompts(engine));
             this.policies = new PolicySwitch(prompts, s.policy(), s.calibrationMismatch(), s.publishRule());
             this.tenants = new TenantPolicies(policies, s.tenants(), p -> new PolicySwitch(prompts, p, s.calibrationMismatch(), s.publishRule()));
             this.batcher = new EmbeddingBatcher(s.model().apply(engine::embedImages), new float[engine.preprocess().tensorSize()],

@@ -12,7 +12,6 @@ import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.schema.PolicyHead;
 import io.clipguard.schema.PolicyVersion;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,24 +30,15 @@ import java.util.logging.Logger;
 public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     private static final Logger LOG = Logger.getLogger(PolicySwitch.class.getName());
     static final int MAX_VERSIONS = 8;
-    /** Prompt vectors kept, in floats (64 MiB): every prompt list of a few policies and the drafts staff try, but bounded whatever they write. */
-    static final long MAX_PROMPT_FLOATS = 16L << 20;
 
     private final PromptEncoder encoder;
     private final ScoringPolicy.Mismatch onMismatch;
     private final PublishRule rule;
-    private final PromptEncoder cachedPrompts = new CachedPrompts();
+    private final PromptEncoder cachedPrompts;
     private final String enforcedId;
     private final AtomicReference<PolicySet> current;
     /** Versions prepared for this model; a few, since a head names at most two and staff compare a handful. */
     private final Cache<Integer, ScoringPolicy> prepared = Caffeine.newBuilder().maximumSize(MAX_VERSIONS).build();
-    /**
-     * Prompt vectors by (prompts, templates), one entry per category's prompt list: a version that
-     * changes only thresholds or actions embeds nothing, and a draft that edits one category
-     * embeds that category's prompts only.
-     */
-    private final Cache<List<List<String>>, float[][]> promptVectors = Caffeine.newBuilder().maximumWeight(MAX_PROMPT_FLOATS)
-            .<List<List<String>>, float[][]>weigher((k, v) -> Math.max(1, java.util.Arrays.stream(v).mapToInt(r -> r.length).sum())).build();
     private volatile PolicyCatalog catalog = PolicyCatalog.of(Map.of());
     /** The content of each version named by a head, as first read: versions are written once. */
     private final Map<Integer, String> firstSeen = new java.util.concurrent.ConcurrentHashMap<>();
@@ -75,6 +65,8 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     /** The same, enforcing only versions {@code rule} admits (a head naming another is refused and reported). */
     public PolicySwitch(PromptEncoder encoder, Policy initial, ScoringPolicy.Mismatch onMismatch, PublishRule rule) {
         this.encoder = encoder;
+        // Switches of one instance share the cache they are given, so a policy's prompts are embedded once for all of them.
+        this.cachedPrompts = encoder instanceof PromptCache ? encoder : new PromptCache(encoder);
         this.onMismatch = onMismatch;
         this.rule = rule;
         this.enforcedId = initial.id();
@@ -159,44 +151,6 @@ public final class PolicySwitch implements PolicyListener, Supplier<PolicySet> {
     /** 1 while the enforced version runs uncalibrated because its calibration was fitted on something else, else 0. */
     public int calibrationMismatch() {
         return current.get().active().uncalibratedBecause() == null ? 0 : 1;
-    }
-
-    /** The model's encoder with prompt vectors cached by (prompts, templates): the same call gives the same vectors. */
-    private final class CachedPrompts implements PromptEncoder {
-        @Override
-        public String modelId() {
-            return encoder.modelId();
-        }
-
-        @Override
-        public int dimension() {
-            return encoder.dimension();
-        }
-
-        @Override
-        public double logitScale() {
-            return encoder.logitScale();
-        }
-
-        @Override
-        public String modelDigest() {
-            return encoder.modelDigest();
-        }
-
-        @Override
-        public int contextLength() {
-            return encoder.contextLength();
-        }
-
-        @Override
-        public int tokenCount(String text) {
-            return encoder.tokenCount(text);
-        }
-
-        @Override
-        public float[][] embedLabels(List<String> labels, List<String> templates) {
-            return promptVectors.get(List.of(List.copyOf(labels), List.copyOf(templates)), k -> encoder.embedLabels(labels, templates));
-        }
     }
 
     @Override
