@@ -272,6 +272,18 @@ class PolicyApiIT {
                 .then().statusCode(200).body("contentId", equalTo("api-0")).body("draft.action", equalTo("REVIEW"))
                 .body("active.action", equalTo("BLOCK"));
 
+        // A document asking for more prompt texts than the cap is refused before any is embedded.
+        StringBuilder many = new StringBuilder(DEMO.substring(0, DEMO.indexOf("categories:"))).append("categories:\n");
+        for (int c = 0; c < 11; c++) {
+            many.append("  - id: c").append(c).append("\n    action: block\n    threshold: 0.5\n    prompts:\n");
+            for (int p = 0; p < 100; p++) {
+                many.append("      - thing ").append(c).append(' ').append(p).append('\n');
+            }
+        }
+        many.append(DEMO.substring(DEMO.indexOf("benign:")));
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", many.toString(), "image", image)).post("/policies/demo-shapes/try")
+                .then().statusCode(400).body("code", equalTo("POLICY_INVALID")).body("errors[0]", containsString("prompt texts"));
+
         // Bad requests get their codes.
         as("erin").contentType(ContentType.JSON).body(Map.of("yaml", review, "image", image, "contentId", "api-0")).post("/policies/demo-shapes/try")
                 .then().statusCode(400).body("code", equalTo("INVALID_ARGUMENT"));
