@@ -42,9 +42,6 @@ import java.util.function.BiFunction;
  */
 @Path("/decisions")
 public class DecisionResource {
-    static final String FORWARDED = OwnerForward.FORWARDED;
-    /** Names the instance whose store answered, also through a forward. */
-    static final String SERVED_BY = OwnerForward.SERVED_BY;
 
     @Inject
     LocalNode node;
@@ -58,7 +55,7 @@ public class DecisionResource {
     @GET
     @Path("{contentId}")
     @Produces(MediaType.APPLICATION_JSON)
-    public Response get(@PathParam("contentId") String contentId, @HeaderParam(FORWARDED) String forwarded,
+    public Response get(@PathParam("contentId") String contentId, @HeaderParam(OwnerForward.FORWARDED) String forwarded,
                         @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         boolean full = config.http().openDecisions() && identity.isAnonymous();
         if (!full) {
@@ -89,7 +86,7 @@ public class DecisionResource {
     @GET
     @Path("{contentId}/explain")
     @Produces(MediaType.APPLICATION_JSON)
-    public Response explain(@PathParam("contentId") String contentId, @HeaderParam(FORWARDED) String forwarded,
+    public Response explain(@PathParam("contentId") String contentId, @HeaderParam(OwnerForward.FORWARDED) String forwarded,
                             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         if (identity.isAnonymous()) {
             throw new UnauthorizedException();
@@ -115,7 +112,7 @@ public class DecisionResource {
         ModerationService service = here.service();
         DecisionLookup.Result result = service.lookup(contentId);
         if (result instanceof DecisionLookup.Result.Found f) {
-            return Response.ok(body.apply(here, f.decision())).header(SERVED_BY, service.settings().instanceId()).build();
+            return Response.ok(body.apply(here, f.decision())).header(OwnerForward.SERVED_BY, service.settings().instanceId()).build();
         }
         if (result instanceof DecisionLookup.Result.NotFound) {
             return Problem.of(ErrorCode.DECISION_NOT_FOUND, "no decision for contentId '" + contentId + "'");

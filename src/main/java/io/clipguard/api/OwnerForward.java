@@ -17,6 +17,7 @@ import java.time.Duration;
  */
 final class OwnerForward {
     static final String FORWARDED = "X-ClipGuard-Forwarded";
+    /** Names the instance whose store answered, also through a forward. */
     static final String SERVED_BY = "X-ClipGuard-Served-By";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 

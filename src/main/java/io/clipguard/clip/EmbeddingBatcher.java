@@ -124,8 +124,19 @@ public final class EmbeddingBatcher implements AutoCloseable {
 
     /** Embeds one image and waits, at most {@code timeout}, for its batch (tools and tests). */
     public Result embed(float[] tensor, Duration timeout) throws InterruptedException {
+        return embedAll(List.of(tensor), timeout).get(0);
+    }
+
+    /** Embeds an image's views together (one batch when they fit) and waits, at most {@code timeout} in all, for them. */
+    public List<Result> embedAll(List<float[]> tensors, Duration timeout) throws InterruptedException {
+        List<CompletableFuture<Result>> pending = tensors.stream().map(this::submit).toList();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Result> out = new java.util.ArrayList<>(pending.size());
         try {
-            return submit(tensor).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            for (CompletableFuture<Result> p : pending) {
+                out.add(p.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            }
+            return out;
         } catch (ExecutionException e) {
             throw e.getCause() instanceof ClipGuardException c ? c
                     : new ClipGuardException(ErrorCode.MODEL_ERROR, "inference failed: " + e.getCause(), e.getCause());

@@ -1,10 +1,11 @@
 package io.clipguard.moderation;
 
 import io.clipguard.bank.Banks;
+import io.clipguard.clip.EmbeddingBatcher;
 import io.clipguard.image.ImagePipeline;
 import io.clipguard.pdq.PdqHasher;
 import io.clipguard.policy.ScoringPolicy;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -14,13 +15,12 @@ import java.util.List;
  * banks, as the pipeline would score them.
  */
 public record Trial(List<float[]> views, List<PdqHasher.Result> hashes, String contentId, Banks banks, String modelDigest) {
+    private static final Duration EMBED_WAIT = Duration.ofMinutes(1);
+
     /** Prepares and embeds {@code bytes}; {@code contentId} (null for a sent image) drives the policy's review samples as it would have. */
     public static Trial of(ModerationRuntime runtime, byte[] bytes, String contentId) throws InterruptedException {
         ImagePipeline.Prepared prepared = runtime.prepare(bytes);
-        List<float[]> views = new ArrayList<>();
-        for (float[] tensor : prepared.tensors()) {
-            views.add(runtime.embed(tensor));
-        }
+        List<float[]> views = runtime.batcher().embedAll(prepared.tensors(), EMBED_WAIT).stream().map(EmbeddingBatcher.Result::vector).toList();
         return new Trial(views, prepared.hashes(), contentId, runtime.banks(), runtime.engine().identity().digest());
     }
 
