@@ -10,7 +10,9 @@ import io.clipguard.moderation.Trial;
 import io.clipguard.moderation.kafka.DecisionLookup;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
+import io.clipguard.policy.PolicyForm;
 import io.clipguard.policy.ScoringPolicy;
+import io.clipguard.policy.StoredBacktest;
 import io.clipguard.policy.catalog.PolicyCatalog;
 import io.clipguard.policy.catalog.PolicySwitch;
 import io.clipguard.policy.catalog.PolicyWriter;
@@ -69,8 +71,11 @@ public class PolicyResource {
     @Inject
     SecurityIdentity identity;
 
-    /** A new draft: the YAML, why, and the version it was edited from. */
-    public record DraftRequest(String yaml, String reason, Integer basedOn) {
+    /**
+     * A new draft: the YAML, why, the version it was edited from, and optionally the id of a
+     * finished backtest of exactly this text (by the same user), attached to the draft.
+     */
+    public record DraftRequest(String yaml, String reason, Integer basedOn, String backtestJob) {
     }
 
     /** A document to validate, optionally for a given policy id. */
@@ -123,7 +128,20 @@ public class PolicyResource {
     @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
     @Operation(summary = "One version, with its document")
     public PolicyViews.Version version(@PathParam("policyId") String policyId, @PathParam("version") int version) {
-        return PolicyViews.Version.of(find(policyId, version));
+        PolicyVersion found = find(policyId, version);
+        PolicyViews.AttachedBacktest attached = null;
+        for (var c : control().changes(policyId)) {
+            if (c.getKind() == io.clipguard.schema.PolicyChangeKind.DRAFT_CREATED && c.getToVersion() != null && c.getToVersion() == version
+                    && c.getBacktest() != null) {
+                try {
+                    com.fasterxml.jackson.databind.JsonNode summary = JSON.readTree(c.getBacktest());
+                    attached = new PolicyViews.AttachedBacktest(c.getAuthor(), c.getAt(), summary.path("beforeVersion").asInt(), summary);
+                } catch (java.io.IOException unreadable) {
+                    // another writer's record: the older attachment, if any, stands
+                }
+            }
+        }
+        return PolicyViews.Version.of(found, attached);
     }
 
     @GET
@@ -172,7 +190,15 @@ public class PolicyResource {
         if (request == null || request.yaml() == null) {
             throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'yaml' and 'reason' is required");
         }
-        PolicyVersion draft = control().writer().createDraft(policyId, request.yaml(), request.basedOn(), author(), reason(request.reason()));
+        String backtest = null;
+        if (request.backtestJob() != null) {
+            String hash = PolicyFiles.contentHash(PolicyFiles.parseVersion(policyId, request.yaml(), 1));
+            backtest = summary(backtests.finishedFor(request.backtestJob(), policyId, author(), hash).orElseThrow(() -> new ClipGuardException(
+                    ErrorCode.INVALID_ARGUMENT, "backtest " + request.backtestJob() + " is not a finished backtest of this document by "
+                            + author() + " on this instance")));
+        }
+        PolicyVersion draft = control().writer().createDraft(policyId, request.yaml(), request.basedOn(), author(), reason(request.reason()),
+                backtest);
         return Response.status(201).entity(PolicyViews.Version.of(draft)).build();
     }
 
@@ -265,14 +291,70 @@ public class PolicyResource {
     public Response backtest(@PathParam("policyId") String policyId, @PathParam("version") int version,
                              @QueryParam("limit") @DefaultValue("10000") int limit) {
         requireScope(Roles.EDITOR, policyId);
-        if (limit < 1 || limit > MAX_BACKTEST_IMAGES) {
-            throw new ClipGuardException(ErrorCode.LIMIT_OUT_OF_RANGE, "limit must be between 1 and " + MAX_BACKTEST_IMAGES);
-        }
+        checkedLimit(limit);
         PolicyDesk control = control();
         PolicyVersion target = find(policyId, version);
         BacktestJobs.Job job = backtests.submit(policyId, version, author(),
                 j -> control.backtest(target, limit, j::readProgress, j::scoreProgress));
-        return Response.accepted(backtests.view(job.id).orElseThrow()).header("Location", "/policies/backtests/" + job.id).build();
+        return accepted(job);
+    }
+
+    /** A draft's text to backtest before it is saved, over the newest {@code limit} stored uploads. */
+    public record DraftBacktestRequest(String yaml, Integer limit) {
+    }
+
+    /** One view of a document: its YAML, or the studio form's data; with the policy id it must carry. */
+    public record DocumentRequest(String yaml, com.fasterxml.jackson.databind.JsonNode document, String policyId) {
+    }
+
+    @POST
+    @Path("{policyId}/backtest")
+    @RolesAllowed({Roles.EDITOR})
+    @Operation(summary = "Start a dry run of an unsaved draft (the studio's sliders): the same job and report as a version's backtest; "
+            + "a draft saved with this job's id (backtestJob) carries it")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response backtestDraft(@PathParam("policyId") String policyId, DraftBacktestRequest request) {
+        requireScope(Roles.EDITOR, policyId);
+        if (request == null || request.yaml() == null) {
+            throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'yaml' is required");
+        }
+        int limit = checkedLimit(request.limit() == null ? 10_000 : request.limit());
+        PolicyDesk control = control();
+        int version = control.catalog().nextVersion(policyId);
+        Policy draft = PolicyFiles.parseVersion(policyId, request.yaml(), version);
+        BacktestJobs.Job job = backtests.submit(policyId, version, author(), PolicyFiles.contentHash(draft), j -> {
+            ScoringPolicy after = control.policies().draft(draft);
+            ScoringPolicy before = activeScoring(policyId);
+            return control.backtest(before == null ? after : before, after, limit, j::readProgress, j::scoreProgress);
+        });
+        return accepted(job);
+    }
+
+    @POST
+    @Path("document")
+    @RolesAllowed({Roles.EDITOR})
+    @Operation(summary = "The studio's two views of a document: give the YAML or the form's data, get both back with every problem "
+            + "under its field path")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public PolicyViews.Document document(DocumentRequest request) {
+        if (request == null || (request.yaml() == null) == (request.document() == null)) {
+            throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'yaml' or 'document' (one of them) is required");
+        }
+        if (request.policyId() != null) {
+            requireScope(Roles.EDITOR, request.policyId());
+        }
+        PolicyForm.Views views = request.yaml() != null ? PolicyForm.fromYaml(request.yaml(), request.policyId())
+                : PolicyForm.fromDocument(request.document(), request.policyId());
+        List<String> errors = views.errors();
+        if (errors.isEmpty()) {
+            try {
+                // Valid as a document; whether this deployment's model can enforce it is the other half of valid.
+                control().policies().checkActivation(PolicyFiles.parseVersion(request.policyId(), views.yaml(), 1));
+            } catch (ClipGuardException e) {
+                errors = List.of("$.model: " + e.getMessage());
+            }
+        }
+        return new PolicyViews.Document(views.yaml(), views.document(), errors);
     }
 
     @GET
@@ -339,6 +421,25 @@ public class PolicyResource {
             throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'version' and 'reason' is required");
         }
         return PolicyViews.Head.of(control().writer().rollback(policyId, request.version(), author(), reason(request.reason())));
+    }
+
+    private static int checkedLimit(int limit) {
+        if (limit < 1 || limit > MAX_BACKTEST_IMAGES) {
+            throw new ClipGuardException(ErrorCode.LIMIT_OUT_OF_RANGE, "limit must be between 1 and " + MAX_BACKTEST_IMAGES);
+        }
+        return limit;
+    }
+
+    /** 202 with the job as it stands and where to poll it. */
+    private Response accepted(BacktestJobs.Job job) {
+        return Response.accepted(backtests.view(job.id).orElseThrow()).header("Location", "/policies/backtests/" + job.id).build();
+    }
+
+    /** A backtest's report without its sweeps: what a draft carries. */
+    static String summary(StoredBacktest.Report report) {
+        com.fasterxml.jackson.databind.node.ObjectNode tree = JSON.valueToTree(report);
+        tree.remove("sweeps");
+        return tree.toString();
     }
 
     private PolicyVersion find(String policyId, int version) {

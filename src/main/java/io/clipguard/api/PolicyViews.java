@@ -27,13 +27,28 @@ public final class PolicyViews {
         }
     }
 
-    /** One version with its document. */
+    /**
+     * One version with its document, and the latest backtest attached to it while it was a draft
+     * (null when none was run).
+     */
     public record Version(String policyId, int version, String state, String yaml, String contentHash, String author, Instant createdAt,
-                          String reason, Integer basedOn, String publishedBy, Instant publishedAt, String sourceFile) {
+                          String reason, Integer basedOn, String publishedBy, Instant publishedAt, String sourceFile, AttachedBacktest backtest) {
         static Version of(PolicyVersion v) {
-            return new Version(v.getPolicyId(), v.getVersion(), v.getState().name(), v.getYaml(), v.getContentHash(), v.getAuthor(),
-                    v.getCreatedAt(), v.getReason(), v.getBasedOn(), v.getPublishedBy(), v.getPublishedAt(), v.getSourceFile());
+            return of(v, null);
         }
+
+        static Version of(PolicyVersion v, AttachedBacktest backtest) {
+            return new Version(v.getPolicyId(), v.getVersion(), v.getState().name(), v.getYaml(), v.getContentHash(), v.getAuthor(),
+                    v.getCreatedAt(), v.getReason(), v.getBasedOn(), v.getPublishedBy(), v.getPublishedAt(), v.getSourceFile(), backtest);
+        }
+    }
+
+    /** A backtest attached to a draft when it was saved: who saved it, when, the version it was compared with, and its summary. */
+    public record AttachedBacktest(String ranBy, Instant at, Integer comparedWith, com.fasterxml.jackson.databind.JsonNode summary) {
+    }
+
+    /** Both views of a document the studio edits (YAML and form data) and the problems, each with its field path. */
+    public record Document(String yaml, com.fasterxml.jackson.databind.JsonNode document, List<String> errors) {
     }
 
     /** One version in a history: everything but the document. */
@@ -47,10 +62,10 @@ public final class PolicyViews {
 
     /** One entry of the change log: who changed what, when, why, and the diff. */
     public record Change(String changeId, String policyId, String kind, Integer fromVersion, Integer toVersion, String author, Instant at,
-                         String reason, String diff) {
+                         String reason, String diff, String backtest) {
         static Change of(PolicyChange c) {
             return new Change(c.getChangeId(), c.getPolicyId(), c.getKind().name(), c.getFromVersion(), c.getToVersion(), c.getAuthor(),
-                    c.getAt(), c.getReason(), c.getDiff());
+                    c.getAt(), c.getReason(), c.getDiff(), c.getBacktest());
         }
     }
 
@@ -84,7 +99,8 @@ public final class PolicyViews {
     /** A backtest job: its phase and counters and, when done, its report or error (each absent until then). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record BacktestJob(String jobId, String policyId, int version, String requestedBy, Instant submittedAt, String state,
-                              long recordsRead, long rowsScored, StoredBacktest.Report report, String error) {
+                              long recordsRead, long rowsScored, StoredBacktest.Report report,
+                              java.util.Map<String, List<io.clipguard.evaluation.ThresholdCurve.Point>> curves, String error) {
     }
 
     /** A draft tried on one image, beside the version active now (null, with why, when there is none this instance can score). */

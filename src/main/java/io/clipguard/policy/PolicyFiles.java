@@ -90,6 +90,22 @@ public final class PolicyFiles {
     }
 
     public static Policy parse(String yaml, String where) {
+        JsonNode root = tree(yaml, where);
+        Set<ValidationMessage> problems = SCHEMA.validate(root);
+        if (!problems.isEmpty()) {
+            List<String> errors = problems.stream()
+                    .map(m -> m.getInstanceLocation() + ": " + m.getMessage().replaceFirst("^\\$[^:]*: ", ""))
+                    .sorted().toList();
+            throw new ClipGuardException(ErrorCode.POLICY_INVALID, where + ": " + String.join("; ", errors), errors);
+        }
+        return toPolicy(root, where);
+    }
+
+    /**
+     * The document as plain data, before the schema is checked (what the studio's form edits):
+     * the same size cap, alias refusal and parser limits as {@link #parse}.
+     */
+    static JsonNode tree(String yaml, String where) {
         if (yaml.length() > MAX_BYTES || yaml.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
             throw new ClipGuardException(ErrorCode.POLICY_INVALID, where + ": larger than " + MAX_BYTES + " bytes");
         }
@@ -103,14 +119,7 @@ public final class PolicyFiles {
         if (root == null || !root.isObject()) {
             throw new ClipGuardException(ErrorCode.POLICY_INVALID, where + ": expected a mapping at the top level");
         }
-        Set<ValidationMessage> problems = SCHEMA.validate(root);
-        if (!problems.isEmpty()) {
-            List<String> errors = problems.stream()
-                    .map(m -> m.getInstanceLocation() + ": " + m.getMessage().replaceFirst("^\\$[^:]*: ", ""))
-                    .sorted().toList();
-            throw new ClipGuardException(ErrorCode.POLICY_INVALID, where + ": " + String.join("; ", errors), errors);
-        }
-        return toPolicy(root, where);
+        return root;
     }
 
     /**

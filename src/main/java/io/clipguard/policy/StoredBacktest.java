@@ -24,17 +24,56 @@ public final class StoredBacktest {
     private StoredBacktest() {
     }
 
+    /** Thresholds a sweep tries for each category: 0, 0.01, ..., 1 (the studio's slider steps). */
+    public static final int STEPS = 100;
+
     /**
-     * @param changed   decisions whose action differs
-     * @param actions   per action: count before, count after
-     * @param triggered per category: images that triggered it before, after
-     * @param samples   per direction ("ALLOW->BLOCK"): up to five contentIds
+     * @param changed     decisions whose action differs
+     * @param actions     per action: count before, count after
+     * @param triggered   per category: images that triggered it before, after
+     * @param samples     per direction ("ALLOW->BLOCK"): up to five contentIds
+     * @param sweeps      per category of the draft: the draft's actions were that category's threshold moved
+     * @param spanSeconds time from the oldest to the newest stored embedding scored (turns counts into volumes per day)
+     * @param labelled    the rows reviewers judged, with the draft's probabilities (for precision and recall; not reported as is)
      */
     public record Report(int images, int beforeVersion, int afterVersion, int changed, Map<String, long[]> actions,
-                         Map<String, long[]> triggered, Map<String, List<String>> samples, double millis) {
+                         Map<String, long[]> triggered, Map<String, List<String>> samples, double millis, Map<String, Sweep> sweeps,
+                         double spanSeconds, @com.fasterxml.jackson.annotation.JsonIgnore List<Labelled> labelled) {
     }
 
     /**
+     * The draft's decisions with one category's threshold at {@code i / STEPS} (everything else as
+     * the draft says): {@code allow[i]}, {@code review[i]}, {@code block[i]} images.
+     */
+    public record Sweep(long[] allow, long[] review, long[] block) {
+    }
+
+    /**
+     * A reviewer's verdict on a stored upload: the category it shows (null: none of the policy's),
+     * and the probability that such a decision was queued for review (its weight is the inverse).
+     */
+    public record Label(String category, double inclusionProbability) {
+    }
+
+    /** A judged row: its verdict and the draft's probability for each of the draft's categories, in order. */
+    public record Labelled(String contentId, Label label, double[] probabilities) {
+    }
+
+    /**
+     * The stored uploads a backtest scores.
+     *
+     * @param hashes      each row's stored PDQ hash, or null
+     * @param vectors     {@code rows} L2-normalised embeddings, row-major, in a direct buffer
+     * @param labels      reviewers' verdicts by contentId (only those of these rows are used)
+     * @param spanSeconds from the oldest row's embedding to the newest's
+     */
+    public record Rows(List<String> contentIds, List<PdqHash> hashes, FloatBuffer vectors, int rows, Map<String, Label> labels,
+                       double spanSeconds) {
+    }
+
+    /**
+     * Without verdicts or time span (no precision, recall or volumes per day).
+     *
      * @param hashes   each row's stored PDQ hash, or null
      * @param vectors  {@code rows} L2-normalised embeddings, row-major, in a direct buffer
      * @param progress told the number of rows scored so far, after each chunk
@@ -43,7 +82,19 @@ public final class StoredBacktest {
      */
     public static Report run(ScoringPolicy before, ScoringPolicy after, List<String> contentIds, List<PdqHash> hashes, FloatBuffer vectors,
                              int rows, LongConsumer progress, BulkScorer.Factory scorers, StoredMatcher banks) {
+        return run(before, after, new Rows(contentIds, hashes, vectors, rows, Map.of(), 0), progress, scorers, banks);
+    }
+
+    /** The same, with reviewers' verdicts on some rows and the time the rows span. */
+    public static Report run(ScoringPolicy before, ScoringPolicy after, Rows stored, LongConsumer progress, BulkScorer.Factory scorers,
+                             StoredMatcher banks) {
+        List<String> contentIds = stored.contentIds();
+        List<PdqHash> hashes = stored.hashes();
+        FloatBuffer vectors = stored.vectors();
+        int rows = stored.rows();
         long t0 = System.nanoTime();
+        ThresholdSweep sweep = new ThresholdSweep(after);
+        List<Labelled> labelled = new ArrayList<>();
         Map<String, long[]> actions = new LinkedHashMap<>();
         for (Policy.Action a : Policy.Action.values()) {
             actions.put(a.name(), new long[2]);
@@ -68,7 +119,13 @@ public final class StoredBacktest {
                     List<BankHit> hb = banked ? banks.match(before.policy(), hash, embedding) : List.of();
                     List<BankHit> ha = banked ? banks.match(after.policy(), hash, embedding) : List.of();
                     ScoringPolicy.Verdict vb = before.verdict(null, null, row(pb, r, b.categories()), id, hb);
-                    ScoringPolicy.Verdict va = after.verdict(null, null, row(pa, r, a.categories()), id, ha);
+                    double[] probabilities = row(pa, r, a.categories());
+                    ScoringPolicy.Verdict va = after.verdict(null, null, probabilities, id, ha);
+                    sweep.add(probabilities, id, ha);
+                    Label label = stored.labels().get(id);
+                    if (label != null) {
+                        labelled.add(new Labelled(id, label, probabilities));
+                    }
                     actions.get(vb.action().name())[0]++;
                     actions.get(va.action().name())[1]++;
                     count(vb, triggered, 0);
@@ -85,7 +142,7 @@ public final class StoredBacktest {
             }
         }
         return new Report(rows, before.policy().version(), after.policy().version(), changed, actions, triggered, samples,
-                (System.nanoTime() - t0) / 1e6);
+                (System.nanoTime() - t0) / 1e6, sweep.sweeps(), stored.spanSeconds(), List.copyOf(labelled));
     }
 
     private static void count(ScoringPolicy.Verdict v, Map<String, long[]> triggered, int side) {

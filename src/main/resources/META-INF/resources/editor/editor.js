@@ -1,5 +1,7 @@
-// ClipGuard policy editor: a thin client of the policy API (session.js holds the credentials,
-// in memory only); each control is shown only to the roles the API would allow.
+// ClipGuard policy studio: a thin client of the policy API (session.js holds the credentials,
+// in memory only); each control is shown only to the roles the API would allow. The catalog,
+// history and actions live here; the form (form.js) and what the draft would do (preview.js)
+// beside them.
 'use strict';
 const state = { roles: [], policy: null, opened: null, history: [] };
 const $ = (id) => document.getElementById(id);
@@ -46,11 +48,18 @@ async function loadPolicies() {
   data.policies.forEach((p) => {
     const li = document.createElement('li');
     const head = p.head ? 'active v' + p.head.activeVersion + (p.head.shadowVersion ? ', shadow v' + p.head.shadowVersion : '') : 'never published';
-    li.textContent = p.policyId + ' — ' + head + ', ' + p.versions + ' versions';
+    const open = document.createElement('button');
+    open.type = 'button';
+    open.className = 'link';
+    open.textContent = p.policyId;
+    open.addEventListener('click', () => selectPolicy(p.policyId));
+    li.append(open, document.createTextNode(' — ' + head + ', ' + p.versions + ' versions'
+      + (p.head && p.head.tenants && p.head.tenants.length ? '; decides ' + p.head.tenants.join(', ') : '')));
     li.dataset.policy = p.policyId;
-    li.addEventListener('click', () => selectPolicy(p.policyId));
     list.appendChild(li);
   });
+  $('tenants').textContent = (data.tenants || []).length ? 'Tenants here: ' + data.tenants.map((t) => t.tenant + ' → '
+    + t.enforced.policyId + ' v' + t.enforced.activeVersion + (t.refusedBecause ? ' (refused: ' + t.refusedBecause + ')' : '')).join('; ') : '';
   const e = data.enforcedHere;
   $('enforced').textContent = 'This instance enforces ' + e.policyId + ' v' + e.activeVersion
     + (e.shadowVersion ? ' (shadow v' + e.shadowVersion + ')' : '') + (e.lastError ? ' — refused last change: ' + e.lastError : '');
@@ -110,9 +119,33 @@ async function openVersion(version) {
   $('yaml').value = v.yaml;
   $('opened').textContent = v.policyId + ' v' + v.version + ' (' + v.state + ')';
   $('errors').innerHTML = '';
+  showAttached(v);
+  form.policyId = state.policy;
+  await form.fromYaml();
+  if (state.roles.includes('editor')) preview.runSweep();
+}
+
+// The backtest attached to a draft when it was saved: what the second person reviews before publishing.
+function showAttached(v) {
+  const box = $('attached');
+  box.innerHTML = '';
+  box.hidden = !v.backtest;
+  if (!v.backtest) return;
+  const b = v.backtest.summary;
+  const h = document.createElement('h3');
+  h.textContent = 'Backtest attached to v' + v.version;
+  const p = document.createElement('p');
+  p.id = 'attached-summary';
+  p.textContent = 'Run by ' + v.backtest.ranBy + ' at ' + v.backtest.at + ' on ' + b.images + ' stored uploads: ' + b.changed
+    + ' decisions change (v' + v.backtest.comparedWith + ' → v' + v.version + ').';
+  const t = document.createElement('table');
+  t.id = 'attached-result';
+  renderInto(t, b);
+  box.append(h, p, t);
 }
 
 async function validate() {
+  await form.flush();
   try {
     await api('POST', '/policies/validate', { yaml: $('yaml').value, policyId: state.policy });
     $('errors').innerHTML = '';
@@ -123,14 +156,19 @@ async function validate() {
   }
 }
 
+// Saves the draft with a backtest of exactly its text attached, for whoever publishes it.
 async function saveDraft() {
+  await form.flush();
   try {
+    status('Backtesting the draft before saving it…');
+    const job = await preview.runSweep();
     const v = await api('POST', '/policies/' + encodeURIComponent(state.policy) + '/drafts',
-      { yaml: $('yaml').value, reason: $('reason').value, basedOn: state.opened ? state.opened.version : null });
+      { yaml: $('yaml').value, reason: $('reason').value, basedOn: state.opened ? state.opened.version : null,
+        backtestJob: job ? job.jobId : undefined });
     $('errors').innerHTML = '';
-    status('Saved draft v' + v.version + '.');
     await selectPolicy(state.policy);
     await openVersion(v.version);
+    status('Saved draft v' + v.version + (job ? ', backtest attached.' : ' (no backtest attached: it failed).'));
   } catch (e) {
     showErrors(e.problem);
     status('Not saved: ' + e.message, true);
@@ -158,8 +196,13 @@ async function backtest() {
 }
 
 function renderBacktest(report) {
-  const t = $('backtest-result');
-  t.innerHTML = '<tr><th></th><th>before</th><th>after</th></tr>';
+  renderInto($('backtest-result'), report);
+}
+
+function renderInto(t, report) {
+  t.querySelectorAll('tr').forEach((r) => r.remove());
+  const head = t.insertRow();
+  ['Decisions', 'before', 'after'].forEach((x) => { const th = document.createElement('th'); th.scope = 'col'; th.textContent = x; head.appendChild(th); });
   const row = (label, pair, cls) => {
     const tr = document.createElement('tr');
     tr.className = cls;
@@ -225,3 +268,16 @@ $('stop-shadow').addEventListener('click', stopShadow);
 $('diff').addEventListener('click', diff);
 $('shadow-report').addEventListener('click', shadowReport);
 $('lookup').addEventListener('click', lookup);
+$('yaml').addEventListener('input', () => {
+  clearTimeout(form.fromYamlTimer);
+  form.fromYamlTimer = setTimeout(() => form.fromYaml(), 500);
+});
+$('add-category').addEventListener('click', () => form.addCategory());
+$('add-bank').addEventListener('click', () => form.addBank());
+$('preview-volumes').addEventListener('click', () => preview.runSweep());
+$('try').addEventListener('click', () => {
+  const file = $('try-file').files[0];
+  if (file) preview.fileChosen(file);
+  else if ($('try-content-id').value) preview.tryImage({ contentId: $('try-content-id').value });
+});
+$('try-file').addEventListener('change', () => { if ($('try-file').files[0]) preview.fileChosen($('try-file').files[0]); });

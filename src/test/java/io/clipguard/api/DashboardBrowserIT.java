@@ -5,6 +5,7 @@ import io.clipguard.api.security.UserFile;
 import io.clipguard.app.LocalNode;
 import io.clipguard.testing.Chromium;
 import io.clipguard.testing.LiveNode;
+import io.clipguard.testing.Pages;
 import io.clipguard.testing.Uploads;
 import io.clipguard.tools.demo.ShapeScenes;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -124,10 +125,6 @@ class DashboardBrowserIT {
     }
 
     private void waitFor(By element, String text, int seconds) {
-        try {
-            new WebDriverWait(browser, Duration.ofSeconds(seconds)).until(ExpectedConditions.textToBePresentInElementLocated(element, text));
-        } catch (org.openqa.selenium.TimeoutException e) {
-            throw new AssertionError("'" + text + "' not in " + element + "; it shows '" + browser.findElement(element).getText() + "'", e);
-        }
+        Pages.waitFor(browser, element, text, seconds);
     }
 }

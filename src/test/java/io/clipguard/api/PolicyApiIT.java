@@ -96,6 +96,8 @@ class PolicyApiIT {
                 new Endpoint("POST", "/policies/validate", Map.of("yaml", DEMO), edit, 200),
                 new Endpoint("POST", "/policies/demo-shapes/drafts", Map.of("yaml", "id: [", "reason", "matrix"), edit, 400),
                 new Endpoint("POST", "/policies/demo-shapes/try", Map.of("yaml", "id: [", "contentId", "matrix"), edit, 400),
+                new Endpoint("POST", "/policies/document", Map.of("yaml", DEMO), edit, 200),
+                new Endpoint("POST", "/policies/demo-shapes/backtest", Map.of("yaml", "id: ["), edit, 400),
                 new Endpoint("POST", "/policies/demo-shapes/versions/99/backtest", null, edit, 404),
                 new Endpoint("GET", "/policies/backtests/no-such-job", null, edit, 404),
                 new Endpoint("POST", "/policies/demo-shapes/versions/99/publish", reason, publish, 404),
@@ -338,6 +340,52 @@ class PolicyApiIT {
                 .put("/policies/demo-shapes/tenants").then().statusCode(403);
         List<Map<String, Object>> changes = as("vera").get("/policies/demo-shapes/changes").then().statusCode(200).extract().path("$");
         assertThat(changes).anySatisfy(c -> assertThat((String) c.get("diff")).contains("+tenants: acme, shop"));
+    }
+
+    @Test
+    @Order(10)
+    void theStudioConvertsBothWaysBacktestsADraftsTextAndSavesTheBacktestWithIt() {
+        // YAML -> form data, problems under their field paths.
+        Response read = as("erin").contentType(ContentType.JSON).body(Map.of("yaml", DEMO.replaceFirst("threshold: 0.5", "threshold: 1.5"),
+                "policyId", ID)).post("/policies/document").then().statusCode(200).extract().response();
+        assertThat(read.jsonPath().getString("document.categories[0].id")).isEqualTo("red-triangle");
+        assertThat(read.jsonPath().getList("errors", String.class)).anySatisfy(e -> assertThat(e).startsWith("$.categories[0].threshold:"));
+        // Form data -> YAML.
+        Map<String, Object> document = read.jsonPath().getMap("document");
+        as("erin").contentType(ContentType.JSON).body(Map.of("document", document, "policyId", ID)).post("/policies/document")
+                .then().statusCode(200).body("yaml", containsString("threshold: 1.5")).body("errors[0]", containsString("threshold"));
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", DEMO, "document", document)).post("/policies/document")
+                .then().statusCode(400).body("code", equalTo("BODY_MISSING"));
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", "a: [")).post("/policies/document")
+                .then().statusCode(400).body("code", equalTo("POLICY_INVALID"));
+        as("mark").contentType(ContentType.JSON).body(Map.of("yaml", DEMO, "policyId", ID)).post("/policies/document").then().statusCode(403);
+        // A document another model would have to enforce is not valid here, and says so on its model field.
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", DEMO.replace("model: clipguard/demo-shapes", "model: openai/clip-vit-base-patch32"),
+                "policyId", ID)).post("/policies/document").then().statusCode(200).body("errors[0]", startsWith("$.model:"));
+
+        // A draft's text backtested before it is saved: sweeps per category, and its report.
+        String stricter = DEMO.replaceFirst("threshold: 0.5", "threshold: 0.9");
+        String jobId = as("erin").contentType(ContentType.JSON).body(Map.of("yaml", stricter, "limit", 1000)).post("/policies/demo-shapes/backtest")
+                .then().statusCode(202).extract().path("jobId");
+        Response job = Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> as("erin").get("/policies/backtests/" + jobId),
+                r -> r.jsonPath().getString("state").equals("DONE"));
+        assertThat(job.jsonPath().getInt("report.images")).isPositive();
+        assertThat(job.jsonPath().getList("report.sweeps.red-triangle.block")).hasSize(101);
+        assertThat(job.jsonPath().getMap("curves")).as("no verdicts here").isEmpty();
+
+        // Saved with that job: the draft carries its backtest; another text or another user's job is refused.
+        as("ed").contentType(ContentType.JSON).body(Map.of("yaml", stricter, "reason", "not mine", "backtestJob", jobId))
+                .post("/policies/demo-shapes/drafts").then().statusCode(400).body("code", equalTo("INVALID_ARGUMENT"));
+        as("erin").contentType(ContentType.JSON).body(Map.of("yaml", DEMO, "reason", "another text", "backtestJob", jobId))
+                .post("/policies/demo-shapes/drafts").then().statusCode(400).body("code", equalTo("INVALID_ARGUMENT"));
+        int version = as("erin").contentType(ContentType.JSON).body(Map.of("yaml", stricter, "reason", "stricter, backtested", "backtestJob", jobId))
+                .post("/policies/demo-shapes/drafts").then().statusCode(201).extract().path("version");
+        Response saved = as("vera").get("/policies/demo-shapes/versions/" + version).then().statusCode(200).extract().response();
+        assertThat(saved.jsonPath().getString("backtest.ranBy")).isEqualTo("erin");
+        assertThat(saved.jsonPath().getInt("backtest.summary.images")).isEqualTo(job.jsonPath().getInt("report.images"));
+        assertThat(saved.jsonPath().getInt("backtest.comparedWith")).isEqualTo(job.jsonPath().getInt("report.beforeVersion"));
+        assertThat(saved.jsonPath().getMap("backtest.summary")).doesNotContainKey("sweeps");
+        assertThat(as("vera").get("/policies/demo-shapes/versions/1").then().statusCode(200).extract().jsonPath().getString("backtest")).isNull();
     }
 
     private String awaitDecision(String key, int version) {

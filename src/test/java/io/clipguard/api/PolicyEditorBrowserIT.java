@@ -6,6 +6,7 @@ import io.clipguard.api.security.UserFile;
 import io.clipguard.app.LocalNode;
 import io.clipguard.testing.Chromium;
 import io.clipguard.testing.LiveNode;
+import io.clipguard.testing.Pages;
 import io.clipguard.testing.Uploads;
 import io.clipguard.tools.demo.ShapeScenes;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -33,8 +34,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.support.ui.ExpectedConditions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The policy editor in a real browser: Debian's chromium, headless, driven through Debian's
@@ -117,7 +116,7 @@ class PolicyEditorBrowserIT {
         waitFor(By.id("status"), "Valid.");
         browser.findElement(By.id("reason")).sendKeys("stricter red-triangle threshold");
         browser.findElement(By.id("save-draft")).click();
-        waitFor(By.id("status"), "Saved draft v2.");
+        waitFor(By.id("status"), "Saved draft v2, backtest attached.");
         waitFor(By.id("opened"), "demo-shapes v2 (DRAFT)");
 
         // Backtest the draft over the stored embeddings.
@@ -191,15 +190,7 @@ class PolicyEditorBrowserIT {
     }
 
     private void logIn(String user) {
-        browser.get(editor.toString());
-        try {
-            new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.visibilityOfElementLocated(By.id("user")));
-        } catch (org.openqa.selenium.TimeoutException e) {
-            throw new AssertionError("no login form at " + browser.getCurrentUrl() + ":\n" + browser.getPageSource(), e);
-        }
-        browser.findElement(By.id("user")).sendKeys(user);
-        browser.findElement(By.id("password")).sendKeys(PASSWORD);
-        browser.findElement(By.id("login-button")).click();
+        Pages.logIn(browser, editor.toString(), user, PASSWORD);
     }
 
     private void setYaml(String text) {
@@ -207,11 +198,7 @@ class PolicyEditorBrowserIT {
     }
 
     private void waitFor(By element, String text) {
-        try {
-            new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.textToBePresentInElementLocated(element, text));
-        } catch (org.openqa.selenium.TimeoutException e) {
-            throw new AssertionError("'" + text + "' not in " + element + "; it shows '" + browser.findElement(element).getText() + "'", e);
-        }
+        Pages.waitFor(browser, element, text, 20);
     }
 
     private static void awaitDecision(String key) {

@@ -36,9 +36,15 @@ public final class EmbeddingArchive {
      * without copying), with each row's upright PDQ hash (null where it was stored before
      * release v6 or could not be read).
      */
-    public record Stored(List<String> contentIds, List<PdqHash> hashes, FloatBuffer vectors, int dimension, long scanned, long otherModels) {
+    public record Stored(List<String> contentIds, List<PdqHash> hashes, FloatBuffer vectors, int dimension, long scanned, long otherModels,
+                         Instant oldest, Instant newest) {
         public int rows() {
             return contentIds.size();
+        }
+
+        /** Seconds from the oldest row's embedding to the newest's (0 with fewer than two rows). */
+        public double spanSeconds() {
+            return oldest == null ? 0 : Duration.between(oldest, newest).toMillis() / 1000.0;
         }
     }
 
@@ -106,13 +112,16 @@ public final class EmbeddingArchive {
         int rows = byId.size();
         String[] ids = new String[rows];
         PdqHash[] hashes = new PdqHash[rows];
+        Instant[] range = {null, null};
         byId.values().forEach(r -> {
             ids[r.index] = r.contentId;
             hashes[r.index] = r.hash;
+            range[0] = range[0] == null || r.embeddedAt.isBefore(range[0]) ? r.embeddedAt : range[0];
+            range[1] = range[1] == null || r.embeddedAt.isAfter(range[1]) ? r.embeddedAt : range[1];
         });
         FloatBuffer vectors = buffer[0] == null ? ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).asFloatBuffer()
                 : buffer[0].duplicate().position(0).limit(rows * dim[0]).slice();
-        return new Stored(List.of(ids), Arrays.asList(hashes), vectors, Math.max(dim[0], 0), scanned[0], otherModels[0]);
+        return new Stored(List.of(ids), Arrays.asList(hashes), vectors, Math.max(dim[0], 0), scanned[0], otherModels[0], range[0], range[1]);
     }
 
     private static PdqHash hashOf(EmbeddingRecord e) {

@@ -22,7 +22,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongConsumer;
 import java.util.logging.Logger;
 
@@ -138,9 +140,21 @@ public final class PolicyDesk implements AutoCloseable {
         ScoringPolicy after = policies.prepare(draft);
         ScoringPolicy before = draft.getPolicyId().equals(policies.enforcedId()) ? policies.get().active()
                 : catalog().active(draft.getPolicyId()).map(policies::prepare).orElse(after);
+        return backtest(before, after, limit, readProgress, scoreProgress);
+    }
+
+    /**
+     * Dry run of a document not saved yet (the studio's sliders): {@code after} prepared from the
+     * draft text, compared with what enforces its policy.
+     */
+    public StoredBacktest.Report backtest(ScoringPolicy before, ScoringPolicy after, int limit, LongConsumer readProgress,
+                                          LongConsumer scoreProgress) {
         EmbeddingArchive.Stored stored = EmbeddingArchive.latest(clients, topics.embeddings().name(), modelDigest, limit,
                 readProgress, READ_TIMEOUT);
-        return StoredBacktest.run(before, after, stored.contentIds(), stored.hashes(), stored.vectors(), stored.rows(), scoreProgress, bulk, banks);
+        Map<String, StoredBacktest.Label> labels = VerdictLabels.of(clients, topics.verdicts().name(), new HashSet<>(stored.contentIds()),
+                READ_TIMEOUT);
+        return StoredBacktest.run(before, after, new StoredBacktest.Rows(stored.contentIds(), stored.hashes(), stored.vectors(), stored.rows(),
+                labels, stored.spanSeconds()), scoreProgress, bulk, banks);
     }
 
     /** Every shadow decision recorded for {@code policyId} v{@code shadowVersion}, compared. */

@@ -1,0 +1,72 @@
+package io.clipguard.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.clipguard.error.ClipGuardException;
+import io.clipguard.error.ErrorCode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The two views the policy studio keeps in step: the YAML power users edit and the form staff
+ * edit, which works on the document as plain data (a JSON tree). YAML becomes the tree with the
+ * parser limits of {@link PolicyFiles}; the tree becomes YAML in the layout the shipped policies
+ * use (block style, quotes only where a value would otherwise read as another type). Either way
+ * the result is checked as a policy, and every problem comes back with the field path it
+ * belongs to ({@code $.categories[0].threshold: ...}), so the form can show it on its field.
+ * Comments do not survive a form edit: the tree has none.
+ */
+public final class PolicyForm {
+    private static final ObjectMapper YAML_OUT = new ObjectMapper(YAMLFactory.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+            .build());
+
+    /**
+     * Both views of one document and what is wrong with it.
+     *
+     * @param errors each "path: message"; empty when the document is a valid policy for this id
+     */
+    public record Views(String yaml, JsonNode document, List<String> errors) {
+    }
+
+    private PolicyForm() {
+    }
+
+    /** From the YAML: its tree, and its problems. A text that is not YAML (or too large) is POLICY_INVALID. */
+    public static Views fromYaml(String yaml, String policyId) {
+        return new Views(yaml, PolicyFiles.tree(yaml, "policy"), problems(yaml, policyId));
+    }
+
+    /** From the form's tree: its YAML, and its problems. A tree that is not a mapping is POLICY_INVALID. */
+    public static Views fromDocument(JsonNode document, String policyId) {
+        if (document == null || !document.isObject()) {
+            throw new ClipGuardException(ErrorCode.POLICY_INVALID, "policy: expected a mapping at the top level");
+        }
+        String yaml;
+        try {
+            yaml = YAML_OUT.writeValueAsString(document);
+        } catch (IOException e) {
+            throw new ClipGuardException(ErrorCode.POLICY_INVALID, "policy: cannot be written as YAML: " + e.getMessage());
+        }
+        // Read back, so the tree the form gets is exactly what the YAML says (and within the same limits).
+        return new Views(yaml, PolicyFiles.tree(yaml, "policy"), problems(yaml, policyId));
+    }
+
+    private static List<String> problems(String yaml, String policyId) {
+        try {
+            PolicyFiles.parseVersion(policyId, yaml, 1);
+            return List.of();
+        } catch (ClipGuardException e) {
+            if (e.code() != ErrorCode.POLICY_INVALID) {
+                throw e;
+            }
+            return e.errors().isEmpty() ? List.of("$: " + e.getMessage().replaceFirst("^policy: ", "")) : new ArrayList<>(e.errors());
+        }
+    }
+}
