@@ -127,7 +127,7 @@ class DocsContractTest {
     void theDocumentsShowNoMachineSpecificPath() throws IOException {
         List<Path> docs = new ArrayList<>(List.of(README));
         try (Stream<Path> s = Files.list(Path.of("docs"))) {
-            s.forEach(docs::add);
+            s.filter(p -> p.toString().endsWith(".md")).forEach(docs::add);
         }
         for (Path doc : docs) {
             assertThat(Files.readString(doc)).as(doc.toString()).doesNotContain("/work/").doesNotContain("/tmp/").doesNotContain("/home/")

@@ -21,13 +21,16 @@ import java.util.function.Function;
  * Backtests run in the background, one at a time per instance (they read a topic and
  * keep the CPU busy), and report progress while they run: the records read from
  * {@code moderation.embeddings}, then the rows scored. At most {@value #MAX_UNFINISHED} wait or
- * run at once (more are refused with {@code BACKTEST_BUSY}, 429), so requests cannot pile up
- * work or memory; the last 20 jobs are kept.
+ * run at once, {@value #MAX_UNFINISHED_PER_USER} of them one user's (more are refused with
+ * {@code BACKTEST_BUSY}, 429), so requests cannot pile up work or memory, nor one user take every
+ * place; the last 20 jobs are kept.
  */
 @ApplicationScoped
 public class BacktestJobs {
     private static final int KEEP = 20;
     static final int MAX_UNFINISHED = 4;
+    /** One user's share of {@link #MAX_UNFINISHED}: the studio's own (on opening a version, and on saving) and no more. */
+    static final int MAX_UNFINISHED_PER_USER = 2;
 
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "clipguard-backtest");
@@ -87,6 +90,11 @@ public class BacktestJobs {
     public synchronized Job submit(String policyId, int version, String requestedBy, String contentHash,
                                    Function<Job, StoredBacktest.Report> work) {
         long unfinished = jobs.values().stream().filter(j -> !j.finished()).count();
+        long mine = jobs.values().stream().filter(j -> !j.finished() && j.requestedBy.equals(requestedBy)).count();
+        if (mine >= MAX_UNFINISHED_PER_USER) {
+            throw new ClipGuardException(ErrorCode.BACKTEST_BUSY, requestedBy + " has " + mine + " backtests waiting or running on this instance; "
+                    + "try again when one has finished");
+        }
         if (unfinished >= MAX_UNFINISHED) {
             throw new ClipGuardException(ErrorCode.BACKTEST_BUSY, unfinished + " backtests wait or run on this instance; try again when one "
                     + "has finished");
@@ -98,7 +106,7 @@ public class BacktestJobs {
             try {
                 StoredBacktest.Report report = work.apply(job);
                 job.curves = curves(report);
-                job.report = report;
+                job.report = report.withoutLabelled(); // kept jobs do not hold the judged rows
                 job.state = "DONE";
             } catch (RuntimeException | Error e) {
                 // An Error (out of memory) fails the job too, or it would hold its place in the bound for ever.

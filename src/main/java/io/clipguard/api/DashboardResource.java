@@ -99,23 +99,31 @@ public class DashboardResource {
         return value;
     }
 
-    /** Per-second series by action and category, latency percentiles, dead letters by reason, lag, policy, model, health. */
+    /**
+     * Per-second series by action and category, latency percentiles, dead letters by reason, lag,
+     * policy, model, health; the series and latencies narrowed to one tenant and/or policy when asked.
+     */
     @GET
     @Path("summary")
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> summary() {
+    public Map<String, Object> summary(@QueryParam("tenant") String tenant, @QueryParam("policy") String policy) {
         ClipGuardNode node = local.require();
-        LiveStats.Snapshot s = node.feed().stats().snapshot(System.currentTimeMillis());
+        long now = System.currentTimeMillis();
+        String onlyTenant = filter("tenant", tenant);
+        String onlyPolicy = filter("policy", policy);
+        LiveStats.Snapshot s = node.feed().stats().snapshot(onlyTenant, onlyPolicy, now);
+        // Dead letters name no tenant reliably: they stay the instance's, like lag and health.
+        LiveStats.Snapshot instance = onlyTenant == null && onlyPolicy == null ? s : node.feed().stats().snapshot(null, null, now);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("firstSecond", s.firstSecond());
         out.put("perSecondByAction", s.perSecondByAction());
         out.put("perSecondByCategory", s.perSecondByCategory());
         out.put("latencyMs", Map.of("p50", s.p50LatencyMs(), "p99", s.p99LatencyMs(), "samples", s.latencySamples()));
-        out.put("deadLettersByReason", s.deadLettersByReason());
+        out.put("deadLettersByReason", instance.deadLettersByReason());
         out.put("decisionsSeen", s.decisionsSeen());
         out.put("lag", node.lag());
-        var policy = node.runtime().policies().status();
-        out.put("policy", Map.of("id", policy.policyId(), "version", policy.activeVersion()));
+        var enforced = node.runtime().policies().status();
+        out.put("policy", Map.of("id", enforced.policyId(), "version", enforced.activeVersion()));
         var model = node.runtime().engine();
         out.put("model", Map.of("id", model.identity().id(), "digest", model.identity().digest(), "provider", model.provider()));
         out.put("instance", node.service().settings().instanceId());

@@ -130,15 +130,12 @@ public class PolicyResource {
     public PolicyViews.Version version(@PathParam("policyId") String policyId, @PathParam("version") int version) {
         PolicyVersion found = find(policyId, version);
         PolicyViews.AttachedBacktest attached = null;
-        for (var c : control().changes(policyId)) {
-            if (c.getKind() == io.clipguard.schema.PolicyChangeKind.DRAFT_CREATED && c.getToVersion() != null && c.getToVersion() == version
-                    && c.getBacktest() != null) {
-                try {
-                    com.fasterxml.jackson.databind.JsonNode summary = JSON.readTree(c.getBacktest());
-                    attached = new PolicyViews.AttachedBacktest(c.getAuthor(), c.getAt(), summary.path("beforeVersion").asInt(), summary);
-                } catch (java.io.IOException unreadable) {
-                    // another writer's record: the older attachment, if any, stands
-                }
+        if (found.getBacktest() != null) {
+            try {
+                com.fasterxml.jackson.databind.JsonNode summary = JSON.readTree(found.getBacktest());
+                attached = new PolicyViews.AttachedBacktest(found.getAuthor(), found.getCreatedAt(), summary.path("beforeVersion").asInt(), summary);
+            } catch (java.io.IOException unreadable) {
+                // written by another tool: the version stands without it
             }
         }
         return PolicyViews.Version.of(found, attached);
@@ -332,16 +329,13 @@ public class PolicyResource {
 
     @POST
     @Path("document")
-    @RolesAllowed({Roles.EDITOR})
+    @RolesAllowed({Roles.VIEWER, Roles.EDITOR, Roles.PUBLISHER})
     @Operation(summary = "The studio's two views of a document: give the YAML or the form's data, get both back with every problem "
-            + "under its field path")
+            + "under its field path (changes nothing: every staff role may read policies, so may convert them)")
     @Consumes(MediaType.APPLICATION_JSON)
     public PolicyViews.Document document(DocumentRequest request) {
         if (request == null || (request.yaml() == null) == (request.document() == null)) {
             throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'yaml' or 'document' (one of them) is required");
-        }
-        if (request.policyId() != null) {
-            requireScope(Roles.EDITOR, request.policyId());
         }
         PolicyForm.Views views = request.yaml() != null ? PolicyForm.fromYaml(request.yaml(), request.policyId())
                 : PolicyForm.fromDocument(request.document(), request.policyId());
@@ -435,10 +429,20 @@ public class PolicyResource {
         return Response.accepted(backtests.view(job.id).orElseThrow()).header("Location", "/policies/backtests/" + job.id).build();
     }
 
-    /** A backtest's report without its sweeps: what a draft carries. */
+    /** What a saved draft keeps of its backtest, at most this long (a version record stays far below Kafka's 1 MB). */
+    static final int MAX_SUMMARY_CHARS = 64 * 1024;
+
+    /**
+     * A backtest's report without its sweeps: what a draft carries; without the per-category
+     * counts and samples too if it would still be longer than {@value #MAX_SUMMARY_CHARS}.
+     */
     static String summary(StoredBacktest.Report report) {
         com.fasterxml.jackson.databind.node.ObjectNode tree = JSON.valueToTree(report);
         tree.remove("sweeps");
+        if (tree.toString().length() > MAX_SUMMARY_CHARS) {
+            tree.remove("triggered");
+            tree.remove("samples");
+        }
         return tree.toString();
     }
 

@@ -43,7 +43,7 @@ public final class PolicyViews {
         }
     }
 
-    /** A backtest attached to a draft when it was saved: who saved it, when, the version it was compared with, and its summary. */
+    /** A backtest attached to a draft when it was saved: who saved it (and ran it), when, the version it was compared with, and its summary. */
     public record AttachedBacktest(String ranBy, Instant at, Integer comparedWith, com.fasterxml.jackson.databind.JsonNode summary) {
     }
 
@@ -62,10 +62,10 @@ public final class PolicyViews {
 
     /** One entry of the change log: who changed what, when, why, and the diff. */
     public record Change(String changeId, String policyId, String kind, Integer fromVersion, Integer toVersion, String author, Instant at,
-                         String reason, String diff, String backtest) {
+                         String reason, String diff) {
         static Change of(PolicyChange c) {
             return new Change(c.getChangeId(), c.getPolicyId(), c.getKind().name(), c.getFromVersion(), c.getToVersion(), c.getAuthor(),
-                    c.getAt(), c.getReason(), c.getDiff(), c.getBacktest());
+                    c.getAt(), c.getReason(), c.getDiff());
         }
     }
 

@@ -94,7 +94,7 @@ public enum ErrorCode {
     JOB_NOT_FOUND("no backtest job with this id", Exit.USAGE, 404, false),
     DECISION_NOT_FOUND("no decision for this contentId", Exit.USAGE, 404, false),
     RATE_LIMITED("the caller asks for more than its share (thumbnails per second, live feeds at once)", Exit.USAGE, 429, true),
-    BACKTEST_BUSY("as many backtests as an instance takes already wait or run; try again when one has finished", Exit.USAGE, 429, true),
+    BACKTEST_BUSY("as many backtests as an instance takes (4), or as one user may run there (2), already wait or run; try again when one has finished", Exit.USAGE, 429, true),
     REVIEW_NOT_FOUND("no decision of this content waits for review (reviewed already, or never sent to review)", Exit.USAGE, 404, false),
     LEASE_NOT_HELD("the item is not leased to this reviewer under that lease (take it with GET /reviews/next first; leases expire)", Exit.USAGE, 409, false),
     REVIEW_STALE("the verdict names an event that no longer waits for review (a re-upload replaced it)", Exit.USAGE, 409, false),

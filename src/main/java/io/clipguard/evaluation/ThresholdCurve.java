@@ -18,11 +18,16 @@ import java.util.TreeMap;
  * queued for sure, each sample rate); within a stratum the share of A and of B are binomial, so
  * each gets a Clopper-Pearson bound, scaled by the stratum's estimated size, and the ratio's
  * interval is {@code [A_low / (A_low + B_high), A_high / (A_high + B_low)]} with the confidence
- * split (Bonferroni) over the bounds it combines. Conservative by construction, and the reason
- * for it: a sampled stratum where no miss happened to be reviewed says little about the misses
+ * split (Bonferroni) over the bounds it combines. Conservative in intent, and the reason for
+ * it: a sampled stratum where no miss happened to be reviewed says little about the misses
  * there, and an interval from the sample's variance alone (linearised, Wilson) covered recall
- * only half the time in the simulation. {@code ThresholdCurveTest} checks coverage: traffic of
- * known prevalence and score distributions, queued as a policy queues it.
+ * only half the time in the simulation. Approximate in two ways, stated rather than hidden: a
+ * stratum's size is estimated ({@code n / pi}) and its error is not carried into the bounds, and
+ * uploads that can never be reviewed (blocked content when the policy samples none of it) are in
+ * no stratum, so the curve describes what review can see. {@code ThresholdCurveTest} checks the
+ * coverage by simulation in the cases that matter: traffic of known prevalence and score
+ * distributions, queued as a policy queues it (a sure-review band, a sampled allow region, a
+ * sampled block region, small samples).
  */
 public final class ThresholdCurve {
     static final double CONFIDENCE = 0.95;

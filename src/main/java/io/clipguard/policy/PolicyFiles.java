@@ -42,7 +42,8 @@ import org.yaml.snakeyaml.events.NodeEvent;
  */
 public final class PolicyFiles {
     /**
-     * Bounds every record a policy becomes: a version (the YAML), and a change (a unified diff of
+     * Bounds every record a policy becomes: a version (the YAML, and at most 64 Ki characters of
+     * the backtest saved with a draft), and a change (a unified diff of
      * two versions, under 3 x 256 KiB even for one-character lines), all below Kafka's default
      * 1 MB message limit, so no policy can be accepted that its topics would then refuse.
      */

@@ -43,10 +43,24 @@ public final class PolicyForm {
         return new Views(yaml, PolicyFiles.tree(yaml, "policy"), problems(yaml, policyId));
     }
 
-    /** From the form's tree: its YAML, and its problems. A tree that is not a mapping is POLICY_INVALID. */
+    /**
+     * The deepest nesting a policy has (document, category list, category, its prompt list, a
+     * prompt, with room to spare): what the YAML parser allows too. Checked before the tree is
+     * written, since block-style YAML indents each level (a deep enough tree of a few kilobytes
+     * would become megabytes of YAML).
+     */
+    static final int MAX_DEPTH = 8;
+
+    /** From the form's tree: its YAML, and its problems. A tree that is not a mapping, too deep or too large is POLICY_INVALID. */
     public static Views fromDocument(JsonNode document, String policyId) {
         if (document == null || !document.isObject()) {
             throw new ClipGuardException(ErrorCode.POLICY_INVALID, "policy: expected a mapping at the top level");
+        }
+        if (depth(document) > MAX_DEPTH) {
+            throw new ClipGuardException(ErrorCode.POLICY_INVALID, "policy: nested deeper than " + MAX_DEPTH + " levels");
+        }
+        if (document.toString().length() > PolicyFiles.MAX_BYTES) {
+            throw new ClipGuardException(ErrorCode.POLICY_INVALID, "policy: larger than " + PolicyFiles.MAX_BYTES + " bytes");
         }
         String yaml;
         try {
@@ -56,6 +70,25 @@ public final class PolicyForm {
         }
         // Read back, so the tree the form gets is exactly what the YAML says (and within the same limits).
         return new Views(yaml, PolicyFiles.tree(yaml, "policy"), problems(yaml, policyId));
+    }
+
+    /** Nesting depth, counted without recursion (a hostile tree cannot overflow the stack). */
+    static int depth(JsonNode root) {
+        java.util.ArrayDeque<JsonNode> level = new java.util.ArrayDeque<>(List.of(root));
+        int depth = 0;
+        while (!level.isEmpty() && depth <= MAX_DEPTH + 1) {
+            depth++;
+            java.util.ArrayDeque<JsonNode> next = new java.util.ArrayDeque<>();
+            for (JsonNode n : level) {
+                n.forEach(child -> {
+                    if (child.isContainerNode()) {
+                        next.add(child);
+                    }
+                });
+            }
+            level = next;
+        }
+        return depth;
     }
 
     private static List<String> problems(String yaml, String policyId) {

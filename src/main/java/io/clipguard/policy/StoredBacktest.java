@@ -26,6 +26,12 @@ public final class StoredBacktest {
 
     /** Thresholds a sweep tries for each category: 0, 0.01, ..., 1 (the studio's slider steps). */
     public static final int STEPS = 100;
+    /**
+     * The most rows times categories squared a backtest sweeps (three verdicts per row and
+     * category, each over every category): about 15 s of one core for seven categories over
+     * 400,000 uploads, or fifty over 8,000. Beyond it the report has no sweeps and says why.
+     */
+    static final long SWEEP_BUDGET = 20_000_000L;
 
     /**
      * @param changed     decisions whose action differs
@@ -34,11 +40,17 @@ public final class StoredBacktest {
      * @param samples     per direction ("ALLOW->BLOCK"): up to five contentIds
      * @param sweeps      per category of the draft: the draft's actions were that category's threshold moved
      * @param spanSeconds time from the oldest to the newest stored embedding scored (turns counts into volumes per day)
+     * @param sweepsOmitted why there are no sweeps (too many rows times categories), or null
      * @param labelled    the rows reviewers judged, with the draft's probabilities (for precision and recall; not reported as is)
      */
     public record Report(int images, int beforeVersion, int afterVersion, int changed, Map<String, long[]> actions,
                          Map<String, long[]> triggered, Map<String, List<String>> samples, double millis, Map<String, Sweep> sweeps,
-                         double spanSeconds, @com.fasterxml.jackson.annotation.JsonIgnore List<Labelled> labelled) {
+                         double spanSeconds, String sweepsOmitted, @com.fasterxml.jackson.annotation.JsonIgnore List<Labelled> labelled) {
+        /** The same report without its judged rows (once precision and recall are drawn from them). */
+        public Report withoutLabelled() {
+            return new Report(images, beforeVersion, afterVersion, changed, actions, triggered, samples, millis, sweeps, spanSeconds, sweepsOmitted,
+                    List.of());
+        }
     }
 
     /**
@@ -93,7 +105,10 @@ public final class StoredBacktest {
         FloatBuffer vectors = stored.vectors();
         int rows = stored.rows();
         long t0 = System.nanoTime();
-        ThresholdSweep sweep = new ThresholdSweep(after);
+        long categories = after.policy().categories().size();
+        String omitted = (long) rows * categories * categories > SWEEP_BUDGET ? rows + " uploads x " + categories + " categories is more than "
+                + "a sweep does (" + SWEEP_BUDGET + " rows x categories squared): backtest fewer uploads for volumes per threshold" : null;
+        ThresholdSweep sweep = omitted == null ? new ThresholdSweep(after) : null;
         List<Labelled> labelled = new ArrayList<>();
         Map<String, long[]> actions = new LinkedHashMap<>();
         for (Policy.Action a : Policy.Action.values()) {
@@ -121,7 +136,9 @@ public final class StoredBacktest {
                     ScoringPolicy.Verdict vb = before.verdict(null, null, row(pb, r, b.categories()), id, hb);
                     double[] probabilities = row(pa, r, a.categories());
                     ScoringPolicy.Verdict va = after.verdict(null, null, probabilities, id, ha);
-                    sweep.add(probabilities, id, ha);
+                    if (sweep != null) {
+                        sweep.add(probabilities, id, ha);
+                    }
                     Label label = stored.labels().get(id);
                     if (label != null) {
                         labelled.add(new Labelled(id, label, probabilities));
@@ -142,7 +159,7 @@ public final class StoredBacktest {
             }
         }
         return new Report(rows, before.policy().version(), after.policy().version(), changed, actions, triggered, samples,
-                (System.nanoTime() - t0) / 1e6, sweep.sweeps(), stored.spanSeconds(), List.copyOf(labelled));
+                (System.nanoTime() - t0) / 1e6, sweep == null ? Map.of() : sweep.sweeps(), stored.spanSeconds(), omitted, List.copyOf(labelled));
     }
 
     private static void count(ScoringPolicy.Verdict v, Map<String, long[]> triggered, int side) {

@@ -32,7 +32,7 @@ final class ThresholdSweep {
             double p = probabilities[c];
             // Steps whose threshold t = i / STEPS satisfies t <= p trigger; then the band (t <= p + band); then none.
             int triggeredUpTo = lastStepAtMost(p);
-            int bandUpTo = band > 0 ? lastStepAtMost(p + band) : triggeredUpTo;
+            int bandUpTo = band > 0 ? lastBandStep(p, band, triggeredUpTo) : triggeredUpTo;
             double saved = probabilities[c];
             probabilities[c] = written;
             mark(c, action(probabilities, contentId, hits), 0, triggeredUpTo);
@@ -46,13 +46,28 @@ final class ThresholdSweep {
         }
     }
 
-    /** The largest step i (-1 when none) whose threshold i / STEPS is at most x. */
+    /** The largest step i (-1 when none, and for NaN, which never triggers) whose threshold i / STEPS is at most x. */
     static int lastStepAtMost(double x) {
+        if (Double.isNaN(x)) {
+            return -1;
+        }
         int i = (int) Math.max(-1, Math.min(StoredBacktest.STEPS, Math.floor(x * StoredBacktest.STEPS)));
         while (i < StoredBacktest.STEPS && (i + 1) / (double) StoredBacktest.STEPS <= x) {
             i++;
         }
         while (i >= 0 && i / (double) StoredBacktest.STEPS > x) {
+            i--;
+        }
+        return i;
+    }
+
+    /** The largest step whose threshold t puts p in the band as the verdict tests it ({@code p >= t - band}). */
+    private static int lastBandStep(double p, double band, int from) {
+        int i = Math.max(from, lastStepAtMost(p + band) - 1);
+        while (i < StoredBacktest.STEPS && p >= (i + 1) / (double) StoredBacktest.STEPS - band) {
+            i++;
+        }
+        while (i > from && !(p >= i / (double) StoredBacktest.STEPS - band)) {
             i--;
         }
         return i;

@@ -16,15 +16,19 @@ async function enter(me) {
   listen();
 }
 
-// The feed narrowed to one tenant and/or policy (server-side, so the rest cannot crowd it out).
-function feedUrl() {
+// The feed and the charts narrowed to one tenant and/or policy (server-side, so the rest cannot crowd them out).
+function scoped(path) {
   const q = new URLSearchParams();
   const tenant = $('filter-tenant').value.trim();
   const policy = $('filter-policy').value.trim();
   if (tenant) q.set('tenant', tenant);
   if (policy) q.set('policy', policy);
   const query = q.toString();
-  return '/dashboard/stream' + (query ? '?' + query : '');
+  return path + (query ? '?' + query : '');
+}
+
+function feedUrl() {
+  return scoped('/dashboard/stream');
 }
 
 function listen() {
@@ -40,12 +44,13 @@ $('filter').addEventListener('submit', (ev) => {
   ev.preventDefault();
   $('feed').tBodies[0].innerHTML = '';
   listen();
+  refresh();
 });
 
 async function refresh() {
   let s;
   try {
-    s = await session.api('GET', '/dashboard/summary');
+    s = await session.api('GET', scoped('/dashboard/summary'));
   } catch (e) {
     $('health').textContent = 'unreachable';
     return;

@@ -14,9 +14,10 @@ function status(text, isError) {
 }
 
 function showErrors(problem) {
+  const p = problem || {};
   const list = $('errors');
   list.innerHTML = '';
-  (problem.errors || [problem.detail]).forEach((e) => {
+  (p.errors || (p.detail ? [p.detail] : [])).forEach((e) => {
     const li = document.createElement('li');
     li.textContent = e;
     list.appendChild(li);
@@ -116,6 +117,7 @@ async function selectPolicy(id) {
 async function openVersion(version) {
   const v = await api('GET', '/policies/' + encodeURIComponent(state.policy) + '/versions/' + version);
   state.opened = v;
+  form.reset();
   $('yaml').value = v.yaml;
   $('opened').textContent = v.policyId + ' v' + v.version + ' (' + v.state + ')';
   $('errors').innerHTML = '';
@@ -145,33 +147,48 @@ function showAttached(v) {
 }
 
 async function validate() {
-  await form.flush();
   try {
+    await form.flush();
     await api('POST', '/policies/validate', { yaml: $('yaml').value, policyId: state.policy });
     $('errors').innerHTML = '';
     status('Valid.');
   } catch (e) {
-    showErrors(e.problem);
+    if (e.problem) showErrors(e.problem);
     status('Invalid: ' + e.message, true);
   }
 }
 
 // Saves the draft with a backtest of exactly its text attached, for whoever publishes it.
 async function saveDraft() {
-  await form.flush();
+  $('save-draft').disabled = true;
   try {
+    await form.flush();
+    // One text for the backtest and the draft: edits made while the backtest runs are not saved with it.
+    const yaml = $('yaml').value;
     status('Backtesting the draft before saving it…');
-    const job = await preview.runSweep();
-    const v = await api('POST', '/policies/' + encodeURIComponent(state.policy) + '/drafts',
-      { yaml: $('yaml').value, reason: $('reason').value, basedOn: state.opened ? state.opened.version : null,
-        backtestJob: job ? job.jobId : undefined });
+    const job = await preview.runSweep(yaml);
+    const body = { yaml, reason: $('reason').value, basedOn: state.opened ? state.opened.version : null, backtestJob: job ? job.jobId : undefined };
+    const drafts = '/policies/' + encodeURIComponent(state.policy) + '/drafts';
+    let v;
+    let attached = !!job;
+    try {
+      v = await api('POST', drafts, body);
+    } catch (e) {
+      if (!job || !e.problem || e.problem.code !== 'INVALID_ARGUMENT') throw e;
+      // The backtest is gone from this instance (another served it, or it was evicted): save without it.
+      delete body.backtestJob;
+      attached = false;
+      v = await api('POST', drafts, body);
+    }
     $('errors').innerHTML = '';
     await selectPolicy(state.policy);
     await openVersion(v.version);
-    status('Saved draft v' + v.version + (job ? ', backtest attached.' : ' (no backtest attached: it failed).'));
+    status('Saved draft v' + v.version + (attached ? ', backtest attached.' : ' (no backtest attached).'));
   } catch (e) {
-    showErrors(e.problem);
+    showErrors(e.problem || {});
     status('Not saved: ' + e.message, true);
+  } finally {
+    $('save-draft').disabled = false;
   }
 }
 
@@ -268,10 +285,7 @@ $('stop-shadow').addEventListener('click', stopShadow);
 $('diff').addEventListener('click', diff);
 $('shadow-report').addEventListener('click', shadowReport);
 $('lookup').addEventListener('click', lookup);
-$('yaml').addEventListener('input', () => {
-  clearTimeout(form.fromYamlTimer);
-  form.fromYamlTimer = setTimeout(() => form.fromYaml(), 500);
-});
+$('yaml').addEventListener('input', () => form.yamlEdited());
 $('add-category').addEventListener('click', () => form.addCategory());
 $('add-bank').addEventListener('click', () => form.addBank());
 $('preview-volumes').addEventListener('click', () => preview.runSweep());

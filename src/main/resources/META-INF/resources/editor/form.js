@@ -9,6 +9,8 @@ const form = {
   toYamlTimer: null,
   fromYamlTimer: null,
   pending: null,
+  seq: 0,
+  failed: null,
   listeners: [],
 
   el(tag, attrs, text) {
@@ -41,6 +43,8 @@ const form = {
     if (value === undefined) delete node[last];
     else node[last] = value;
     this.listeners.forEach((f) => f(path));
+    clearTimeout(this.fromYamlTimer);
+    this.fromYamlTimer = null;
     clearTimeout(this.toYamlTimer);
     this.toYamlTimer = setTimeout(() => this.toYaml(), 300);
   },
@@ -181,6 +185,8 @@ const form = {
 
   structureChanged() {
     this.render();
+    clearTimeout(this.fromYamlTimer);
+    this.fromYamlTimer = null;
     clearTimeout(this.toYamlTimer);
     this.toYamlTimer = setTimeout(() => this.toYaml(), 0);
   },
@@ -200,38 +206,66 @@ const form = {
     this.structureChanged();
   },
 
+  // The last view edited wins: a form edit cancels a YAML conversion still waiting, and the other way
+  // round; every answer carries its request's number and only the newest request's answer is applied.
+  yamlEdited() {
+    clearTimeout(this.toYamlTimer);
+    this.toYamlTimer = null;
+    clearTimeout(this.fromYamlTimer);
+    this.fromYamlTimer = setTimeout(() => this.fromYaml(), 500);
+  },
+
+  // Another version opened: whatever was waiting belongs to the one before.
+  reset() {
+    clearTimeout(this.toYamlTimer);
+    clearTimeout(this.fromYamlTimer);
+    this.toYamlTimer = this.fromYamlTimer = null;
+    this.seq++;
+    this.failed = null;
+  },
+
+  convert(body, apply) {
+    const mine = ++this.seq;
+    this.pending = session.api('POST', '/policies/document', Object.assign({ policyId: this.policyId }, body)).then((views) => {
+      if (mine !== this.seq) return;
+      this.failed = null;
+      apply(views);
+      this.showErrors(views.errors);
+      this.changed();
+    }).catch((e) => {
+      if (mine !== this.seq) return;
+      this.failed = e.message;
+      this.showErrors((e.problem && e.problem.errors) || ['$: ' + e.message]);
+    });
+    return this.pending;
+  },
+
   // Form -> YAML (the server writes it), then problems on their fields.
   async toYaml() {
     clearTimeout(this.toYamlTimer);
     this.toYamlTimer = null;
-    const sent = JSON.parse(JSON.stringify(this.doc));
-    this.pending = session.api('POST', '/policies/document', { document: sent, policyId: this.policyId }).then((views) => {
+    await this.convert({ document: JSON.parse(JSON.stringify(this.doc)) }, (views) => {
       document.getElementById('yaml').value = views.yaml;
-      this.showErrors(views.errors);
-      this.changed();
-    }).catch((e) => this.showErrors(['$: ' + e.message]));
-    await this.pending;
+    });
   },
 
   // YAML -> form (the server reads it), then problems on their fields.
   async fromYaml() {
     clearTimeout(this.fromYamlTimer);
     this.fromYamlTimer = null;
-    const yaml = document.getElementById('yaml').value;
-    this.pending = session.api('POST', '/policies/document', { yaml, policyId: this.policyId }).then((views) => {
+    await this.convert({ yaml: document.getElementById('yaml').value }, (views) => {
       this.doc = views.document;
       this.render();
-      this.showErrors(views.errors);
-      this.changed();
-    }).catch((e) => this.showErrors((e.problem && e.problem.errors) || ['$: ' + e.message]));
-    await this.pending;
+    });
   },
 
-  // Before an action reads the YAML: any edit still waiting is converted first.
+  // Before an action reads the YAML: the edit still waiting is converted first, and an action on
+  // two views that disagree (the last conversion failed) is refused.
   async flush() {
     if (this.toYamlTimer) await this.toYaml();
-    if (this.fromYamlTimer) await this.fromYaml();
-    if (this.pending) await this.pending;
+    else if (this.fromYamlTimer) await this.fromYaml();
+    else if (this.pending) await this.pending;
+    if (this.failed) throw new Error('the form and the YAML do not agree yet (' + this.failed + ')');
   },
 
   // Each problem on the field whose path is the longest prefix of its own; the rest in the list.

@@ -10,13 +10,14 @@ const preview = {
   lastTry: null,
 
   // Backtests the draft text as it stands and shows its volumes, curves and gallery; resolves to the finished job (null if it failed).
-  async runSweep() {
-    await form.flush();
+  // yaml: the text to backtest (default: the YAML view's, once the form's edits are in it).
+  async runSweep(yaml) {
     const status = document.getElementById('sweep-status');
     const limit = Number(document.getElementById('backtest-limit').value) || 10000;
     try {
+      if (yaml === undefined) await form.flush();
       let job = await session.api('POST', '/policies/' + encodeURIComponent(state.policy) + '/backtest',
-        { yaml: document.getElementById('yaml').value, limit });
+        { yaml: yaml === undefined ? document.getElementById('yaml').value : yaml, limit });
       while (job.state !== 'DONE' && job.state !== 'FAILED') {
         status.textContent = 'Backtesting the draft: ' + job.recordsRead + ' records read, ' + job.rowsScored + ' scored';
         await new Promise((r) => setTimeout(r, 250));
@@ -27,7 +28,7 @@ const preview = {
       const r = job.report;
       const labelled = Object.values(job.curves || {}).length ? ', reviewers\' verdicts on some of them' : ', no reviewers\' verdicts on them';
       status.textContent = 'Backtest of the draft on ' + r.images + ' stored uploads' + this.spanText(r) + labelled + ': ' + r.changed
-        + ' decisions change against v' + r.beforeVersion + '.';
+        + ' decisions change against v' + r.beforeVersion + '.' + (r.sweepsOmitted ? ' No volumes per threshold: ' + r.sweepsOmitted + '.' : '');
       this.showAll();
       this.gallery(r.samples);
       return job;
@@ -134,8 +135,13 @@ const preview = {
 
   // The image tried last, again, whenever the draft changes (debounced).
   async tryImage(input) {
-    await form.flush();
     const status = document.getElementById('try-status');
+    try {
+      await form.flush();
+    } catch (e) {
+      status.textContent = 'Not tried: ' + e.message;
+      return;
+    }
     const body = { yaml: document.getElementById('yaml').value };
     if (input) this.lastTry = input;
     if (!this.lastTry) return;

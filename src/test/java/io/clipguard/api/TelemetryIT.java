@@ -280,7 +280,7 @@ class TelemetryIT {
 
     @Test
     @Order(7)
-    void aFeedNarrowedToATenantGetsThatTenantsDecisionsOnly() throws Exception {
+    void aFeedAndSummaryNarrowedToATenantGetThatTenantsDecisionsOnly() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         LinkedBlockingQueue<String> kids = new LinkedBlockingQueue<>();
         LinkedBlockingQueue<String> policy = new LinkedBlockingQueue<>();
@@ -304,6 +304,14 @@ class TelemetryIT {
         assertThat(contentIds(kids, "filter-", 1)).isEmpty();
         given().auth().preemptive().basic("tess", PASSWORD).get("/dashboard/stream?tenant=" + "x".repeat(129)).then().statusCode(400)
                 .body("code", org.hamcrest.Matchers.equalTo("INVALID_ARGUMENT"));
+        // The summary narrowed the same way counts the kids' three decisions (no other tenant's here).
+        io.restassured.path.json.JsonPath summary = given().auth().preemptive().basic("tess", PASSWORD).get("/dashboard/summary?tenant=kids")
+                .then().statusCode(200).extract().jsonPath();
+        long counted = summary.getMap("perSecondByAction").values().stream()
+                .mapToLong(series -> ((java.util.List<?>) series).stream().mapToLong(v -> ((Number) v).longValue()).sum()).sum();
+        assertThat(counted).isEqualTo(3);
+        assertThat(summary.getInt("latencyMs.samples")).isEqualTo(3);
+        given().auth().preemptive().basic("tess", PASSWORD).get("/dashboard/summary?policy=" + "x".repeat(129)).then().statusCode(400);
         kidsFeed.cancel(true);
         policyFeed.cancel(true);
     }

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The studio's precision and recall curve checked where the truth is known: traffic of 5 %
  * prevalence whose violating uploads score Beta(5, 2) and benign ones Beta(2, 5), queued for
- * review as a policy queues it (everything at 0.45 or above, the rest at a 5 % sample rate),
- * each verdict weighted by its inclusion probability. Over many replications the 95 % intervals
+ * review as a policy queues it (a band reviewed for sure, allowed and blocked content at sample
+ * rates), each verdict weighted by its inclusion probability. Over many replications the 95 % intervals
  * must cover traffic's precision and recall at least 95 % of the time (the method is
  * conservative), a census of verdicts must give nearly the plain binomial interval, and the
  * unweighted review queue's precision (what a naive count reports) must miss traffic's.
@@ -23,13 +23,37 @@ class ThresholdCurveTest {
     static final BetaDistribution POSITIVE = new BetaDistribution(5, 2);
     static final BetaDistribution NEGATIVE = new BetaDistribution(2, 5);
 
+    /** How a policy queues an upload of score p for review: the inclusion probability. */
+    interface Queueing {
+        double inclusion(double score);
+    }
+
     @Test
     void intervalsCoverTrafficsPrecisionAndRecallAtTheirStatedRate() {
+        // Everything at 0.45 or above reviewed, 5 % of the rest.
+        double naive = coverage(4000, 400, p -> p >= 0.45 ? 1 : 0.05, 0.6);
+        assertThat(naive).as("the unweighted queue overstates precision at 0.30").isGreaterThan(0.05);
+    }
+
+    @Test
+    void intervalsCoverWithASampledBlockRegionAndSmallSamples() {
+        // Blocked content (0.6 and above) sampled at 20 %, the review band (0.45 to 0.6) reviewed, 2 % of the allowed: 2,000 uploads.
+        // 2 % of 1,600 allowed uploads is about 30 verdicts, and the method cannot tell that none of them scores 0.7: the
+        // intervals are wide here (recall at 0.3 about 0.85, precision at 0.7 about 0.91 on average). Coverage is the claim.
+        coverage(2000, 300, p -> p >= 0.6 ? 0.2 : p >= 0.45 ? 1 : 0.02, 1.0);
+    }
+
+    /**
+     * Replications of traffic of n uploads queued by {@code queueing}: asserts coverage of at
+     * least 0.93 (the method promises 95 %; 0.93 allows the simulation's own error) and mean
+     * widths below {@code maxWidth} (1: no bound) at thresholds 0.3, 0.5 and 0.7; returns the unweighted queue's
+     * mean error in precision at 0.3.
+     */
+    private static double coverage(int n, int replications, Queueing queueing, double maxWidth) {
         Random random = new Random(7);
         Well19937c rng = new Well19937c(11);
         BetaDistribution pos = new BetaDistribution(rng, 5, 2);
         BetaDistribution neg = new BetaDistribution(rng, 2, 5);
-        int replications = 400;
         int[] thresholds = {30, 50, 70};
         int[] precisionCovered = new int[thresholds.length];
         int[] recallCovered = new int[thresholds.length];
@@ -37,7 +61,6 @@ class ThresholdCurveTest {
         double[] recallWidth = new double[thresholds.length];
         double naiveError = 0;
         for (int rep = 0; rep < replications; rep++) {
-            int n = 4000;
             double[] p = new double[n];
             boolean[] positive = new boolean[n];
             double[] inclusion = new double[n];
@@ -45,7 +68,7 @@ class ThresholdCurveTest {
             for (int i = 0; i < n; i++) {
                 boolean violating = random.nextDouble() < PREVALENCE;
                 double score = violating ? pos.sample() : neg.sample();
-                double pi = score >= 0.45 ? 1 : 0.05;
+                double pi = queueing.inclusion(score);
                 if (random.nextDouble() < pi) {
                     p[kept] = score;
                     positive[kept] = violating;
@@ -67,7 +90,6 @@ class ThresholdCurveTest {
                     recallCovered[k]++;
                 }
             }
-            // The queue's own share at 0.30, unweighted: biased towards the reviewed-for-sure region.
             int flagged = 0;
             int hits = 0;
             for (int i = 0; i < kept; i++) {
@@ -79,14 +101,12 @@ class ThresholdCurveTest {
             naiveError += (hits / (double) flagged - precision(0.30)) / replications;
         }
         for (int k = 0; k < thresholds.length; k++) {
-            // The stratified Clopper-Pearson bounds promise at least 95 % (conservatively): 0.93 allows the simulation's error.
             assertThat(precisionCovered[k] / (double) replications).as("precision coverage at %d", thresholds[k]).isGreaterThanOrEqualTo(0.93);
             assertThat(recallCovered[k] / (double) replications).as("recall coverage at %d", thresholds[k]).isGreaterThanOrEqualTo(0.93);
-            // Conservative, not vacuous: 200 violating uploads in 4,000, 5 % of the unflagged ones reviewed.
-            assertThat(precisionWidth[k] / replications).as("precision interval width at %d", thresholds[k]).isLessThan(0.6);
-            assertThat(recallWidth[k] / replications).as("recall interval width at %d", thresholds[k]).isLessThan(0.6);
+            assertThat(precisionWidth[k] / replications).as("precision interval width at %d", thresholds[k]).isLessThanOrEqualTo(maxWidth);
+            assertThat(recallWidth[k] / replications).as("recall interval width at %d", thresholds[k]).isLessThanOrEqualTo(maxWidth);
         }
-        assertThat(naiveError).as("the unweighted queue overstates precision at 0.30").isGreaterThan(0.05);
+        return naiveError;
     }
 
     @Test

@@ -56,6 +56,13 @@ class PolicyFormTest {
                 .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.POLICY_INVALID));
         assertThatThrownBy(() -> PolicyForm.fromYaml("base: &a {x: 1}\nother: *a\n", null))
                 .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.getMessage()).contains("anchors"));
+        ObjectNode deep = JSON.createObjectNode();
+        ObjectNode at = deep;
+        for (int i = 0; i < 1000; i++) {
+            at = at.putObject("x");
+        }
+        assertThatThrownBy(() -> PolicyForm.fromDocument(deep, null))
+                .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.getMessage()).contains("nested deeper"));
         ObjectNode huge = JSON.createObjectNode();
         huge.put("id", "x".repeat(PolicyFiles.MAX_BYTES + 1));
         assertThatThrownBy(() -> PolicyForm.fromDocument(huge, null))

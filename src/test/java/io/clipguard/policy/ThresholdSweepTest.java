@@ -38,6 +38,7 @@ class ThresholdSweepTest {
             templates: ["a photo of a {}"]
             reviewBand: 0.08
             reviewSampleRate: 0.1
+            blockSampleRate: 0.3
             categories:
               - id: red-triangle
                 action: block

@@ -1,7 +1,7 @@
 package io.clipguard.insight.kafka;
 
 import io.clipguard.insight.FeedEvent;
-import io.clipguard.insight.LiveStats;
+import io.clipguard.insight.ScopedStats;
 import io.clipguard.kafka.AvroSerde;
 import io.clipguard.kafka.KafkaClients;
 import io.clipguard.kafka.SourceHeader;
@@ -36,7 +36,7 @@ public final class DecisionFeed implements AutoCloseable {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final TopicRegistry topics;
-    private final LiveStats stats;
+    private final ScopedStats stats;
     private final Set<Consumer<FeedEvent>> subscribers = new CopyOnWriteArraySet<>();
     private final AtomicLong dropped = new AtomicLong();
     private final Thread thread;
@@ -47,7 +47,7 @@ public final class DecisionFeed implements AutoCloseable {
         this.consumer = clients.newConsumer(Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, TopicRegistry.MAX_RECORD_BYTES));
         this.topics = topics;
-        this.stats = new LiveStats((int) history.toSeconds());
+        this.stats = new ScopedStats((int) history.toSeconds());
         this.thread = new Thread(() -> run(history), "clipguard-feed");
         thread.setDaemon(true);
         thread.start();
@@ -70,7 +70,7 @@ public final class DecisionFeed implements AutoCloseable {
                 dropped::get);
     }
 
-    public LiveStats stats() {
+    public ScopedStats stats() {
         return stats;
     }
 

@@ -76,7 +76,7 @@ public final class PolicyWriter {
 
     /**
      * A new draft with, when not null, the backtest its author ran on exactly this document (JSON),
-     * recorded in its creation's change record for whoever publishes it.
+     * kept with the version for whoever publishes it.
      */
     public synchronized PolicyVersion createDraft(String policyId, String yaml, Integer basedOn, String author, String reason, String backtest) {
         PolicyCatalog now = catalog.get();
@@ -89,12 +89,12 @@ public final class PolicyWriter {
         String stored = PolicyFiles.withVersion(yaml, version);
         PolicyVersion draft = PolicyVersion.newBuilder().setPolicyId(policyId).setVersion(version).setState(PolicyState.DRAFT)
                 .setYaml(stored).setContentHash(PolicyFiles.contentHash(policy)).setAuthor(author).setCreatedAt(at)
-                .setReason(reason).setBasedOn(basedOn).build();
+                .setReason(reason).setBasedOn(basedOn).setBacktest(backtest).build();
         Optional<PolicyVersion> base = basedOn != null ? now.version(policyId, basedOn) : now.active(policyId);
-        PolicyChange created = change(policyId, PolicyChangeKind.DRAFT_CREATED, base.map(PolicyVersion::getVersion).orElse(null), version, author,
-                at, reason, base.map(PolicyVersion::getYaml).orElse(""), stored);
-        created.setBacktest(backtest);
-        write(Map.of(PolicyCatalog.versionKey(policyId, version), new PolicyEntry(draft)), created, c -> c.version(policyId, version).isPresent());
+        write(Map.of(PolicyCatalog.versionKey(policyId, version), new PolicyEntry(draft)),
+                change(policyId, PolicyChangeKind.DRAFT_CREATED, base.map(PolicyVersion::getVersion).orElse(null), version, author, at,
+                        reason, base.map(PolicyVersion::getYaml).orElse(""), stored),
+                c -> c.version(policyId, version).isPresent());
         return draft;
     }
 
@@ -286,7 +286,7 @@ public final class PolicyWriter {
                                        String reason, String before, String after) {
         String diff = TextDiff.unified(before, after, from == null ? "/dev/null" : policyId + " v" + from,
                 to == null ? "/dev/null" : policyId + " v" + to);
-        return new PolicyChange(UUID.randomUUID().toString(), policyId, kind, from, to, author, at, reason, diff, null);
+        return new PolicyChange(UUID.randomUUID().toString(), policyId, kind, from, to, author, at, reason, diff);
     }
 
     private static ClipGuardException notFound(String policyId, int version) {

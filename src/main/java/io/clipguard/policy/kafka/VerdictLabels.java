@@ -23,29 +23,33 @@ final class VerdictLabels {
     }
 
     static Map<String, StoredBacktest.Label> of(KafkaClients clients, String topic, Set<String> contentIds, Duration timeout) {
-        Map<String, ReviewVerdict> latest = new HashMap<>();
+        Map<String, Latest> latest = new HashMap<>();
         TopicReader.read(clients, topic, TopicReader.FROM_BEGINNING, r -> {
             if (r.key() == null || !contentIds.contains(r.key())) {
                 return;
             }
             ReviewVerdict v = TopicReader.decode(AvroSerde.REVIEW_VERDICT, r);
             if (v != null && contentIds.contains(v.getContentId())) {
-                latest.merge(v.getContentId(), v, (a, b) -> later(b.getReviewedAt(), a.getReviewedAt()) ? b : a);
+                Latest now = new Latest(v.getReviewedAt(), v.getVerdict() == VerdictKind.ESCALATE ? null : label(v));
+                latest.merge(v.getContentId(), now, (a, b) -> b.at().isBefore(a.at()) ? a : b);
             }
         }, n -> { }, timeout);
         Map<String, StoredBacktest.Label> out = new HashMap<>();
-        latest.forEach((id, v) -> {
-            if (v.getVerdict() == VerdictKind.ESCALATE) {
-                return;
+        latest.forEach((id, l) -> {
+            if (l.label() != null) {
+                out.put(id, l.label());
             }
-            Double pi = v.getInclusionProbability();
-            double inclusion = pi == null || !(pi > 0) || pi > 1 ? 1 : pi;
-            out.put(id, new StoredBacktest.Label(v.getVerdict() == VerdictKind.VIOLATION ? v.getCategory() : null, inclusion));
         });
         return out;
     }
 
-    private static boolean later(Instant a, Instant b) {
-        return !a.isBefore(b);
+    /** The latest verdict's label so far (null for an escalation), and when it was given: no more is kept per upload. */
+    private record Latest(Instant at, StoredBacktest.Label label) {
+    }
+
+    private static StoredBacktest.Label label(ReviewVerdict v) {
+        Double pi = v.getInclusionProbability();
+        double inclusion = pi == null || !(pi > 0) || pi > 1 ? 1 : pi;
+        return new StoredBacktest.Label(v.getVerdict() == VerdictKind.VIOLATION ? v.getCategory() : null, inclusion);
     }
 }
