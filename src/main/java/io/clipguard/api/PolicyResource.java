@@ -292,7 +292,7 @@ public class PolicyResource {
         PolicyDesk control = control();
         PolicyVersion target = find(policyId, version);
         BacktestJobs.Job job = backtests.submit(policyId, version, author(),
-                j -> control.backtest(target, limit, j::readProgress, j::scoreProgress));
+                j -> control.backtest(target, decidedBy(policyId), limit, j::readProgress, j::scoreProgress));
         return accepted(job);
     }
 
@@ -322,7 +322,7 @@ public class PolicyResource {
         BacktestJobs.Job job = backtests.submit(policyId, version, author(), PolicyFiles.contentHash(draft), j -> {
             ScoringPolicy after = control.policies().draft(draft);
             ScoringPolicy before = activeScoring(policyId);
-            return control.backtest(before == null ? after : before, after, limit, j::readProgress, j::scoreProgress);
+            return control.backtest(before == null ? after : before, after, decidedBy(policyId), limit, j::readProgress, j::scoreProgress);
         });
         return accepted(job);
     }
@@ -415,6 +415,21 @@ public class PolicyResource {
             throw new ClipGuardException(ErrorCode.BODY_MISSING, "a JSON body with 'version' and 'reason' is required");
         }
         return PolicyViews.Head.of(control().writer().rollback(policyId, request.version(), author(), reason(request.reason())));
+    }
+
+    /**
+     * The uploads a backtest of {@code policyId} scores, by tenant: those of the tenants that
+     * policy decides on this instance now (the default policy: every tenant mapped to no other,
+     * and uploads stored before embeddings named their tenant); every upload for a policy that
+     * decides no tenant yet (what it would do anywhere).
+     */
+    private java.util.function.Predicate<String> decidedBy(String policyId) {
+        TenantPolicies tenants = node.require().runtime().tenants();
+        String fallback = node.require().runtime().policies().enforcedId();
+        if (!policyId.equals(fallback) && !tenants.mapping().containsValue(policyId)) {
+            return tenant -> true;
+        }
+        return tenant -> (tenant == null ? fallback : tenants.switchFor(tenant).enforcedId()).equals(policyId);
     }
 
     private static int checkedLimit(int limit) {

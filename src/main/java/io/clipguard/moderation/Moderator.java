@@ -296,7 +296,7 @@ public final class Moderator {
             vector.add(v);
         }
         EmbeddingRecord embedding = new EmbeddingRecord(event.getContentId(), vector, engine.identity().id(),
-                engine.identity().digest(), p.sha256(), now, pdq.hash().toString());
+                engine.identity().digest(), p.sha256(), now, pdq.hash().toString(), event.getTenant());
         return new Outcome.Decided(decision, audit, embedding, shadow(set, event, verdict, vectors, p.image().hashes(), now));
     }
 

@@ -372,6 +372,12 @@ class PolicyApiIT {
         assertThat(job.jsonPath().getInt("report.images")).isPositive();
         assertThat(job.jsonPath().getList("report.sweeps.red-triangle.block")).hasSize(101);
         assertThat(job.jsonPath().getMap("curves")).as("no verdicts here").isEmpty();
+        // A policy that decides no tenant yet is backtested on every upload (what it would do anywhere).
+        String freshJob = as("erin").contentType(ContentType.JSON).body(Map.of("yaml", stricter.replace("id: demo-shapes", "id: fresh-policy"),
+                "limit", 1000)).post("/policies/fresh-policy/backtest").then().statusCode(202).extract().path("jobId");
+        Response fresh = Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> as("erin").get("/policies/backtests/" + freshJob),
+                r -> r.jsonPath().getString("state").equals("DONE"));
+        assertThat(fresh.jsonPath().getInt("report.images")).isEqualTo(job.jsonPath().getInt("report.images"));
 
         // Saved with that job: the draft carries its backtest; another text or another user's job is refused.
         as("ed").contentType(ContentType.JSON).body(Map.of("yaml", stricter, "reason", "not mine", "backtestJob", jobId))

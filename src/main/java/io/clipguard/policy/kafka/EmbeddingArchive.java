@@ -25,7 +25,7 @@ import java.util.function.LongConsumer;
  * {@code limit} rows, the latest record per contentId, the newest {@code limit} overall (the
  * oldest row is overwritten when a newer one arrives). Memory is that buffer plus one entry
  * per row, however many records are scanned. Embeddings of another digest are not comparable
- * and are skipped.
+ * and are skipped, as are those of tenants the caller does not ask for.
  */
 public final class EmbeddingArchive {
     private EmbeddingArchive() {
@@ -65,6 +65,14 @@ public final class EmbeddingArchive {
      */
     public static Stored latest(KafkaClients clients, String topic, String modelDigest, int limit, LongConsumer progress,
                                 Duration timeout) {
+        return latest(clients, topic, modelDigest, tenant -> true, limit, progress, timeout);
+    }
+
+    /**
+     * @param tenants which uploads count, by their tenant (null for embeddings stored before release v8)
+     */
+    public static Stored latest(KafkaClients clients, String topic, String modelDigest, java.util.function.Predicate<String> tenants, int limit,
+                                LongConsumer progress, Duration timeout) {
         Map<String, Row> byId = new HashMap<>();
         PriorityQueue<Row> oldestFirst = new PriorityQueue<>(Comparator.comparing((Row r) -> r.embeddedAt).thenComparing(r -> r.contentId));
         FloatBuffer[] buffer = {null};
@@ -78,6 +86,9 @@ public final class EmbeddingArchive {
             }
             if (!e.getModelDigest().equals(modelDigest) || (dim[0] >= 0 && e.getVector().size() != dim[0])) {
                 otherModels[0]++;
+                return;
+            }
+            if (!tenants.test(e.getTenant())) {
                 return;
             }
             if (buffer[0] == null) {

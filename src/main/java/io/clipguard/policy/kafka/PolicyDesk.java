@@ -26,6 +26,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
+import java.util.function.Predicate;
 import java.util.logging.Logger;
 
 /**
@@ -135,21 +136,24 @@ public final class PolicyDesk implements AutoCloseable {
     /**
      * Dry run of {@code draft} against the newest {@code limit} stored embeddings of this
      * instance's model digest, compared with the enforced version.
+     *
+     * @param tenants the uploads that count, by tenant: those of the tenants the policy decides
      */
-    public StoredBacktest.Report backtest(PolicyVersion draft, int limit, LongConsumer readProgress, LongConsumer scoreProgress) {
+    public StoredBacktest.Report backtest(PolicyVersion draft, Predicate<String> tenants, int limit, LongConsumer readProgress,
+                                          LongConsumer scoreProgress) {
         ScoringPolicy after = policies.prepare(draft);
         ScoringPolicy before = draft.getPolicyId().equals(policies.enforcedId()) ? policies.get().active()
                 : catalog().active(draft.getPolicyId()).map(policies::prepare).orElse(after);
-        return backtest(before, after, limit, readProgress, scoreProgress);
+        return backtest(before, after, tenants, limit, readProgress, scoreProgress);
     }
 
     /**
      * Dry run of a document not saved yet (the studio's sliders): {@code after} prepared from the
      * draft text, compared with what enforces its policy.
      */
-    public StoredBacktest.Report backtest(ScoringPolicy before, ScoringPolicy after, int limit, LongConsumer readProgress,
-                                          LongConsumer scoreProgress) {
-        EmbeddingArchive.Stored stored = EmbeddingArchive.latest(clients, topics.embeddings().name(), modelDigest, limit,
+    public StoredBacktest.Report backtest(ScoringPolicy before, ScoringPolicy after, Predicate<String> tenants, int limit,
+                                          LongConsumer readProgress, LongConsumer scoreProgress) {
+        EmbeddingArchive.Stored stored = EmbeddingArchive.latest(clients, topics.embeddings().name(), modelDigest, tenants, limit,
                 readProgress, READ_TIMEOUT);
         Map<String, StoredBacktest.Label> labels;
         try {

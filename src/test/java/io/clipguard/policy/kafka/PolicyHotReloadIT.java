@@ -128,7 +128,7 @@ class PolicyHotReloadIT {
 
                 // Backtest over the stored embeddings: every red triangle would change from BLOCK to REVIEW.
                 List<Long> read = new ArrayList<>();
-                StoredBacktest.Report backtest = control.backtest(v4, 10_000, read::add, n -> { });
+                StoredBacktest.Report backtest = control.backtest(v4, tenant -> true, 10_000, read::add, n -> { });
                 assertThat(backtest.images()).isEqualTo(uploaded);
                 assertThat(backtest.beforeVersion()).isEqualTo(3);
                 assertThat(backtest.changed()).isEqualTo(reds.size());
@@ -136,7 +136,7 @@ class PolicyHotReloadIT {
                 assertThat(backtest.samples().get("BLOCK->REVIEW")).hasSize(5).allSatisfy(id -> assertThat(reds).contains(id));
                 assertThat(read).isNotEmpty();
                 // The last-N limit picks the newest images.
-                assertThat(control.backtest(v4, 10, n -> { }, n -> { }).images()).isEqualTo(10);
+                assertThat(control.backtest(v4, tenant -> true, 10, n -> { }, n -> { }).images()).isEqualTo(10);
 
                 // A version calibrated for another model is refused by the instance, which keeps v3.
                 try (PolicyLog cli = new PolicyLog(node.clients(), topics, "test")) {
