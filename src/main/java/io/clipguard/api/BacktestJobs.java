@@ -128,7 +128,7 @@ public class BacktestJobs {
             return out;
         }
         int c = 0;
-        for (String category : report.sweeps().keySet()) {
+        for (String category : report.categories()) {
             double[] p = new double[labelled.size()];
             boolean[] positive = new boolean[labelled.size()];
             double[] inclusion = new double[labelled.size()];

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 /** {@code clipguard bench engine|backtest|policy-latency|bank|try}: benchmarks that print tables. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print tables.",
         subcommands = {BenchCommand.Engine.class, BenchCommand.Backtest.class, BenchCommand.PolicyLatency.class, BenchCommand.Bank.class,
-                BenchCommand.Try.class})
+                BenchCommand.Try.class, BenchCommand.Sweep.class})
 class BenchCommand {
 
     @Command(name = "backtest", mixinStandardHelpOptions = true,
@@ -94,6 +94,28 @@ class BenchCommand {
             Map<String, String> overrides = new HashMap<>();
             engineArgs.addTo(overrides);
             new io.clipguard.tools.bench.PolicyLatencyBenchmark(spec.commandLine().getOut()).run(overrides, policy, publishes, rate);
+            return 0;
+        }
+    }
+
+    @Command(name = "sweep", mixinStandardHelpOptions = true,
+            description = "What the studio's volumes per threshold add to a backtest: random embeddings and prompt vectors, with and without sweeps.")
+    static class Sweep implements Callable<Integer> {
+        @Option(names = "--rows", defaultValue = "20000", description = "Stored embeddings (default: ${DEFAULT-VALUE}).")
+        int rows;
+
+        @Option(names = "--categories", split = ",", defaultValue = "7,50", description = "Category counts, one row each (default: ${DEFAULT-VALUE}).")
+        int[] categories;
+
+        @Option(names = "--repeats", defaultValue = "3", description = "Timed rounds, the fastest reported (default: ${DEFAULT-VALUE}).")
+        int repeats;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            new io.clipguard.tools.bench.SweepBenchmark(spec.commandLine().getOut()).run(rows, categories, repeats);
             return 0;
         }
     }

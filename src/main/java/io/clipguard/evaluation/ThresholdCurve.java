@@ -65,56 +65,83 @@ public final class ThresholdCurve {
         for (int s : stratum) {
             size[s]++;
         }
-        List<Point> out = new ArrayList<>(steps + 1);
-        for (int s = 0; s <= steps; s++) {
+        // Verdicts from the highest probability down: each step adds those at or above its threshold.
+        Integer[] order = new Integer[probabilities.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(probabilities[b], probabilities[a]));
+        int[] positives = new int[h];
+        for (int i = 0; i < probabilities.length; i++) {
+            if (positive[i]) {
+                positives[stratum[i]]++;
+            }
+        }
+        int[] tp = new int[h];
+        int[] fp = new int[h];
+        int next = 0;
+        int reviewed = 0;
+        double flagged = 0;
+        Bounds bounds = new Bounds(h);
+        Point[] points = new Point[steps + 1];
+        for (int s = steps; s >= 0; s--) {
             double t = s / (double) steps;
-            int[] tp = new int[h];
-            int[] fp = new int[h];
-            int[] fn = new int[h];
-            int reviewed = 0;
-            double flagged = 0;
-            for (int i = 0; i < probabilities.length; i++) {
-                boolean above = probabilities[i] >= t;
-                if (above) {
-                    reviewed++;
-                    flagged += 1 / inclusion[i];
-                }
-                if (positive[i] && above) {
+            while (next < order.length && probabilities[order[next]] >= t) {
+                int i = order[next++];
+                reviewed++;
+                flagged += 1 / inclusion[i];
+                if (positive[i]) {
                     tp[stratum[i]]++;
-                } else if (above) {
+                } else {
                     fp[stratum[i]]++;
-                } else if (positive[i]) {
-                    fn[stratum[i]]++;
                 }
             }
-            double[] precision = ratio(tp, fp, size, pi);
-            double[] recall = ratio(tp, fn, size, pi);
-            out.add(new Point(t, precision == null ? null : precision[0], precision == null ? null : precision[1],
+            int[] fn = new int[h];
+            for (int k = 0; k < h; k++) {
+                fn[k] = positives[k] - tp[k];
+            }
+            double[] precision = ratio(tp, fp, size, pi, bounds);
+            double[] recall = ratio(tp, fn, size, pi, bounds);
+            points[s] = new Point(t, precision == null ? null : precision[0], precision == null ? null : precision[1],
                     precision == null ? null : precision[2], recall == null ? null : recall[0], recall == null ? null : recall[1],
-                    recall == null ? null : recall[2], flagged, reviewed));
+                    recall == null ? null : recall[2], flagged, reviewed);
         }
-        return out;
+        return List.of(points);
+    }
+
+    /** Clopper-Pearson bounds at one confidence, remembered per count (steps repeat most counts). */
+    private static final class Bounds {
+        final double tail;
+        final java.util.Map<Long, double[]> seen = new java.util.HashMap<>();
+
+        Bounds(int strata) {
+            // Each side of an interval combines 2 bounds per stratum; each gets its share of the side's error.
+            this.tail = 1 - (1 - CONFIDENCE) / 2 / (2.0 * strata);
+        }
+
+        double[] of(int k, int n) {
+            return seen.computeIfAbsent(((long) k << 32) | n, key -> new double[] {Proportions.lower(k, n, tail), Proportions.upper(k, n, tail)});
+        }
     }
 
     /** A / (A + B) of traffic's totals, and its interval; null when no verdict is in A or B. */
-    private static double[] ratio(int[] a, int[] b, int[] size, double[] pi) {
-        int strata = size.length;
+    private static double[] ratio(int[] a, int[] b, int[] size, double[] pi, Bounds bounds) {
         double estimateA = 0;
         double estimateB = 0;
         double lowA = 0;
         double highA = 0;
         double lowB = 0;
         double highB = 0;
-        // Each side of the interval combines 2 bounds per stratum; each gets its share of the side's error.
-        double tail = 1 - (1 - CONFIDENCE) / 2 / (2.0 * strata);
-        for (int k = 0; k < strata; k++) {
+        for (int k = 0; k < size.length; k++) {
             double scale = size[k] / pi[k];
             estimateA += a[k] / pi[k];
             estimateB += b[k] / pi[k];
-            lowA += scale * Proportions.lower(a[k], size[k], tail);
-            highA += scale * Proportions.upper(a[k], size[k], tail);
-            lowB += scale * Proportions.lower(b[k], size[k], tail);
-            highB += scale * Proportions.upper(b[k], size[k], tail);
+            double[] ba = bounds.of(a[k], size[k]);
+            double[] bb = bounds.of(b[k], size[k]);
+            lowA += scale * ba[0];
+            highA += scale * ba[1];
+            lowB += scale * bb[0];
+            highB += scale * bb[1];
         }
         if (estimateA + estimateB == 0) {
             return null;

@@ -45,7 +45,7 @@ public final class PolicyForm {
 
     /**
      * The deepest nesting a policy has (document, category list, category, its prompt list, a
-     * prompt, with room to spare): what the YAML parser allows too. Checked before the tree is
+     * prompt; a calibration's points go two deeper), with room to spare. Checked before the tree is
      * written, since block-style YAML indents each level (a deep enough tree of a few kilobytes
      * would become megabytes of YAML).
      */

@@ -42,15 +42,17 @@ public final class StoredBacktest {
      * @param sweeps      per category of the draft: the draft's actions were that category's threshold moved
      * @param spanSeconds time from the oldest to the newest stored embedding scored (turns counts into volumes per day)
      * @param sweepsOmitted why there are no sweeps (too many rows times categories), or null
+     * @param categories  the draft's category ids, in the order of each judged row's probabilities
      * @param labelled    the rows reviewers judged, with the draft's probabilities (for precision and recall; not reported as is)
      */
     public record Report(int images, int beforeVersion, int afterVersion, int changed, Map<String, long[]> actions,
                          Map<String, long[]> triggered, Map<String, List<String>> samples, double millis, Map<String, Sweep> sweeps,
-                         double spanSeconds, String sweepsOmitted, @com.fasterxml.jackson.annotation.JsonIgnore List<Labelled> labelled) {
+                         double spanSeconds, String sweepsOmitted, List<String> categories,
+                         @com.fasterxml.jackson.annotation.JsonIgnore List<Labelled> labelled) {
         /** The same report without its judged rows (once precision and recall are drawn from them). */
         public Report withoutLabelled() {
             return new Report(images, beforeVersion, afterVersion, changed, actions, triggered, samples, millis, sweeps, spanSeconds, sweepsOmitted,
-                    List.of());
+                    categories, List.of());
         }
     }
 
@@ -101,14 +103,23 @@ public final class StoredBacktest {
     /** The same, with reviewers' verdicts on some rows and the time the rows span. */
     public static Report run(ScoringPolicy before, ScoringPolicy after, Rows stored, LongConsumer progress, BulkScorer.Factory scorers,
                              StoredMatcher banks) {
+        return run(before, after, stored, progress, scorers, banks, SWEEP_BUDGET);
+    }
+
+    /**
+     * The same with another sweep budget (rows x categories squared; 0: no sweep), for
+     * {@code clipguard bench sweep}, which times a backtest with and without its sweeps.
+     */
+    public static Report run(ScoringPolicy before, ScoringPolicy after, Rows stored, LongConsumer progress, BulkScorer.Factory scorers,
+                             StoredMatcher banks, long sweepBudget) {
         List<String> contentIds = stored.contentIds();
         List<PdqHash> hashes = stored.hashes();
         FloatBuffer vectors = stored.vectors();
         int rows = stored.rows();
         long t0 = System.nanoTime();
         long categories = after.policy().categories().size();
-        String omitted = (long) rows * categories * categories > SWEEP_BUDGET ? rows + " uploads x " + categories + " categories is more than "
-                + "a sweep does (" + SWEEP_BUDGET + " rows x categories squared): backtest fewer uploads for volumes per threshold" : null;
+        String omitted = (long) rows * categories * categories > sweepBudget ? rows + " uploads x " + categories + " categories is more than "
+                + "a sweep does (" + sweepBudget + " rows x categories squared): backtest fewer uploads for volumes per threshold" : null;
         ThresholdSweep sweep = omitted == null ? new ThresholdSweep(after) : null;
         List<Labelled> labelled = new ArrayList<>();
         Map<String, long[]> actions = new LinkedHashMap<>();
@@ -160,7 +171,8 @@ public final class StoredBacktest {
             }
         }
         return new Report(rows, before.policy().version(), after.policy().version(), changed, actions, triggered, samples,
-                (System.nanoTime() - t0) / 1e6, sweep == null ? Map.of() : sweep.sweeps(), stored.spanSeconds(), omitted, List.copyOf(labelled));
+                (System.nanoTime() - t0) / 1e6, sweep == null ? Map.of() : sweep.sweeps(), stored.spanSeconds(), omitted,
+                after.policy().categories().stream().map(Policy.Category::id).toList(), List.copyOf(labelled));
     }
 
     private static void count(ScoringPolicy.Verdict v, Map<String, long[]> triggered, int side) {

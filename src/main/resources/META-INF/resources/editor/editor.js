@@ -181,9 +181,11 @@ async function saveDraft() {
       v = await api('POST', drafts, body);
     }
     $('errors').innerHTML = '';
+    const editedSince = $('yaml').value !== yaml;
     await selectPolicy(state.policy);
-    await openVersion(v.version);
-    status('Saved draft v' + v.version + (attached ? ', backtest attached.' : ' (no backtest attached).'));
+    if (!editedSince) await openVersion(v.version);
+    status('Saved draft v' + v.version + (attached ? ', backtest attached.' : ' (no backtest attached).')
+      + (editedSince ? ' Edits made while it was saved are still on the page, not saved.' : ''));
   } catch (e) {
     showErrors(e.problem || {});
     status('Not saved: ' + e.message, true);

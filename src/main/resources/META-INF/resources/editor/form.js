@@ -10,6 +10,7 @@ const form = {
   fromYamlTimer: null,
   pending: null,
   seq: 0,
+  settled: 0,
   failed: null,
   listeners: [],
 
@@ -43,6 +44,7 @@ const form = {
     if (value === undefined) delete node[last];
     else node[last] = value;
     this.listeners.forEach((f) => f(path));
+    this.seq++; // an answer still in flight is older than this edit
     clearTimeout(this.fromYamlTimer);
     this.fromYamlTimer = null;
     clearTimeout(this.toYamlTimer);
@@ -185,6 +187,7 @@ const form = {
 
   structureChanged() {
     this.render();
+    this.seq++;
     clearTimeout(this.fromYamlTimer);
     this.fromYamlTimer = null;
     clearTimeout(this.toYamlTimer);
@@ -209,6 +212,7 @@ const form = {
   // The last view edited wins: a form edit cancels a YAML conversion still waiting, and the other way
   // round; every answer carries its request's number and only the newest request's answer is applied.
   yamlEdited() {
+    this.seq++;
     clearTimeout(this.toYamlTimer);
     this.toYamlTimer = null;
     clearTimeout(this.fromYamlTimer);
@@ -221,6 +225,7 @@ const form = {
     clearTimeout(this.fromYamlTimer);
     this.toYamlTimer = this.fromYamlTimer = null;
     this.seq++;
+    this.settled = this.seq;
     this.failed = null;
   },
 
@@ -228,12 +233,14 @@ const form = {
     const mine = ++this.seq;
     this.pending = session.api('POST', '/policies/document', Object.assign({ policyId: this.policyId }, body)).then((views) => {
       if (mine !== this.seq) return;
+      this.settled = mine;
       this.failed = null;
       apply(views);
       this.showErrors(views.errors);
       this.changed();
     }).catch((e) => {
       if (mine !== this.seq) return;
+      this.settled = mine;
       this.failed = e.message;
       this.showErrors((e.problem && e.problem.errors) || ['$: ' + e.message]);
     });
@@ -262,9 +269,13 @@ const form = {
   // Before an action reads the YAML: the edit still waiting is converted first, and an action on
   // two views that disagree (the last conversion failed) is refused.
   async flush() {
-    if (this.toYamlTimer) await this.toYaml();
-    else if (this.fromYamlTimer) await this.fromYaml();
-    else if (this.pending) await this.pending;
+    // Until the newest edit's conversion has answered (each answer older than an edit is dropped).
+    while (this.toYamlTimer || this.fromYamlTimer || this.settled !== this.seq) {
+      if (this.toYamlTimer) await this.toYaml();
+      else if (this.fromYamlTimer) await this.fromYaml();
+      else if (this.pending) await this.pending;
+      else await this.toYaml(); // an edit whose conversion was never scheduled (cannot happen; converts rather than waits)
+    }
     if (this.failed) throw new Error('the form and the YAML do not agree yet (' + this.failed + ')');
   },
 

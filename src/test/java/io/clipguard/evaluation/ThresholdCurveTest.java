@@ -31,7 +31,7 @@ class ThresholdCurveTest {
     @Test
     void intervalsCoverTrafficsPrecisionAndRecallAtTheirStatedRate() {
         // Everything at 0.45 or above reviewed, 5 % of the rest.
-        double naive = coverage(4000, 400, p -> p >= 0.45 ? 1 : 0.05, 0.6);
+        double naive = coverage(4000, 200, p -> p >= 0.45 ? 1 : 0.05, 0.6);
         assertThat(naive).as("the unweighted queue overstates precision at 0.30").isGreaterThan(0.05);
     }
 
@@ -40,12 +40,12 @@ class ThresholdCurveTest {
         // Blocked content (0.6 and above) sampled at 20 %, the review band (0.45 to 0.6) reviewed, 2 % of the allowed: 2,000 uploads.
         // 2 % of 1,600 allowed uploads is about 30 verdicts, and the method cannot tell that none of them scores 0.7: the
         // intervals are wide here (recall at 0.3 about 0.85, precision at 0.7 about 0.91 on average). Coverage is the claim.
-        coverage(2000, 300, p -> p >= 0.6 ? 0.2 : p >= 0.45 ? 1 : 0.02, 1.0);
+        coverage(2000, 200, p -> p >= 0.6 ? 0.2 : p >= 0.45 ? 1 : 0.02, 1.0);
     }
 
     /**
      * Replications of traffic of n uploads queued by {@code queueing}: asserts coverage of at
-     * least 0.93 (the method promises 95 %; 0.93 allows the simulation's own error) and mean
+     * least 0.93 (the method promises 95 %; 0.93 allows the simulation's own error: 200 replications) and mean
      * widths below {@code maxWidth} (1: no bound) at thresholds 0.3, 0.5 and 0.7; returns the unweighted queue's
      * mean error in precision at 0.3.
      */
