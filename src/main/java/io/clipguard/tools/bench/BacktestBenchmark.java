@@ -112,7 +112,8 @@ public final class BacktestBenchmark {
         return triggered;
     }
 
-    private static void unitRow(SplittableRandom random, float[] into, int offset, int dim) {
+    /** A random unit vector into {@code into[offset, offset + dim)} (the benchmarks' stored embeddings and prompt vectors). */
+    static void unitRow(SplittableRandom random, float[] into, int offset, int dim) {
         double norm = 0;
         for (int d = 0; d < dim; d++) {
             float v = (float) (random.nextDouble() * 2 - 1);

@@ -80,14 +80,7 @@ public final class SweepBenchmark {
     }
 
     private static void unit(SplittableRandom random, float[] into) {
-        double norm = 0;
-        for (int d = 0; d < into.length; d++) {
-            into[d] = (float) (random.nextDouble() * 2 - 1);
-            norm += into[d] * into[d];
-        }
-        for (int d = 0; d < into.length; d++) {
-            into[d] /= (float) Math.sqrt(norm);
-        }
+        BacktestBenchmark.unitRow(random, into, 0, into.length);
     }
 
     /** Random unit prompt vectors, a CLIP-like logit scale: the scoring's cost without a model. */
