@@ -122,6 +122,7 @@ async function openVersion(version) {
   $('opened').textContent = v.policyId + ' v' + v.version + ' (' + v.state + ')';
   $('errors').innerHTML = '';
   showAttached(v);
+  preview.job = null; // the last backtest was of another text: no volumes until this one's
   form.policyId = state.policy;
   await form.fromYaml();
   if (state.roles.includes('editor')) preview.runSweep();

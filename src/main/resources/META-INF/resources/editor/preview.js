@@ -5,25 +5,32 @@
 'use strict';
 const preview = {
   job: null,
+  sweeps: 0, // runs started: only the newest one's result is shown (an older one may finish after it)
   sweepTimer: null,
   tryTimer: null,
   lastTry: null,
 
   // Backtests the draft text as it stands and shows its volumes, curves and gallery; resolves to the finished job (null if it failed).
-  // yaml: the text to backtest (default: the YAML view's, once the form's edits are in it).
+  // yaml: the text to backtest (default: the YAML view's, once the form's edits are in it). A run
+  // overtaken by a newer one (another policy or version opened meanwhile) still resolves to its
+  // job, but shows nothing: the page keeps the newest run's result.
   async runSweep(yaml) {
+    const mine = ++this.sweeps;
+    const newest = () => mine === this.sweeps;
     const status = document.getElementById('sweep-status');
     const limit = Number(document.getElementById('backtest-limit').value) || 10000;
+    status.textContent = 'Backtesting the draft…';
     try {
       if (yaml === undefined) await form.flush();
       let job = await session.api('POST', '/policies/' + encodeURIComponent(state.policy) + '/backtest',
         { yaml: yaml === undefined ? document.getElementById('yaml').value : yaml, limit });
       while (job.state !== 'DONE' && job.state !== 'FAILED') {
-        status.textContent = 'Backtesting the draft: ' + job.recordsRead + ' records read, ' + job.rowsScored + ' scored';
+        if (newest()) status.textContent = 'Backtesting the draft: ' + job.recordsRead + ' records read, ' + job.rowsScored + ' scored';
         await new Promise((r) => setTimeout(r, 250));
         job = await session.api('GET', '/policies/backtests/' + job.jobId);
       }
       if (job.state === 'FAILED') throw new Error(job.error);
+      if (!newest()) return job;
       this.job = job;
       const r = job.report;
       const labelled = Object.values(job.curves || {}).length ? ', reviewers\' verdicts on some of them' : ', no reviewers\' verdicts on them';
@@ -33,7 +40,7 @@ const preview = {
       this.gallery(r.samples);
       return job;
     } catch (e) {
-      status.textContent = 'Backtest failed: ' + e.message;
+      if (newest()) status.textContent = 'Backtest failed: ' + e.message;
       return null;
     }
   },

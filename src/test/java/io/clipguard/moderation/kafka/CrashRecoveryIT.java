@@ -76,6 +76,7 @@ class CrashRecoveryIT {
             TopicCreator.ensure(KafkaClients.of(kafka.bootstrapServers()), topics.all());
             KafkaIO.produce(kafka.bootstrapServers(), topics.uploaded().name(), records);
             int port = freePort();
+            long start = System.nanoTime();
             Process first = serve(kafka.bootstrapServers(), port, "first");
 
             // Step 2: kill -9 once some, but not all, outputs are committed.
@@ -86,9 +87,11 @@ class CrashRecoveryIT {
             assertThat(committedAtKill).as("the kill must land mid-stream").isBetween(40, EVENTS - 1);
 
             // Step 3: restart with the same application id and state directory; everything is decided once.
+            System.out.printf("crash test: killed at %.1f s%n", (System.nanoTime() - start) / 1e9);
             Process second = serve(kafka.bootstrapServers(), port, "second");
             try {
                 KafkaIO.Outputs out = KafkaIO.readOutputs(kafka.bootstrapServers(), topics, EVENTS, Duration.ofSeconds(180));
+                System.out.printf("crash test: every output at %.1f s%n", (System.nanoTime() - start) / 1e9);
                 System.out.printf("crash test: %d committed before the kill, %d after restart%n", committedAtKill, out.total());
                 assertThat(out.notExactlyOnce(keys)).isEmpty();
                 assertThat(out.total()).isEqualTo(EVENTS);
@@ -124,6 +127,7 @@ class CrashRecoveryIT {
                                 assertThat(servedBy).as("both instances own keys, so some answers were forwarded")
                                         .containsExactlyInAnyOrder("crash-test", "peer");
                             });
+                    System.out.printf("crash test: both instances answer alike at %.1f s%n", (System.nanoTime() - start) / 1e9);
                 } finally {
                     peer.destroy();
                     assertThat(peer.waitFor(60, TimeUnit.SECONDS)).isTrue();
