@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * Every bank's entries as this instance holds them, and an upload's matches against the banks
@@ -26,15 +27,12 @@ import java.util.Set;
  *
  * <p>Bounded: at most {@code maxEntries} entries in all (an add past it is refused by the
  * writer and skipped by readers, with a count), so a bank's memory is known in bytes: a PDQ
- * entry costs about 550 bytes with its index (id, hash, map entries, the index's 16 tables), an
- * embedding entry 4 bytes per dimension more.
+ * entry costs about 500 bytes with its index (its id, its slot in the bank's columns, the id's
+ * map entry, the index's 16 tables), an embedding entry 4 bytes per dimension more.
  */
 public final class Banks {
     /** One entry: a PDQ hash or an exemplar embedding of one model. */
     public record Entry(String bank, String id, PdqHash pdq, float[] vector, String modelDigest, Instant expiresAt) {
-        boolean live(Instant now) {
-            return expiresAt == null || expiresAt.isAfter(now);
-        }
     }
 
     /** Changes to a bank applied over its base before the base is rebuilt. */
@@ -43,43 +41,47 @@ public final class Banks {
     static final int INDEXED_FROM = 4096;
     /** PDQ's own rule: a hash of quality under 50 (a flat or nearly blank image) matches too easily to be looked up. */
     public static final int MIN_QUALITY = 50;
+    private static final int[] NO_SLOTS = new int[0];
 
     /** One bank's live entries, indexed: PDQ hashes, and exemplars by model digest. */
     private record Indexed(PdqPart pdq, Map<String, ExemplarMatrix> byModel, Instant nextExpiry) {
     }
 
-    /** A bank's full build: its PDQ index (null for a small bank), where each id is in it, its exemplars, its next expiry. */
-    private record Base(List<String> ids, List<PdqHash> hashes, PdqIndex index, Map<String, Integer> position,
+    /**
+     * A bank's full build over its compacted columns: the PDQ index of slots 0 to {@code slots}
+     * (null for a small bank, whose live hashes are {@code scanned} one by one instead), the
+     * slots it never matches (exemplars, expired), its exemplars and its next expiry.
+     */
+    private record Base(BankTable.Columns columns, int slots, PdqIndex index, BitSet dead, int[] scanned,
                         Map<String, ExemplarMatrix> byModel, Instant nextExpiry) {
     }
 
-    /** The PDQ hashes matched: the base's less its dead entries, and the changes since, compared one by one. */
-    private record PdqPart(List<String> baseIds, PdqIndex base, BitSet dead, List<String> recentIds, List<PdqHash> recent) {
+    /** The PDQ hashes matched: the base's less its dead slots, and the slots {@code scanned} one by one (a small bank's, or the changes since). */
+    private record PdqPart(BankTable.Columns columns, PdqIndex base, BitSet dead, int[] scanned) {
         /** The nearest live entry to each query within {@code maxDistance}: its id and distance, or null. */
         List<Map.Entry<String, Integer>> nearestEach(List<PdqHash> queries, int maxDistance) {
             PdqIndex.Match[] found = base == null ? new PdqIndex.Match[queries.size()] : base.nearestEach(queries, maxDistance, dead);
             List<Map.Entry<String, Integer>> nearest = new ArrayList<>(queries.size());
             for (int q = 0; q < queries.size(); q++) {
                 PdqIndex.Match m = found[q];
-                String id = m == null ? null : baseIds.get(m.entry());
+                int slot = m == null ? -1 : m.entry();
                 int best = m == null ? maxDistance + 1 : m.distance();
-                for (int i = 0; i < recent.size(); i++) {
-                    int d = recent.get(i).distance(queries.get(q));
+                for (int s : scanned) {
+                    int d = columns.distance(s, queries.get(q));
                     if (d < best) {
                         best = d;
-                        id = recentIds.get(i);
+                        slot = s;
                     }
                 }
-                nearest.add(id == null ? null : Map.entry(id, best));
+                nearest.add(slot < 0 ? null : Map.entry(columns.ids()[slot], best));
             }
             return nearest;
         }
     }
 
     private final int maxEntries;
-    private final Map<String, Map<String, Entry>> entries = new HashMap<>();
+    private final Map<String, BankTable> tables = new HashMap<>();
     private final Set<String> changed = new HashSet<>();
-    private final Map<String, Set<String>> touched = new HashMap<>();
     private final Map<String, Base> bases = new HashMap<>();
     private int count;
     private long refused;
@@ -91,42 +93,34 @@ public final class Banks {
 
     /** Adds or replaces an entry; false (and counted) when the banks are full. */
     public synchronized boolean put(Entry entry) {
-        Map<String, Entry> existing = entries.get(entry.bank());
-        if ((existing == null || !existing.containsKey(entry.id())) && count >= maxEntries) {
+        BankTable existing = tables.get(entry.bank());
+        if ((existing == null || !existing.holds(entry.id())) && count >= maxEntries) {
             refused++;
             return false;
         }
-        Map<String, Entry> bank = existing != null ? existing : entries.computeIfAbsent(entry.bank(), b -> new LinkedHashMap<>());
-        if (bank.put(entry.id(), entry) == null) {
+        BankTable bank = existing != null ? existing : tables.computeIfAbsent(entry.bank(), BankTable::new);
+        if (bank.put(entry)) {
             count++;
         }
-        touch(entry.bank(), entry.id());
+        changed.add(entry.bank());
         return true;
     }
 
     public synchronized void remove(String bank, String id) {
-        Map<String, Entry> b = entries.get(bank);
-        if (b != null && b.remove(id) != null) {
+        BankTable b = tables.get(bank);
+        if (b != null && b.remove(id)) {
             count--;
-            touch(bank, id);
-            if (b.isEmpty()) {
-                entries.remove(bank);
+            changed.add(bank);
+            if (b.size() == 0) {
+                tables.remove(bank);
             }
-        }
-    }
-
-    private void touch(String bank, String id) {
-        changed.add(bank);
-        Set<String> ids = touched.computeIfAbsent(bank, k -> new HashSet<>());
-        if (ids.size() <= CHANGES_BEFORE_REBUILD) {
-            ids.add(id);
         }
     }
 
     /** Whether {@code bank} holds entry {@code id}. */
     public synchronized boolean holds(String bank, String id) {
-        Map<String, Entry> b = entries.get(bank);
-        return b != null && b.containsKey(id);
+        BankTable b = tables.get(bank);
+        return b != null && b.holds(id);
     }
 
     /** Whether an add of {@code bank}/{@code id} would be held: a replacement always, a new entry while the banks have room. */
@@ -144,15 +138,16 @@ public final class Banks {
         return refused;
     }
 
-    /** The entries of {@code bank}, in the order they were added. */
+    /** The entries of {@code bank}, in the order they were added (a replaced entry where it was replaced). */
     public synchronized List<Entry> entries(String bank) {
-        return List.copyOf(entries.getOrDefault(bank, Map.of()).values());
+        BankTable b = tables.get(bank);
+        return b == null ? List.of() : b.entries();
     }
 
     /** Entries per bank. */
     public synchronized Map<String, Integer> counts() {
         Map<String, Integer> out = new LinkedHashMap<>();
-        entries.forEach((id, b) -> out.put(id, b.size()));
+        tables.forEach((id, b) -> out.put(id, b.size()));
         return out;
     }
 
@@ -173,107 +168,68 @@ public final class Banks {
             }
         });
         for (String bank : changed) {
-            Map<String, Entry> b = entries.get(bank);
-            if (b == null || b.isEmpty()) {
+            BankTable table = tables.get(bank);
+            if (table == null || table.size() == 0) {
                 next.remove(bank);
                 bases.remove(bank);
-                touched.remove(bank);
                 continue;
             }
             Base base = bases.get(bank);
-            Set<String> ids = touched.getOrDefault(bank, Set.of());
             Indexed shown = snapshot.get(bank);
             boolean expiry = shown != null && shown.nextExpiry() != null && !shown.nextExpiry().isAfter(now);
-            if (base == null || base.index() == null || expiry || ids.size() > CHANGES_BEFORE_REBUILD) {
-                base = build(b.values(), now);
+            if (base == null || base.index() == null || expiry || table.changes() > CHANGES_BEFORE_REBUILD) {
+                table.compact();
+                base = build(table, now);
                 bases.put(bank, base);
-                touched.remove(bank);
-                PdqPart pdq = base.index() == null ? new PdqPart(List.of(), null, new BitSet(), base.ids(), base.hashes())
-                        : new PdqPart(base.ids(), base.index(), new BitSet(), List.of(), List.of());
-                next.put(bank, new Indexed(pdq, base.byModel(), base.nextExpiry()));
+                next.put(bank, new Indexed(new PdqPart(base.columns(), base.index(), base.dead(), base.scanned()), base.byModel(),
+                        base.nextExpiry()));
             } else {
-                next.put(bank, withChanges(base, b, ids, now));
+                next.put(bank, withChanges(base, table, now));
             }
         }
         changed.clear();
         snapshot = Map.copyOf(next);
     }
 
-    /** The base with the entries {@code ids} as they stand now: the old ones dead, the live ones listed. */
-    private static Indexed withChanges(Base base, Map<String, Entry> bank, Set<String> ids, Instant now) {
-        BitSet dead = new BitSet();
-        List<String> recentIds = new ArrayList<>();
-        List<PdqHash> recent = new ArrayList<>();
-        Instant nextExpiry = base.nextExpiry();
-        boolean exemplars = !base.byModel().isEmpty();
-        for (String id : ids) {
-            Integer at = base.position().get(id);
-            if (at != null) {
-                dead.set(at);
-            }
-            Entry e = bank.get(id);
-            if (e == null || !e.live(now)) {
-                continue;
-            }
-            if (e.pdq() != null) {
-                recentIds.add(id);
-                recent.add(e.pdq());
-            }
-            exemplars |= e.vector() != null;
-            if (e.expiresAt() != null && (nextExpiry == null || e.expiresAt().isBefore(nextExpiry))) {
-                nextExpiry = e.expiresAt();
-            }
+    /** The base with the changes since: its freed slots dead, the live hashes added since scanned one by one. */
+    private static Indexed withChanges(Base base, BankTable table, Instant now) {
+        BitSet dead = base.dead();
+        BitSet freed = table.freedBelow(base.slots());
+        if (!freed.isEmpty()) {
+            dead = (BitSet) dead.clone();
+            dead.or(freed);
         }
-        Map<String, ExemplarMatrix> byModel = exemplars ? exemplars(bank.values(), now) : base.byModel();
-        return new Indexed(new PdqPart(base.ids(), base.index(), dead, List.copyOf(recentIds), List.copyOf(recent)), byModel, nextExpiry);
+        int[] recent = livePdq(table, base.slots(), now);
+        Instant nextExpiry = table.nextExpiry(base.slots(), now, base.nextExpiry());
+        Map<String, ExemplarMatrix> byModel = table.hasExemplars() || !base.byModel().isEmpty() ? table.exemplars(now) : base.byModel();
+        return new Indexed(new PdqPart(table.columns(), base.index(), dead, recent), byModel, nextExpiry);
     }
 
-    private static Base build(Iterable<Entry> all, Instant now) {
-        List<String> pdqIds = new ArrayList<>();
-        List<PdqHash> hashes = new ArrayList<>();
-        Map<String, Integer> position = new HashMap<>();
-        Instant nextExpiry = null;
-        for (Entry e : all) {
-            if (!e.live(now)) {
-                continue;
-            }
-            if (e.expiresAt() != null && (nextExpiry == null || e.expiresAt().isBefore(nextExpiry))) {
-                nextExpiry = e.expiresAt();
-            }
-            if (e.pdq() != null) {
-                position.put(e.id(), pdqIds.size());
-                pdqIds.add(e.id());
-                hashes.add(e.pdq());
+    /** A build over the table's slots (compacted just before, so every slot is held). */
+    private static Base build(BankTable table, Instant now) {
+        int slots = table.slots();
+        BitSet dead = new BitSet(); // sized by its highest bit: empty for a bank of hashes only, so cheap to copy per change
+        int live = 0;
+        for (int s = 0; s < slots; s++) {
+            if (table.livePdq(s, now)) {
+                live++;
+            } else {
+                dead.set(s);
             }
         }
-        boolean indexed = hashes.size() >= INDEXED_FROM;
-        return new Base(List.copyOf(pdqIds), indexed ? List.of() : List.copyOf(hashes), indexed ? new PdqIndex(hashes) : null,
-                indexed ? position : Map.of(), exemplars(all, now), nextExpiry);
+        BankTable.Columns columns = table.columns();
+        boolean indexed = live >= INDEXED_FROM;
+        return new Base(columns, slots, indexed ? new PdqIndex(columns.words(), slots) : null, dead,
+                indexed ? NO_SLOTS : livePdq(table, 0, now), table.exemplars(now), table.nextExpiry(0, now, null));
+    }
+
+    private static int[] livePdq(BankTable table, int from, Instant now) {
+        return IntStream.range(from, table.slots()).filter(s -> table.livePdq(s, now)).toArray();
     }
 
     /** Exemplars are compared only with embeddings of the same model and length (a record of another length matches nothing). */
-    private static String matrixKey(String modelDigest, int dimension) {
+    static String matrixKey(String modelDigest, int dimension) {
         return modelDigest + "#" + dimension;
-    }
-
-    /** The live exemplars, one matrix per model digest and dimension. */
-    private static Map<String, ExemplarMatrix> exemplars(Iterable<Entry> all, Instant now) {
-        Map<String, List<Entry>> vectors = new LinkedHashMap<>();
-        for (Entry e : all) {
-            if (e.live(now) && e.pdq() == null && e.vector() != null && e.modelDigest() != null) {
-                vectors.computeIfAbsent(matrixKey(e.modelDigest(), e.vector().length), m -> new ArrayList<>()).add(e);
-            }
-        }
-        Map<String, ExemplarMatrix> byModel = new HashMap<>();
-        vectors.forEach((key, list) -> {
-            int d = list.get(0).vector().length;
-            float[] rows = new float[list.size() * d];
-            for (int i = 0; i < list.size(); i++) {
-                System.arraycopy(list.get(i).vector(), 0, rows, i * d, d);
-            }
-            byModel.put(key, new ExemplarMatrix(list.stream().map(Entry::id).toList(), rows, d));
-        });
-        return Map.copyOf(byModel);
     }
 
     /**

@@ -46,15 +46,13 @@ public final class PdqIndex {
     }
 
     public PdqIndex(List<PdqHash> hashes) {
-        size = hashes.size();
-        words = new long[size * 4];
-        for (int i = 0; i < size; i++) {
-            PdqHash h = hashes.get(i);
-            words[i * 4] = h.w0();
-            words[i * 4 + 1] = h.w1();
-            words[i * 4 + 2] = h.w2();
-            words[i * 4 + 3] = h.w3();
-        }
+        this(words(hashes), hashes.size());
+    }
+
+    /** The index of the first {@code size} hashes of {@code hashWords} (four words each, as {@link PdqHash} holds them), copied. */
+    public PdqIndex(long[] hashWords, int size) {
+        this.size = size;
+        words = Arrays.copyOf(hashWords, size * 4);
         for (int c = 0; c < CHUNKS; c++) {
             int[] start = new int[VALUES + 1];
             for (int i = 0; i < size; i++) {
@@ -79,6 +77,18 @@ public final class PdqIndex {
             nextWords[c] = next64;
             halfWords[c] = half;
         }
+    }
+
+    private static long[] words(List<PdqHash> hashes) {
+        long[] w = new long[hashes.size() * 4];
+        for (int i = 0; i < hashes.size(); i++) {
+            PdqHash h = hashes.get(i);
+            w[i * 4] = h.w0();
+            w[i * 4 + 1] = h.w1();
+            w[i * 4 + 2] = h.w2();
+            w[i * 4 + 3] = h.w3();
+        }
+        return w;
     }
 
     public int size() {

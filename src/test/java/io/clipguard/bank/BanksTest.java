@@ -327,8 +327,8 @@ class BanksTest {
         }
         banks.publish(now);
         List<PdqHash> gone = new ArrayList<>();
-        // Rounds of changes under the rebuild threshold (applied over the base), then one over it.
-        for (int changes : List.of(50, 700, Banks.CHANGES_BEFORE_REBUILD + 10)) {
+        // Rounds of changes under the rebuild threshold (applied over the base), one over it, then more over the compacted base.
+        for (int changes : List.of(50, 700, Banks.CHANGES_BEFORE_REBUILD + 10, 300)) {
             for (int c = 0; c < changes; c++) {
                 String id = "e" + random.nextInt(8000);
                 int op = random.nextInt(3);
@@ -365,6 +365,34 @@ class BanksTest {
                 }
             }
         }
+    }
+
+    @Test
+    void changesStayUnseenUntilPublishedWhileTheColumnsGrow() {
+        java.util.Random random = new java.util.Random(11);
+        Banks banks = new Banks(100_000);
+        Instant now = Instant.now();
+        List<PdqHash> held = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            held.add(new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong()));
+            banks.put(new Banks.Entry("known-bad", "e" + i, held.get(i), null, null, null));
+        }
+        banks.publish(now);
+        PdqHash probe = held.get(17);
+        // Not yet published: the probe's entry removed, a near copy added, and 20,000 more (the columns are copied twice as they grow).
+        banks.remove("known-bad", "e17");
+        banks.put(new Banks.Entry("known-bad", "close", near(probe, 3, random), null, null, null));
+        for (int i = 0; i < 20_000; i++) {
+            banks.put(new Banks.Entry("known-bad", "n" + i, new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(),
+                    random.nextLong()), null, null, null));
+        }
+        assertThat(banks.matchStored(policy(), probe, new float[20], "no-model")).singleElement()
+                .satisfies(h -> assertThat(h.entry() + " " + h.distance()).isEqualTo("e17 0"));
+        banks.publish(now);
+        assertThat(banks.matchStored(policy(), probe, new float[20], "no-model")).singleElement()
+                .satisfies(h -> assertThat(h.entry() + " " + h.distance()).isEqualTo("close 3"));
+        assertThat(banks.size()).isEqualTo(25_000);
+        assertThat(banks.entries("known-bad")).hasSize(25_000).extracting(Banks.Entry::id).doesNotContain("e17").contains("close", "e16", "n19999");
     }
 
     static PdqHash near(PdqHash h, int bits, java.util.Random random) {

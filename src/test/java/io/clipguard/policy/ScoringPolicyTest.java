@@ -54,6 +54,13 @@ class ScoringPolicyTest {
         assertThat(clip.dimension()).isEqualTo(512);
         assertThatThrownBy(() -> ScoringPolicy.check(clip, prompts))
                 .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.POLICY_MODEL_MISMATCH));
+        // The load test's policies: the shipped ones with bank known-bad, which --bank-hashes fills.
+        for (String file : List.of("loadtest/demo-banks.yaml", "loadtest/clip-banks.yaml")) {
+            Policy banked = PolicyFiles.read(Path.of(file));
+            assertThat(banked.banks()).as(file).extracting(Policy.Bank::id).containsExactly("known-bad");
+            assertThat(banked.categories()).as(file).extracting(Policy.Category::bank).contains("known-bad");
+        }
+        assertThat(PolicyFiles.read(Path.of("loadtest/clip-banks.yaml")).categories()).hasSize(clip.categories().size() + 1);
     }
 
     @Test
