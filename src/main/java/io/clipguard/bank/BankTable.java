@@ -18,7 +18,10 @@ import java.util.Map;
  * <p>Slots are append-only between compactions: an entry added or replaced takes a new slot and
  * a replaced or removed one's slot is only marked freed. So a published snapshot, which reads
  * the arrays as they were at its publication, never sees a slot it reads change; growth and
- * {@link #compact} make new arrays and leave the old ones to the snapshots that hold them.
+ * {@link #compact} make new arrays and leave the old ones to the snapshots that hold them. The
+ * freed slots are reclaimed when {@link Banks} rebuilds a base, or by a put once they outnumber
+ * the held entries by {@value #REPLACED_BEFORE_COMPACTING} (a backlog that rewrites one key
+ * between two publishes), so the columns stay within twice the entries held plus that many.
  *
  * <p>Not thread-safe: {@link Banks} guards every call.
  */
@@ -37,6 +40,9 @@ final class BankTable {
         }
     }
 
+    /** Freed slots beyond the held entries' number before a put compacts the columns. */
+    static final int REPLACED_BEFORE_COMPACTING = 4096;
+
     private final String bank;
     /** A HashMap, whose bins turn into trees, because ids come from imported hash lists: crafted colliding ids stay cheap. */
     private final Map<String, Integer> slotOf = new HashMap<>();
@@ -50,6 +56,7 @@ final class BankTable {
     private final BitSet freed = new BitSet();
     private int exemplars;
     private int changes;
+    private int generation;
 
     BankTable(String bank) {
         this.bank = bank;
@@ -57,6 +64,9 @@ final class BankTable {
 
     /** Adds or replaces an entry (in a new slot); true when its id is new. */
     boolean put(Banks.Entry e) {
+        if ((e.pdq() == null) == (e.vector() == null)) {
+            throw new IllegalArgumentException("a bank entry is a PDQ hash or an exemplar vector: " + e.id());
+        }
         Integer old = slotOf.get(e.id());
         if (old != null) {
             free(old);
@@ -79,6 +89,10 @@ final class BankTable {
         expiries[s] = e.expiresAt();
         slotOf.put(e.id(), s);
         changes++;
+        if (slots - size() > size() + REPLACED_BEFORE_COMPACTING) {
+            // Replacements between publishes (a backlog rewriting one key) would otherwise grow the columns without bound.
+            compact();
+        }
         return old == null;
     }
 
@@ -97,6 +111,9 @@ final class BankTable {
         freed.set(s);
         if (vectors[s] != null) {
             exemplars--;
+            // No snapshot reads a vector (the exemplar matrices are copies): a freed one need not wait for the compaction.
+            vectors[s] = null;
+            digests[s] = null;
         }
     }
 
@@ -109,8 +126,12 @@ final class BankTable {
         expiries = Arrays.copyOf(expiries, n);
     }
 
-    /** Moves the held entries to the front of new arrays, in slot order, and forgets the freed slots. */
+    /**
+     * Moves the held entries to the front of new arrays, in slot order, and forgets the freed
+     * slots; the slots change, so a base built before is void ({@link #generation} tells).
+     */
     void compact() {
+        generation++;
         int n = Math.max(16, Integer.highestOneBit(Math.max(1, size())) * 2);
         String[] i2 = new String[n];
         long[] w2 = new long[n * 4];
@@ -157,6 +178,11 @@ final class BankTable {
     /** Slots used since the last compaction, held or freed. */
     int slots() {
         return slots;
+    }
+
+    /** Compactions so far: a base built over an earlier generation's slots no longer matches them. */
+    int generation() {
+        return generation;
     }
 
     /** Adds, replacements and removals since the last compaction. */

@@ -27,7 +27,7 @@ import java.util.stream.IntStream;
  *
  * <p>Bounded: at most {@code maxEntries} entries in all (an add past it is refused by the
  * writer and skipped by readers, with a count), so a bank's memory is known in bytes: a PDQ
- * entry costs about 500 bytes with its index (its id, its slot in the bank's columns, the id's
+ * entry costs about 550 bytes with its index (its id, its slot in the bank's columns, the id's
  * map entry, the index's 16 tables), an embedding entry 4 bytes per dimension more.
  */
 public final class Banks {
@@ -52,8 +52,12 @@ public final class Banks {
      * (null for a small bank, whose live hashes are {@code scanned} one by one instead), the
      * slots it never matches (exemplars, expired), its exemplars and its next expiry.
      */
-    private record Base(BankTable.Columns columns, int slots, PdqIndex index, BitSet dead, int[] scanned,
+    private record Base(BankTable table, int generation, BankTable.Columns columns, int slots, PdqIndex index, BitSet dead, int[] scanned,
                         Map<String, ExemplarMatrix> byModel, Instant nextExpiry) {
+        /** Whether this base still numbers {@code t}'s slots: built from it, and not compacted since. */
+        boolean of(BankTable t) {
+            return table == t && generation == t.generation();
+        }
     }
 
     /** The PDQ hashes matched: the base's less its dead slots, and the slots {@code scanned} one by one (a small bank's, or the changes since). */
@@ -113,6 +117,7 @@ public final class Banks {
             changed.add(bank);
             if (b.size() == 0) {
                 tables.remove(bank);
+                bases.remove(bank);
             }
         }
     }
@@ -177,7 +182,7 @@ public final class Banks {
             Base base = bases.get(bank);
             Indexed shown = snapshot.get(bank);
             boolean expiry = shown != null && shown.nextExpiry() != null && !shown.nextExpiry().isAfter(now);
-            if (base == null || base.index() == null || expiry || table.changes() > CHANGES_BEFORE_REBUILD) {
+            if (base == null || !base.of(table) || base.index() == null || expiry || table.changes() > CHANGES_BEFORE_REBUILD) {
                 table.compact();
                 base = build(table, now);
                 bases.put(bank, base);
@@ -219,7 +224,7 @@ public final class Banks {
         }
         BankTable.Columns columns = table.columns();
         boolean indexed = live >= INDEXED_FROM;
-        return new Base(columns, slots, indexed ? new PdqIndex(columns.words(), slots) : null, dead,
+        return new Base(table, table.generation(), columns, slots, indexed ? new PdqIndex(columns.words(), slots) : null, dead,
                 indexed ? NO_SLOTS : livePdq(table, 0, now), table.exemplars(now), table.nextExpiry(0, now, null));
     }
 

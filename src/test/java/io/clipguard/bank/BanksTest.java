@@ -1,6 +1,7 @@
 package io.clipguard.bank;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EngineOptions;
 import io.clipguard.clip.demo.DemoModelGenerator;
@@ -393,6 +394,70 @@ class BanksTest {
                 .satisfies(h -> assertThat(h.entry() + " " + h.distance()).isEqualTo("close 3"));
         assertThat(banks.size()).isEqualTo(25_000);
         assertThat(banks.entries("known-bad")).hasSize(25_000).extracting(Banks.Entry::id).doesNotContain("e17").contains("close", "e16", "n19999");
+    }
+
+    @Test
+    void aBankEmptiedAndRefilledBetweenPublishesMatchesOnlyItsNewEntry() {
+        java.util.Random random = new java.util.Random(13);
+        Banks banks = new Banks(100_000);
+        Instant now = Instant.now();
+        List<PdqHash> old = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            old.add(new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong()));
+            banks.put(new Banks.Entry("known-bad", "e" + i, old.get(i), null, null, null));
+        }
+        banks.publish(now);
+        // A re-import: every entry removed, then one added, before the next publish.
+        for (int i = 0; i < 5000; i++) {
+            banks.remove("known-bad", "e" + i);
+        }
+        PdqHash fresh = new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
+        banks.put(new Banks.Entry("known-bad", "x", fresh, null, null, null));
+        banks.publish(now);
+        for (int i : List.of(0, 1, 4321, 4999)) {
+            assertThat(banks.matchStored(policy(), old.get(i), new float[20], "no-model")).as("removed e" + i).isEmpty();
+        }
+        assertThat(banks.matchStored(policy(), fresh, new float[20], "no-model")).singleElement()
+                .satisfies(h -> assertThat(h.entry() + " " + h.distance()).isEqualTo("x 0"));
+    }
+
+    @Test
+    void replacingOneEntryOverAndOverKeepsTheColumnsBounded() {
+        java.util.Random random = new java.util.Random(17);
+        BankTable table = new BankTable("known-bad");
+        for (int i = 0; i < 100_000; i++) {
+            table.put(new Banks.Entry("known-bad", "same", new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong()),
+                    null, null, null));
+        }
+        assertThat(table.size()).isEqualTo(1);
+        assertThat(table.slots()).isLessThanOrEqualTo(2 + BankTable.REPLACED_BEFORE_COMPACTING);
+        assertThatThrownBy(() -> table.put(new Banks.Entry("known-bad", "neither", null, null, null, null)))
+                .isInstanceOf(IllegalArgumentException.class);
+
+        // Through the banks: a published base, then one entry replaced past the compaction between two publishes.
+        Banks banks = new Banks(100_000);
+        Instant now = Instant.now();
+        PdqHash first = null;
+        for (int i = 0; i < 5000; i++) {
+            PdqHash h = new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
+            first = i == 0 ? h : first;
+            banks.put(new Banks.Entry("known-bad", "e" + i, h, null, null, null));
+        }
+        banks.publish(now);
+        PdqHash last = null;
+        for (int i = 0; i < 2 * (5000 + BankTable.REPLACED_BEFORE_COMPACTING); i++) {
+            last = new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
+            banks.put(new Banks.Entry("known-bad", "e0", last, null, null, null));
+        }
+        PdqHash replaced = first;
+        assertThat(banks.matchStored(policy(), replaced, new float[20], "no-model")).as("unpublished: the first version still")
+                .singleElement().satisfies(h -> assertThat(h.entry() + " " + h.distance()).isEqualTo("e0 0"));
+        banks.publish(now);
+        assertThat(banks.matchStored(policy(), replaced, new float[20], "no-model")).isEmpty();
+        PdqHash newest = last;
+        assertThat(banks.matchStored(policy(), newest, new float[20], "no-model")).singleElement()
+                .satisfies(h -> assertThat(h.entry() + " " + h.distance()).isEqualTo("e0 0"));
+        assertThat(banks.size()).isEqualTo(5000);
     }
 
     static PdqHash near(PdqHash h, int bits, java.util.Random random) {

@@ -26,13 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A model made slow on purpose (200 ms per image, whatever the batch: five images a second)
- * under a backlog of 400 uploads on six partitions. The window follows the model, so no
+ * under a backlog of 250 uploads on six partitions: 50 s of model time, longer than the
+ * producers' 30 s transaction timeout that a thread waiting inside its transaction would hit. The window follows the model, so no
  * stream thread waits inside a transaction: no producer is fenced and nothing is redone, the
  * outputs flow steadily (no gap over 2 s after the first), the service keeps the model busy
  * (service / model >= 0.9), and every upload has exactly one output.
  */
 class SlowModelIT {
-    static final int UPLOADS = 400;
+    static final int UPLOADS = 250;
     static final long MILLIS_PER_IMAGE = 200;
 
     @TempDir
