@@ -373,12 +373,7 @@ class BanksTest {
         java.util.Random random = new java.util.Random(11);
         Banks banks = new Banks(100_000);
         Instant now = Instant.now();
-        List<PdqHash> held = new ArrayList<>();
-        for (int i = 0; i < 5000; i++) {
-            held.add(new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong()));
-            banks.put(new Banks.Entry("known-bad", "e" + i, held.get(i), null, null, null));
-        }
-        banks.publish(now);
+        List<PdqHash> held = published(banks, random, 5000, now);
         PdqHash probe = held.get(17);
         // Not yet published: the probe's entry removed, a near copy added, and 20,000 more (the columns are copied twice as they grow).
         banks.remove("known-bad", "e17");
@@ -401,12 +396,7 @@ class BanksTest {
         java.util.Random random = new java.util.Random(13);
         Banks banks = new Banks(100_000);
         Instant now = Instant.now();
-        List<PdqHash> old = new ArrayList<>();
-        for (int i = 0; i < 5000; i++) {
-            old.add(new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong()));
-            banks.put(new Banks.Entry("known-bad", "e" + i, old.get(i), null, null, null));
-        }
-        banks.publish(now);
+        List<PdqHash> old = published(banks, random, 5000, now);
         // A re-import: every entry removed, then one added, before the next publish.
         for (int i = 0; i < 5000; i++) {
             banks.remove("known-bad", "e" + i);
@@ -437,13 +427,7 @@ class BanksTest {
         // Through the banks: a published base, then one entry replaced past the compaction between two publishes.
         Banks banks = new Banks(100_000);
         Instant now = Instant.now();
-        PdqHash first = null;
-        for (int i = 0; i < 5000; i++) {
-            PdqHash h = new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
-            first = i == 0 ? h : first;
-            banks.put(new Banks.Entry("known-bad", "e" + i, h, null, null, null));
-        }
-        banks.publish(now);
+        PdqHash first = published(banks, random, 5000, now).get(0);
         PdqHash last = null;
         for (int i = 0; i < 2 * (5000 + BankTable.REPLACED_BEFORE_COMPACTING); i++) {
             last = new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
@@ -458,6 +442,17 @@ class BanksTest {
         assertThat(banks.matchStored(policy(), newest, new float[20], "no-model")).singleElement()
                 .satisfies(h -> assertThat(h.entry() + " " + h.distance()).isEqualTo("e0 0"));
         assertThat(banks.size()).isEqualTo(5000);
+    }
+
+    /** {@code n} random hashes put as entries e0, e1, ... of bank known-bad, then published. */
+    private static List<PdqHash> published(Banks banks, java.util.Random random, int n, Instant now) {
+        List<PdqHash> hashes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            hashes.add(new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong()));
+            banks.put(new Banks.Entry("known-bad", "e" + i, hashes.get(i), null, null, null));
+        }
+        banks.publish(now);
+        return hashes;
     }
 
     static PdqHash near(PdqHash h, int bits, java.util.Random random) {
