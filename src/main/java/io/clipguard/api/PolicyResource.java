@@ -41,6 +41,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Predicate;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -423,7 +424,7 @@ public class PolicyResource {
      * and uploads stored before embeddings named their tenant); every upload for a policy that
      * decides no tenant yet (what it would do anywhere).
      */
-    private java.util.function.Predicate<String> decidedBy(String policyId) {
+    private Predicate<String> decidedBy(String policyId) {
         TenantPolicies tenants = node.require().runtime().tenants();
         String fallback = node.require().runtime().policies().enforcedId();
         if (!policyId.equals(fallback) && !tenants.mapping().containsValue(policyId)) {

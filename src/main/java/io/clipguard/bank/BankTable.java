@@ -28,11 +28,6 @@ import java.util.Map;
 final class BankTable {
     /** The arrays a snapshot reads: slot {@code s} holds {@code ids[s]} and, for a PDQ entry, words {@code 4s..4s+3}. */
     record Columns(String[] ids, long[] words) {
-        PdqHash hash(int slot) {
-            int o = slot * 4;
-            return new PdqHash(words[o], words[o + 1], words[o + 2], words[o + 3]);
-        }
-
         int distance(int slot, PdqHash q) {
             int o = slot * 4;
             return Long.bitCount(words[o] ^ q.w0()) + Long.bitCount(words[o + 1] ^ q.w1()) + Long.bitCount(words[o + 2] ^ q.w2())
@@ -255,7 +250,7 @@ final class BankTable {
         List<Banks.Entry> out = new ArrayList<>(size());
         for (int s = 0; s < slots; s++) {
             if (!freed.get(s)) {
-                PdqHash hash = vectors[s] == null ? new Columns(ids, words).hash(s) : null;
+                PdqHash hash = vectors[s] == null ? new PdqHash(words[s * 4], words[s * 4 + 1], words[s * 4 + 2], words[s * 4 + 3]) : null;
                 out.add(new Banks.Entry(bank, ids[s], hash, vectors[s], digests[s], expiries[s]));
             }
         }

@@ -16,6 +16,7 @@ import io.clipguard.pdq.PdqHash;
 import io.clipguard.pdq.PdqHasher;
 import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
+import io.clipguard.schema.BankEntry;
 import io.clipguard.testing.LiveNode;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -25,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -191,6 +193,23 @@ class BankIT {
                 assertThat(elsewhere.counts()).doesNotContainKey("Not A Bank");
                 assertThat(live.node.runtime().banks().counts()).doesNotContainKey("Not A Bank");
                 assertThat(live.node.banks().skipped()).as("counted").isGreaterThanOrEqualTo(2);
+
+                // A storm of rewrites of one entry, as a topic's uncompacted head can hold: each instance holds it once, as last written.
+                List<BankEntry> storm = new ArrayList<>();
+                java.util.Random random = new java.util.Random(5);
+                for (int i = 0; i < 10_000; i++) {
+                    storm.add(BankEntries.pdq("known-bad", "after", new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(),
+                            random.nextLong()), null, "x", "x", java.time.Instant.now(), null, null, null));
+                }
+                PdqHash lastVersion = PdqHash.parse(storm.get(storm.size() - 1).getPdq());
+                try (BankLog.Writer writer = BankLog.writer(KafkaClients.of(live.kafka.bootstrapServers()), live.node.topics())) {
+                    writer.writeAll(storm.iterator());
+                }
+                int heldBefore = elsewhere.size();
+                Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> elsewhere.entries("known-bad").stream().filter(e -> e.id().equals("after")).map(Banks.Entry::pdq).toList()
+                                .equals(List.of(lastVersion)));
+                assertThat(elsewhere.size()).isEqualTo(heldBefore);
 
                 // Removal reaches the other instance too.
                 given().auth().preemptive().basic("bea", PASSWORD).header("X-Requested-With", "test").delete("/banks/known-bad/entries/" + entry)

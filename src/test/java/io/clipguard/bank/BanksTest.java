@@ -322,7 +322,7 @@ class BanksTest {
         java.util.Map<String, PdqHash> live = new java.util.HashMap<>();
         Instant now = Instant.now();
         for (int i = 0; i < 6000; i++) {
-            PdqHash h = new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
+            PdqHash h = randomHash(random);
             banks.put(new Banks.Entry("known-bad", "e" + i, h, null, null, null));
             live.put("e" + i, h);
         }
@@ -340,7 +340,7 @@ class BanksTest {
                 if (op == 0) {
                     banks.remove("known-bad", id);
                 } else {
-                    PdqHash h = new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
+                    PdqHash h = randomHash(random);
                     banks.put(new Banks.Entry("known-bad", id, h, null, null, null));
                     live.put(id, h);
                 }
@@ -352,7 +352,7 @@ class BanksTest {
                 PdqHash query = switch (q % 3) {
                     case 0 -> near(all.get(random.nextInt(all.size())).getValue(), random.nextInt(30), random);
                     case 1 -> near(gone.get(random.nextInt(gone.size())), random.nextInt(30), random);
-                    default -> new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
+                    default -> randomHash(random);
                 };
                 int truth = all.stream().mapToInt(e -> e.getValue().distance(query)).min().orElseThrow();
                 List<BankHit> hits = banks.matchStored(policy(), query, new float[20], "no-model");
@@ -379,8 +379,7 @@ class BanksTest {
         banks.remove("known-bad", "e17");
         banks.put(new Banks.Entry("known-bad", "close", near(probe, 3, random), null, null, null));
         for (int i = 0; i < 20_000; i++) {
-            banks.put(new Banks.Entry("known-bad", "n" + i, new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(),
-                    random.nextLong()), null, null, null));
+            banks.put(new Banks.Entry("known-bad", "n" + i, randomHash(random), null, null, null));
         }
         assertThat(banks.matchStored(policy(), probe, new float[20], "no-model")).singleElement()
                 .satisfies(h -> assertThat(h.entry() + " " + h.distance()).isEqualTo("e17 0"));
@@ -401,7 +400,7 @@ class BanksTest {
         for (int i = 0; i < 5000; i++) {
             banks.remove("known-bad", "e" + i);
         }
-        PdqHash fresh = new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
+        PdqHash fresh = randomHash(random);
         banks.put(new Banks.Entry("known-bad", "x", fresh, null, null, null));
         banks.publish(now);
         for (int i : List.of(0, 1, 4321, 4999)) {
@@ -416,8 +415,7 @@ class BanksTest {
         java.util.Random random = new java.util.Random(17);
         BankTable table = new BankTable("known-bad");
         for (int i = 0; i < 100_000; i++) {
-            table.put(new Banks.Entry("known-bad", "same", new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong()),
-                    null, null, null));
+            table.put(new Banks.Entry("known-bad", "same", randomHash(random), null, null, null));
         }
         assertThat(table.size()).isEqualTo(1);
         assertThat(table.slots()).isLessThanOrEqualTo(2 + BankTable.REPLACED_BEFORE_COMPACTING);
@@ -430,7 +428,7 @@ class BanksTest {
         PdqHash first = published(banks, random, 5000, now).get(0);
         PdqHash last = null;
         for (int i = 0; i < 2 * (5000 + BankTable.REPLACED_BEFORE_COMPACTING); i++) {
-            last = new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
+            last = randomHash(random);
             banks.put(new Banks.Entry("known-bad", "e0", last, null, null, null));
         }
         PdqHash replaced = first;
@@ -448,11 +446,15 @@ class BanksTest {
     private static List<PdqHash> published(Banks banks, java.util.Random random, int n, Instant now) {
         List<PdqHash> hashes = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            hashes.add(new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong()));
+            hashes.add(randomHash(random));
             banks.put(new Banks.Entry("known-bad", "e" + i, hashes.get(i), null, null, null));
         }
         banks.publish(now);
         return hashes;
+    }
+
+    static PdqHash randomHash(java.util.Random random) {
+        return new PdqHash(random.nextLong(), random.nextLong(), random.nextLong(), random.nextLong());
     }
 
     static PdqHash near(PdqHash h, int bits, java.util.Random random) {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.function.LongConsumer;
+import java.util.function.Predicate;
 
 /**
  * Reads the most recent stored embeddings of one model digest from the compacted
@@ -61,17 +62,10 @@ public final class EmbeddingArchive {
     }
 
     /**
+     * @param tenants  which uploads count, by their tenant (null for embeddings stored before release v8)
      * @param progress told how many records have been read so far (of at most {@code limit} times the partitions)
      */
-    public static Stored latest(KafkaClients clients, String topic, String modelDigest, int limit, LongConsumer progress,
-                                Duration timeout) {
-        return latest(clients, topic, modelDigest, tenant -> true, limit, progress, timeout);
-    }
-
-    /**
-     * @param tenants which uploads count, by their tenant (null for embeddings stored before release v8)
-     */
-    public static Stored latest(KafkaClients clients, String topic, String modelDigest, java.util.function.Predicate<String> tenants, int limit,
+    public static Stored latest(KafkaClients clients, String topic, String modelDigest, Predicate<String> tenants, int limit,
                                 LongConsumer progress, Duration timeout) {
         Map<String, Row> byId = new HashMap<>();
         PriorityQueue<Row> oldestFirst = new PriorityQueue<>(Comparator.comparing((Row r) -> r.embeddedAt).thenComparing(r -> r.contentId));
