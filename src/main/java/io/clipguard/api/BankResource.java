@@ -145,9 +145,9 @@ public class BankResource {
             entry = BankEntries.pdq(bank, hash.toString(), hash, audit.getPdqQuality(), "content:" + request.contentId(), who, now, reason, null,
                     expires);
         }
-        if (!here.runtime().banks().hasRoomFor(entry.getBank(), entry.getEntry())) {
+        if (!here.runtime().banks().hasRoomFor(entry.getBank(), entry.getEntry(), entry.getVector() == null ? 0 : entry.getVector().size())) {
             throw new ClipGuardException(ErrorCode.BANKS_FULL, "the banks hold " + here.runtime().banks().size()
-                    + " entries, the most this deployment keeps (clipguard.banks.max-entries)");
+                    + " entries, the most this deployment keeps (clipguard.banks.max-entries, and clipguard.banks.max-exemplar-mib for exemplars)");
         }
         long offset = here.banks().write(entry);
         boolean applied = here.banks().awaitApplied(offset, APPLY_WAIT);

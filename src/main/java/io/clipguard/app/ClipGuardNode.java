@@ -154,8 +154,12 @@ public final class ClipGuardNode implements AutoCloseable {
                 throw new ClipGuardException(ErrorCode.KAFKA_ERROR, "could not read " + topics.banks().name() + " within " + STARTUP);
             }
             metrics.gauge("clipguard.bank.entries", "Bank entries held (every bank)", held::size);
-            metrics.counter("clipguard.bank.entries.refused", "Bank entries not held: past clipguard.banks.max-entries", Tags.empty(),
+            metrics.counter("clipguard.bank.entries.refused", "Bank entries not held: past clipguard.banks.max-entries or max-exemplar-mib", Tags.empty(),
                     held::refused);
+            metrics.counter("clipguard.bank.exemplar.searches", "Inference batches searched for their nearest exemplars (banks of kind embedding)",
+                    Tags.empty(), held::exemplarSearches);
+            metrics.counter("clipguard.bank.exemplar.search.seconds", "Time the inference thread spent on those searches", Tags.empty(),
+                    held::exemplarSearchSeconds);
             BankLog log = banks;
             metrics.counter("clipguard.bank.records.skipped", "Records on the banks topic not held: unreadable, mis-keyed or not as ClipGuard writes them",
                     Tags.empty(), log::skipped);

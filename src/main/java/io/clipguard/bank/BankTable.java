@@ -106,7 +106,7 @@ final class BankTable {
         freed.set(s);
         if (vectors[s] != null) {
             exemplars--;
-            // No snapshot reads a vector (the exemplar matrices are copies): a freed one need not wait for the compaction.
+            // No snapshot reads a vector (the exemplar matrices are copies off the heap): a freed one need not wait for the compaction.
             vectors[s] = null;
             digests[s] = null;
         }
@@ -170,6 +170,12 @@ final class BankTable {
         return slotOf.containsKey(id);
     }
 
+    /** The bytes of entry {@code id}'s exemplar vector; 0 for a hash or an entry not held. */
+    long vectorBytes(String id) {
+        Integer s = slotOf.get(id);
+        return s == null || vectors[s] == null ? 0 : 4L * vectors[s].length;
+    }
+
     /** Slots used since the last compaction, held or freed. */
     int slots() {
         return slots;
@@ -220,27 +226,27 @@ final class BankTable {
         return first < 0 || first >= below ? new BitSet() : freed.get(0, below);
     }
 
-    /** The live exemplars, one matrix per model digest and dimension. */
-    Map<String, ExemplarMatrix> exemplars(Instant now) {
+    /** The live exemplars of slots {@code from} to {@link #slots}, one matrix per model digest and dimension. */
+    Map<String, ExemplarMatrix> exemplars(int from, Instant now) {
         if (exemplars == 0) {
             return Map.of();
         }
         Map<String, List<Integer>> byKey = new HashMap<>();
-        for (int s = 0; s < slots; s++) {
+        for (int s = from; s < slots; s++) {
             if (vectors[s] != null && digests[s] != null && live(s, now)) {
                 byKey.computeIfAbsent(Banks.matrixKey(digests[s], vectors[s].length), k -> new ArrayList<>()).add(s);
             }
         }
         Map<String, ExemplarMatrix> out = new HashMap<>();
         byKey.forEach((key, list) -> {
-            int d = vectors[list.get(0)].length;
-            float[] rows = new float[list.size() * d];
-            List<String> rowIds = new ArrayList<>(list.size());
-            for (int i = 0; i < list.size(); i++) {
-                System.arraycopy(vectors[list.get(i)], 0, rows, i * d, d);
-                rowIds.add(ids[list.get(i)]);
+            int[] rowSlots = list.stream().mapToInt(Integer::intValue).toArray();
+            String[] rowIds = new String[rowSlots.length];
+            List<float[]> rows = new ArrayList<>(rowSlots.length);
+            for (int i = 0; i < rowSlots.length; i++) {
+                rowIds[i] = ids[rowSlots[i]];
+                rows.add(vectors[rowSlots[i]]);
             }
-            out.put(key, new ExemplarMatrix(List.copyOf(rowIds), rows, d));
+            out.put(key, ExemplarMatrix.of(rowIds, rowSlots, rows, vectors[rowSlots[0]].length));
         });
         return Map.copyOf(out);
     }

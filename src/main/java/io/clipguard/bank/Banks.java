@@ -1,5 +1,6 @@
 package io.clipguard.bank;
 
+import io.clipguard.clip.BatchSearch;
 import io.clipguard.pdq.PdqHash;
 import io.clipguard.pdq.PdqHasher;
 import io.clipguard.pdq.PdqIndex;
@@ -7,13 +8,16 @@ import io.clipguard.policy.BankHit;
 import io.clipguard.policy.Policy;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
 /**
@@ -24,11 +28,15 @@ import java.util.stream.IntStream;
  * added or replaced, scanned one by one, and the base entries a change made dead), so one
  * change to a million-entry bank costs a small list rather than a second's rebuild; past
  * {@value #CHANGES_BEFORE_REBUILD} changes (or when an entry expires) the base is rebuilt.
+ * Exemplars the same way: the base's matrices (their removed rows left out by a penalty, not
+ * copied) and the exemplars added since in small matrices; an inference batch searches them
+ * all with one matrix product per matrix ({@link #search}).
  *
  * <p>Bounded: at most {@code maxEntries} entries in all (an add past it is refused by the
  * writer and skipped by readers, with a count), so a bank's memory is known in bytes: a PDQ
  * entry costs about 550 bytes with its index (its id, its slot in the bank's columns, the id's
- * map entry, the index's 16 tables), an embedding entry 4 bytes per dimension more.
+ * map entry, the index's 16 tables), an embedding entry 4 bytes per dimension more, off the
+ * heap (twice while a rebuilt base replaces the one a snapshot still holds).
  */
 public final class Banks {
     /** One entry: a PDQ hash or an exemplar embedding of one model. */
@@ -44,7 +52,37 @@ public final class Banks {
     private static final int[] NO_SLOTS = new int[0];
 
     /** One bank's live entries, indexed: PDQ hashes, and exemplars by model digest. */
-    private record Indexed(PdqPart pdq, Map<String, ExemplarMatrix> byModel, Instant nextExpiry) {
+    private record Indexed(PdqPart pdq, ExemplarPart exemplars, Instant nextExpiry) {
+    }
+
+    /**
+     * A bank's exemplars by model digest and dimension: the base's matrices (less the rows freed
+     * since, left out without a copy) and the exemplars added since, in small matrices of their own.
+     */
+    private record ExemplarPart(Map<String, ExemplarMatrix> base, Map<String, ExemplarMatrix> recent) {
+        static final ExemplarPart NONE = new ExemplarPart(Map.of(), Map.of());
+
+        boolean isEmpty() {
+            return base.isEmpty() && recent.isEmpty();
+        }
+
+        /** The nearest live exemplar of model {@code key} to each query (null where there is none). */
+        List<ExemplarMatrix.Nearest> nearest(String key, List<float[]> queries) {
+            ExemplarMatrix b = base.get(key);
+            ExemplarMatrix r = recent.get(key);
+            List<ExemplarMatrix.Nearest> found = b == null ? null : b.nearest(queries);
+            List<ExemplarMatrix.Nearest> more = r == null ? null : r.nearest(queries);
+            if (found == null || more == null) {
+                return found != null ? found : more != null ? more : Collections.nCopies(queries.size(), null);
+            }
+            List<ExemplarMatrix.Nearest> out = new ArrayList<>(queries.size());
+            for (int q = 0; q < queries.size(); q++) {
+                ExemplarMatrix.Nearest x = found.get(q);
+                ExemplarMatrix.Nearest y = more.get(q);
+                out.add(x == null || (y != null && y.similarity() > x.similarity()) ? y : x);
+            }
+            return out;
+        }
     }
 
     /**
@@ -53,7 +91,7 @@ public final class Banks {
      * slots it never matches (exemplars, expired), its exemplars and its next expiry.
      */
     private record Base(BankTable table, int generation, BankTable.Columns columns, int slots, PdqIndex index, BitSet dead, int[] scanned,
-                        Map<String, ExemplarMatrix> byModel, Instant nextExpiry) {
+                        Map<String, ExemplarMatrix> exemplars, Instant nextExpiry) {
         /** Whether this base still numbers {@code t}'s slots: built from it, and not compacted since. */
         boolean of(BankTable t) {
             return table == t && generation == t.generation();
@@ -84,35 +122,53 @@ public final class Banks {
     }
 
     private final int maxEntries;
+    private final long maxExemplarBytes;
+    private long exemplarBytes;
     private final Map<String, BankTable> tables = new HashMap<>();
     private final Set<String> changed = new HashSet<>();
     private final Map<String, Base> bases = new HashMap<>();
     private int count;
     private long refused;
+    private final AtomicLong searches = new AtomicLong();
+    private final AtomicLong searchNanos = new AtomicLong();
     private volatile Map<String, Indexed> snapshot = Map.of();
 
+    /** Banks with room for {@code maxEntries} entries and 256 MiB of exemplar vectors. */
     public Banks(int maxEntries) {
+        this(maxEntries, 256L << 20);
+    }
+
+    /**
+     * @param maxExemplarBytes the exemplar vectors' bytes held in all (4 per dimension, off the
+     *                         heap; twice that while a rebuilt matrix replaces the one a snapshot holds)
+     */
+    public Banks(int maxEntries, long maxExemplarBytes) {
         this.maxEntries = maxEntries;
+        this.maxExemplarBytes = maxExemplarBytes;
     }
 
     /** Adds or replaces an entry; false (and counted) when the banks are full. */
     public synchronized boolean put(Entry entry) {
         BankTable existing = tables.get(entry.bank());
-        if ((existing == null || !existing.holds(entry.id())) && count >= maxEntries) {
+        if (!hasRoomFor(entry.bank(), entry.id(), entry.vector() == null ? 0 : entry.vector().length)) {
             refused++;
             return false;
         }
+        long freed = existing == null ? 0 : existing.vectorBytes(entry.id());
         BankTable bank = existing != null ? existing : tables.computeIfAbsent(entry.bank(), BankTable::new);
         if (bank.put(entry)) {
             count++;
         }
+        exemplarBytes += (entry.vector() == null ? 0 : 4L * entry.vector().length) - freed;
         changed.add(entry.bank());
         return true;
     }
 
     public synchronized void remove(String bank, String id) {
         BankTable b = tables.get(bank);
+        long freed = b == null ? 0 : b.vectorBytes(id);
         if (b != null && b.remove(id)) {
+            exemplarBytes -= freed;
             count--;
             changed.add(bank);
             if (b.size() == 0) {
@@ -128,9 +184,16 @@ public final class Banks {
         return b != null && b.holds(id);
     }
 
-    /** Whether an add of {@code bank}/{@code id} would be held: a replacement always, a new entry while the banks have room. */
-    public synchronized boolean hasRoomFor(String bank, String id) {
-        return count < maxEntries || holds(bank, id);
+    /**
+     * Whether an add of {@code bank}/{@code id} (an exemplar of {@code dimensions} values, or 0
+     * for a hash) would be held: within {@code maxEntries} entries (a replacement always is) and
+     * within the exemplar bytes, counting what a replacement frees.
+     */
+    public synchronized boolean hasRoomFor(String bank, String id, int dimensions) {
+        BankTable b = tables.get(bank);
+        boolean held = b != null && b.holds(id);
+        long freed = held ? b.vectorBytes(id) : 0;
+        return (held || count < maxEntries) && (dimensions == 0 || exemplarBytes - freed + 4L * dimensions <= maxExemplarBytes);
     }
 
     /** Entries held, in all. */
@@ -141,6 +204,16 @@ public final class Banks {
     /** Adds refused because the banks were full. */
     public synchronized long refused() {
         return refused;
+    }
+
+    /** Inference batches searched against exemplar banks so far ({@link #search}). */
+    public long exemplarSearches() {
+        return searches.get();
+    }
+
+    /** Time those searches took, in seconds. */
+    public double exemplarSearchSeconds() {
+        return searchNanos.get() / 1e9;
     }
 
     /** The entries of {@code bank}, in the order they were added (a replaced entry where it was replaced). */
@@ -182,12 +255,12 @@ public final class Banks {
             Base base = bases.get(bank);
             Indexed shown = snapshot.get(bank);
             boolean expiry = shown != null && shown.nextExpiry() != null && !shown.nextExpiry().isAfter(now);
-            if (base == null || !base.of(table) || base.index() == null || expiry || table.changes() > CHANGES_BEFORE_REBUILD) {
+            if (base == null || !base.of(table) || expiry || table.changes() > CHANGES_BEFORE_REBUILD) {
                 table.compact();
                 base = build(table, now);
                 bases.put(bank, base);
-                next.put(bank, new Indexed(new PdqPart(base.columns(), base.index(), base.dead(), base.scanned()), base.byModel(),
-                        base.nextExpiry()));
+                next.put(bank, new Indexed(new PdqPart(base.columns(), base.index(), base.dead(), base.scanned()),
+                        base.exemplars().isEmpty() ? ExemplarPart.NONE : new ExemplarPart(base.exemplars(), Map.of()), base.nextExpiry()));
             } else {
                 next.put(bank, withChanges(base, table, now));
             }
@@ -196,7 +269,10 @@ public final class Banks {
         snapshot = Map.copyOf(next);
     }
 
-    /** The base with the changes since: its freed slots dead, the live hashes added since scanned one by one. */
+    /**
+     * The base with the changes since: its freed slots dead (left out of its exemplar matrices),
+     * the live hashes added since scanned one by one, the exemplars added since in matrices of their own.
+     */
     private static Indexed withChanges(Base base, BankTable table, Instant now) {
         BitSet dead = base.dead();
         BitSet freed = table.freedBelow(base.slots());
@@ -205,9 +281,19 @@ public final class Banks {
             dead.or(freed);
         }
         int[] recent = livePdq(table, base.slots(), now);
+        if (base.index() == null) {
+            // A small bank's hashes are all scanned: the base's that are still held, then those added since.
+            BitSet gone = freed;
+            recent = IntStream.concat(Arrays.stream(base.scanned()).filter(slot -> !gone.get(slot)), Arrays.stream(recent)).toArray();
+        }
         Instant nextExpiry = table.nextExpiry(base.slots(), now, base.nextExpiry());
-        Map<String, ExemplarMatrix> byModel = table.hasExemplars() || !base.byModel().isEmpty() ? table.exemplars(now) : base.byModel();
-        return new Indexed(new PdqPart(table.columns(), base.index(), dead, recent), byModel, nextExpiry);
+        ExemplarPart exemplars = ExemplarPart.NONE;
+        if (table.hasExemplars() || !base.exemplars().isEmpty()) {
+            Map<String, ExemplarMatrix> kept = new HashMap<>();
+            base.exemplars().forEach((key, m) -> kept.put(key, freed.isEmpty() ? m : m.withoutSlots(freed)));
+            exemplars = new ExemplarPart(Map.copyOf(kept), table.exemplars(base.slots(), now));
+        }
+        return new Indexed(new PdqPart(table.columns(), base.index(), dead, recent), exemplars, nextExpiry);
     }
 
     /** A build over the table's slots (compacted just before, so every slot is held). */
@@ -225,7 +311,7 @@ public final class Banks {
         BankTable.Columns columns = table.columns();
         boolean indexed = live >= INDEXED_FROM;
         return new Base(table, table.generation(), columns, slots, indexed ? new PdqIndex(columns.words(), slots) : null, dead,
-                indexed ? NO_SLOTS : livePdq(table, 0, now), table.exemplars(now), table.nextExpiry(0, now, null));
+                indexed ? NO_SLOTS : livePdq(table, 0, now), table.exemplars(0, now), table.nextExpiry(0, now, null));
     }
 
     private static int[] livePdq(BankTable table, int from, Instant now) {
@@ -243,12 +329,67 @@ public final class Banks {
      * hash, embedding banks against every view's embedding of model {@code modelDigest}.
      */
     public List<BankHit> match(Policy policy, List<PdqHasher.Result> hashes, List<float[]> embeddings, String modelDigest) {
+        return match(policy, hashes, embeddings, modelDigest, null);
+    }
+
+    /**
+     * The same, with the nearest exemplars the inference batch's {@link #search} found for each
+     * view ({@code neighbours}; null, or null for a view, where none ran: that view is searched now).
+     */
+    public List<BankHit> match(Policy policy, List<PdqHasher.Result> hashes, List<float[]> embeddings, String modelDigest,
+                               List<Map<String, BatchSearch.Neighbour>> neighbours) {
         if (policy.banks().isEmpty()) {
             return List.of();
         }
         // Views too flat to hash reliably are not looked up (kept in place: a hit names its view by position).
         return matchTurns(policy, hashes.stream().map(r -> r.quality() >= MIN_QUALITY ? r.dihedral() : Map.<PdqHasher.Dihedral, PdqHash>of()).toList(),
-                embeddings, modelDigest);
+                embeddings, modelDigest, neighbours);
+    }
+
+    /**
+     * The search an inference batch runs for model {@code modelDigest}: each embedding's nearest
+     * exemplar in every bank that holds exemplars of that model, one matrix product per bank for
+     * the whole batch (the banks as published when the batch ran). Banks no policy declares are
+     * searched too: which policies apply is known only per upload, after the batch.
+     */
+    public BatchSearch search(String modelDigest) {
+        return embeddings -> {
+            List<Map<String, BatchSearch.Neighbour>> out = new ArrayList<>(embeddings.length);
+            for (int v = 0; v < embeddings.length; v++) {
+                out.add(new HashMap<>());
+            }
+            if (embeddings.length == 0) {
+                return out;
+            }
+            int dimension = embeddings[0].length;
+            for (float[] e : embeddings) {
+                if (e.length != dimension) {
+                    return null; // not one model's batch: searched one by one
+                }
+            }
+            String key = matrixKey(modelDigest, dimension);
+            List<float[]> queries = List.of(embeddings);
+            long t0 = System.nanoTime();
+            boolean searched = false;
+            for (Map.Entry<String, Indexed> bank : snapshot.entrySet()) {
+                if (bank.getValue().exemplars().isEmpty()) {
+                    continue;
+                }
+                searched = true;
+                List<ExemplarMatrix.Nearest> found = bank.getValue().exemplars().nearest(key, queries);
+                for (int v = 0; v < embeddings.length; v++) {
+                    ExemplarMatrix.Nearest n = found.get(v);
+                    if (n != null) {
+                        out.get(v).put(bank.getKey(), new BatchSearch.Neighbour(n.id(), n.similarity()));
+                    }
+                }
+            }
+            if (searched) {
+                searches.incrementAndGet();
+                searchNanos.addAndGet(System.nanoTime() - t0);
+            }
+            return out;
+        };
     }
 
     /**
@@ -260,10 +401,11 @@ public final class Banks {
             return List.of();
         }
         List<Map<PdqHasher.Dihedral, PdqHash>> upright = hash == null ? List.of() : List.of(Map.of(PdqHasher.Dihedral.ORIGINAL, hash));
-        return matchTurns(policy, upright, List.of(embedding), modelDigest);
+        return matchTurns(policy, upright, List.of(embedding), modelDigest, null);
     }
 
-    private List<BankHit> matchTurns(Policy policy, List<Map<PdqHasher.Dihedral, PdqHash>> hashes, List<float[]> embeddings, String modelDigest) {
+    private List<BankHit> matchTurns(Policy policy, List<Map<PdqHasher.Dihedral, PdqHash>> hashes, List<float[]> embeddings, String modelDigest,
+                                     List<Map<String, BatchSearch.Neighbour>> neighbours) {
         Map<String, Indexed> now = snapshot;
         List<BankHit> hits = new ArrayList<>();
         for (Policy.Bank bank : policy.banks()) {
@@ -271,7 +413,7 @@ public final class Banks {
             if (indexed == null) {
                 continue;
             }
-            BankHit best = bank.kind() == Policy.BankKind.PDQ ? nearestHash(bank, indexed, hashes) : nearestExemplar(bank, indexed, embeddings, modelDigest);
+            BankHit best = bank.kind() == Policy.BankKind.PDQ ? nearestHash(bank, indexed, hashes) : nearestExemplar(bank, indexed, embeddings, modelDigest, neighbours);
             if (best != null) {
                 hits.add(best);
             }
@@ -304,17 +446,21 @@ public final class Banks {
         return best;
     }
 
-    private static BankHit nearestExemplar(Policy.Bank bank, Indexed indexed, List<float[]> embeddings, String modelDigest) {
+    private static BankHit nearestExemplar(Policy.Bank bank, Indexed indexed, List<float[]> embeddings, String modelDigest,
+                                           List<Map<String, BatchSearch.Neighbour>> neighbours) {
         BankHit best = null;
         for (int v = 0; v < embeddings.size(); v++) {
-            float[] q = embeddings.get(v);
-            ExemplarMatrix ex = indexed.byModel().get(matrixKey(modelDigest, q.length));
-            if (ex == null) {
-                continue;
+            Map<String, BatchSearch.Neighbour> searched = neighbours == null ? null : neighbours.get(v);
+            BatchSearch.Neighbour nearest;
+            if (searched != null) {
+                nearest = searched.get(bank.id());
+            } else {
+                float[] q = embeddings.get(v);
+                ExemplarMatrix.Nearest n = indexed.exemplars().nearest(matrixKey(modelDigest, q.length), List.of(q)).get(0);
+                nearest = n == null ? null : new BatchSearch.Neighbour(n.id(), n.similarity());
             }
-            ExemplarMatrix.Nearest nearest = ex.nearest(q);
-            if (nearest.row() >= 0 && nearest.similarity() >= bank.minSimilarity()) {
-                BankHit hit = new BankHit(bank, ex.id(nearest.row()), -1, nearest.similarity(), null, v);
+            if (nearest != null && nearest.similarity() >= bank.minSimilarity()) {
+                BankHit hit = new BankHit(bank, nearest.id(), -1, nearest.similarity(), null, v);
                 if (best == null || hit.nearerThan(best)) {
                     best = hit;
                 }

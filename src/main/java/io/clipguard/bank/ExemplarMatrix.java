@@ -1,78 +1,69 @@
 package io.clipguard.bank;
 
+import io.clipguard.clip.NearestRows;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 
 /**
- * A bank's exemplar embeddings of one model as one row-major matrix, and the nearest row to
- * a query by cosine (rows and queries are L2-normalised, so the cosine is the dot product).
- * One pass over contiguous memory with eight independent partial sums per row, so the JIT
- * keeps them in registers and the loop runs at memory speed; a scan, because at 100,000
- * exemplars one pass costs a few milliseconds and no approximate index is exact.
+ * A bank's exemplar embeddings of one model as one matrix ({@link NearestRows}: off the heap,
+ * searched by a matrix product per batch), with each row's entry id and the table slot it was
+ * built from, so that entries removed since can be left out without copying the rows. Rows and
+ * queries are L2-normalised, so the dot product is the cosine; the search is exhaustive,
+ * because no approximate index is exact and a bank's match must be.
  */
-public final class ExemplarMatrix {
-    private final List<String> ids;
-    private final float[] rows;
-    private final int dimension;
+final class ExemplarMatrix {
+    private final String[] ids;
+    private final int[] slots;
+    private final NearestRows rows;
 
-    public ExemplarMatrix(List<String> ids, float[] rows, int dimension) {
-        if (rows.length != ids.size() * dimension) {
-            throw new IllegalArgumentException("rows hold " + rows.length + " values, not " + ids.size() + " x " + dimension);
-        }
+    private ExemplarMatrix(String[] ids, int[] slots, NearestRows rows) {
         this.ids = ids;
+        this.slots = slots;
         this.rows = rows;
-        this.dimension = dimension;
     }
 
-    public int dimension() {
-        return dimension;
+    /** @param slots the table slot of each row, ascending */
+    static ExemplarMatrix of(String[] ids, int[] slots, List<float[]> vectors, int dimension) {
+        if (ids.length != vectors.size() || slots.length != ids.length) {
+            throw new IllegalArgumentException(ids.length + " ids, " + slots.length + " slots and " + vectors.size() + " rows");
+        }
+        return new ExemplarMatrix(ids, slots, NearestRows.of(vectors, dimension));
     }
 
-    public int size() {
-        return ids.size();
+    int dimension() {
+        return rows.dimension();
     }
 
-    public String id(int row) {
-        return ids.get(row);
+    int size() {
+        return ids.length;
     }
 
-    /** The nearest row to {@code q} and its similarity; row -1 when the matrix is empty. */
-    public record Nearest(int row, double similarity) {
-    }
-
-    public Nearest nearest(float[] q) {
-        int d = dimension;
-        int best = -1;
-        float bestDot = Float.NEGATIVE_INFINITY;
-        int n = ids.size();
-        for (int r = 0, o = 0; r < n; r++, o += d) {
-            float s0 = 0;
-            float s1 = 0;
-            float s2 = 0;
-            float s3 = 0;
-            float s4 = 0;
-            float s5 = 0;
-            float s6 = 0;
-            float s7 = 0;
-            int k = 0;
-            for (; k + 8 <= d; k += 8) {
-                s0 += rows[o + k] * q[k];
-                s1 += rows[o + k + 1] * q[k + 1];
-                s2 += rows[o + k + 2] * q[k + 2];
-                s3 += rows[o + k + 3] * q[k + 3];
-                s4 += rows[o + k + 4] * q[k + 4];
-                s5 += rows[o + k + 5] * q[k + 5];
-                s6 += rows[o + k + 6] * q[k + 6];
-                s7 += rows[o + k + 7] * q[k + 7];
-            }
-            for (; k < d; k++) {
-                s0 += rows[o + k] * q[k];
-            }
-            float dot = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
-            if (dot > bestDot) {
-                bestDot = dot;
-                best = r;
+    /** The same rows with those built from {@code freedSlots} left out; this matrix when none was. */
+    ExemplarMatrix withoutSlots(BitSet freedSlots) {
+        BitSet leftOut = new BitSet();
+        for (int s = freedSlots.nextSetBit(0); s >= 0; s = freedSlots.nextSetBit(s + 1)) {
+            int row = Arrays.binarySearch(slots, s);
+            if (row >= 0) {
+                leftOut.set(row);
             }
         }
-        return new Nearest(best, bestDot);
+        return leftOut.isEmpty() ? this : new ExemplarMatrix(ids, slots, rows.without(leftOut));
+    }
+
+    /** The nearest kept row to a query: its entry id and cosine, or null when every row is left out. */
+    record Nearest(String id, double similarity) {
+    }
+
+    /** The nearest kept row to each query, in order. */
+    List<Nearest> nearest(List<float[]> queries) {
+        NearestRows.Nearest found = rows.nearest(queries);
+        List<Nearest> out = new ArrayList<>(queries.size());
+        for (int q = 0; q < queries.size(); q++) {
+            int r = found.rows()[q];
+            out.add(r < 0 ? null : new Nearest(ids[r], found.dots()[q]));
+        }
+        return out;
     }
 }

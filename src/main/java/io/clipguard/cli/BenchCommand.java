@@ -45,8 +45,8 @@ class BenchCommand {
     }
 
     @Command(name = "bank", mixinStandardHelpOptions = true,
-            description = "PDQ hashing per image, PDQ lookup (8 turns) in a bank of random hashes by multi-index and by full scan, "
-                    + "nearest exemplar embedding: one thread each.")
+            description = "PDQ hashing per image, PDQ lookup (8 turns) in a bank of random hashes by multi-index and by full scan (one thread), "
+                    + "nearest exemplar embedding by a Java scan and by the matrix product per batch (one thread, and the service's).")
     static class Bank implements Callable<Integer> {
         @Option(names = "--hashes", defaultValue = "1000000", description = "PDQ hashes in the bank (default: ${DEFAULT-VALUE}).")
         int hashes;

@@ -11,6 +11,7 @@ import io.opentelemetry.api.trace.Tracer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -44,8 +45,11 @@ public final class EmbeddingBatcher implements AutoCloseable {
         float[][] embed(List<float[]> tensors);
     }
 
-    /** One image's embedding and the batch it ran in. */
-    public record Result(float[] vector, long batchId, int batchSize, int position) {
+    /**
+     * One image's embedding, the batch it ran in, and what the batch's {@link BatchSearch} found
+     * for it (null when no search ran: none set, it failed, or the image ran alone).
+     */
+    public record Result(float[] vector, long batchId, int batchSize, int position, Map<String, BatchSearch.Neighbour> neighbours) {
     }
 
     /** The model is down for everything, not for this image: keep the work and retry when {@link ModelHealth} says it is back. */
@@ -72,6 +76,7 @@ public final class EmbeddingBatcher implements AutoCloseable {
     private long batches;
     private volatile Tracer tracer = OpenTelemetry.noop().getTracer("io.clipguard");
     private volatile IntConsumer onBatch = size -> { };
+    private volatile BatchSearch search;
 
     /**
      * @param probe an image the model is known to embed (zeros of the input size): it tells a bad
@@ -104,6 +109,15 @@ public final class EmbeddingBatcher implements AutoCloseable {
     public void observe(Tracer tracer, IntConsumer onBatch) {
         this.tracer = tracer;
         this.onBatch = onBatch;
+    }
+
+    /**
+     * Runs {@code search} on each batch's embeddings before the batch's results are given out.
+     * A search that fails leaves the batch's results without neighbours (their callers search
+     * one by one); it never fails the embeddings.
+     */
+    public void search(BatchSearch search) {
+        this.search = search;
     }
 
     /** Queues one preprocessed image for the next batch. */
@@ -250,11 +264,27 @@ public final class EmbeddingBatcher implements AutoCloseable {
             batch.forEach(p -> alone(p, t));
             return;
         }
+        List<Map<String, BatchSearch.Neighbour>> found = searched(vectors);
         span.end();
         sizeCounts.incrementAndGet(batch.size());
         onBatch.accept(batch.size());
         for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).result().complete(new Result(vectors[i], id, batch.size(), i));
+            batch.get(i).result().complete(new Result(vectors[i], id, batch.size(), i, found == null ? null : found.get(i)));
+        }
+    }
+
+    /** The search's answer for a batch, or null (logged) when there is none or it failed. */
+    private List<Map<String, BatchSearch.Neighbour>> searched(float[][] vectors) {
+        BatchSearch s = search;
+        if (s == null) {
+            return null;
+        }
+        try {
+            List<Map<String, BatchSearch.Neighbour>> found = s.nearest(vectors);
+            return found != null && found.size() == vectors.length ? found : null;
+        } catch (RuntimeException e) {
+            LOG.warning("the batch search failed (" + e + "); its uploads are searched one by one");
+            return null;
         }
     }
 
@@ -269,7 +299,7 @@ public final class EmbeddingBatcher implements AutoCloseable {
             float[][] v = model.embed(List.of(p.tensor()));
             sizeCounts.incrementAndGet(1);
             onBatch.accept(1);
-            p.result().complete(new Result(v[0], id, 1, 0));
+            p.result().complete(new Result(v[0], id, 1, 0, null));
         } catch (Throwable t) {
             failures.incrementAndGet();
             String probeFailure = probeFailure();

@@ -44,6 +44,9 @@ public interface ClipGuardConfig {
     interface Banks {
         /** Entries held in all banks; adds past it are refused, so memory stays bounded. */
         int maxEntries();
+
+        /** Exemplar vectors held in all banks, in MiB (off the heap, twice during a rebuild); adds past it are refused. */
+        int maxExemplarMib();
     }
 
     /** Topic names (shared clusters have naming rules) and how missing topics are created. */

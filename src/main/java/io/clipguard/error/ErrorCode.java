@@ -59,7 +59,7 @@ public enum ErrorCode {
     FILE_UNREADABLE("a file cannot be read", Exit.FILE, 400, false),
     BANK_ENTRY_INVALID("a bank entry or hash list line is not usable (not 64 hex digits, no image, an unknown bank kind)", Exit.FILE, 400, false),
     BANK_ENTRY_NOT_FOUND("the bank has no such entry", Exit.FILE, 404, false),
-    BANKS_FULL("the banks hold clipguard.banks.max-entries entries: remove some or raise the setting", Exit.SERVICE, 507, false),
+    BANKS_FULL("the banks hold clipguard.banks.max-entries entries (or max-exemplar-mib of exemplars): remove some or raise the setting", Exit.SERVICE, 507, false),
     POLICY_INVALID("the policy document fails parsing, its schema or its limits", Exit.FILE, 400, false),
     POLICY_MODEL_MISMATCH("the policy was calibrated for another model, embedding dimension, logit scale or prompt set", Exit.FILE, 400, false),
     CALIBRATION_UNSUPPORTED("the labels cannot support a calibration target with 95 % confidence (the report says how many more are needed)", Exit.FILE, 422, false),

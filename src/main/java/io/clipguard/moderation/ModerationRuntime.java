@@ -64,7 +64,7 @@ public final class ModerationRuntime implements AutoCloseable {
     public record Options(Path modelDir, EngineOptions engine, Policy policy, ScoringPolicy.Mismatch calibrationMismatch, PublishRule publishRule,
                           int maxBatch,
                           Duration maxWait, int prepareThreads, DecodeLimits limits, boolean reducedDecode, FetchSettings fetch, String instanceId,
-                          UnaryOperator<EmbeddingBatcher.ImageModel> model, int bankEntries, Map<String, Policy> tenants) {
+                          UnaryOperator<EmbeddingBatcher.ImageModel> model, int bankEntries, long bankExemplarBytes, Map<String, Policy> tenants) {
 
         /** The options {@code clipguard.*} settings describe, for instance {@code instanceId}. */
         public static Options from(ClipGuardConfig c, String instanceId, UnaryOperator<EmbeddingBatcher.ImageModel> model) {
@@ -74,7 +74,7 @@ public final class ModerationRuntime implements AutoCloseable {
                     mismatch(c.policies().calibrationMismatch()), new PublishRule(c.policies().twoPersonRule(), c.policies().filesRule()),
                     c.batching().maxBatch(), c.batching().maxWait(), c.batching().prepareThreads(),
                     DecodeLimits.from(d), d.reduced(), FetchSettings.from(c.fetch()), instanceId, model, c.banks().maxEntries(),
-                    tenants(c.policies(), enforced));
+                    (long) c.banks().maxExemplarMib() << 20, tenants(c.policies(), enforced));
         }
 
         /** Each mapped tenant's policy, read from the policies directory (a tenant mapped to the default id gets the default). */
@@ -116,7 +116,8 @@ public final class ModerationRuntime implements AutoCloseable {
         });
         this.fetcher = new ImageFetcher(s.fetch());
         this.thumbnails = new Thumbnails(s.limits());
-        this.banks = new Banks(s.bankEntries());
+        this.banks = new Banks(s.bankEntries(), s.bankExemplarBytes());
+        batcher.search(banks.search(engine.identity().digest()));
         this.pipeline = new ImagePipeline(s.limits(), engine.preprocess(), s.reducedDecode());
         this.moderator = new Moderator(engine, batcher, pipeline, fetcher, tenants::forTenant, s.instanceId(), Clock.systemUTC(), prepare, telemetry.tracer(), banks);
     }

@@ -1,6 +1,7 @@
 package io.clipguard.moderation;
 
 import io.clipguard.bank.Banks;
+import io.clipguard.clip.BatchSearch;
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EmbeddingBatcher;
 import io.clipguard.error.ClipGuardException;
@@ -43,6 +44,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -258,7 +260,8 @@ public final class Moderator {
         PolicySet set = policies.apply(event.getTenant());
         ScoringPolicy active = set.active();
         List<float[]> vectors = views.stream().map(EmbeddingBatcher.Result::vector).toList();
-        List<BankHit> hits = banks.match(active.policy(), p.image().hashes(), vectors, engine.identity().digest());
+        List<Map<String, BatchSearch.Neighbour>> neighbours = views.stream().map(EmbeddingBatcher.Result::neighbours).toList();
+        List<BankHit> hits = banks.match(active.policy(), p.image().hashes(), vectors, engine.identity().digest(), neighbours);
         ScoringPolicy.Viewed viewed = active.score(vectors, event.getContentId(), hits);
         ScoringPolicy.Verdict verdict = viewed.verdict();
         EmbeddingBatcher.Result embedded = views.get(viewed.decisive());
@@ -297,16 +300,16 @@ public final class Moderator {
         }
         EmbeddingRecord embedding = new EmbeddingRecord(event.getContentId(), vector, engine.identity().id(),
                 engine.identity().digest(), p.sha256(), now, pdq.hash().toString(), event.getTenant());
-        return new Outcome.Decided(decision, audit, embedding, shadow(set, event, verdict, vectors, p.image().hashes(), now));
+        return new Outcome.Decided(decision, audit, embedding, shadow(set, event, verdict, vectors, neighbours, p.image().hashes(), now));
     }
 
     /** The shadow version's would-be decision beside the enforced one, or null when no shadow runs. */
     private ShadowDecision shadow(PolicySet set, ImageUploaded event, ScoringPolicy.Verdict enforced, List<float[]> vectors,
-                                  List<PdqHasher.Result> hashes, Instant now) {
+                                  List<Map<String, BatchSearch.Neighbour>> neighbours, List<PdqHasher.Result> hashes, Instant now) {
         if (set.shadow() == null) {
             return null;
         }
-        List<BankHit> hits = banks.match(set.shadow().policy(), hashes, vectors, engine.identity().digest());
+        List<BankHit> hits = banks.match(set.shadow().policy(), hashes, vectors, engine.identity().digest(), neighbours);
         ScoringPolicy.Verdict would = set.shadow().score(vectors, event.getContentId(), hits).verdict();
         return ShadowDecision.newBuilder().setEventId(event.getEventId()).setContentId(event.getContentId())
                 .setPolicyId(set.active().policy().id()).setActiveVersion(set.active().policy().version())

@@ -16,6 +16,7 @@ import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.policy.StoredBacktest;
 import io.clipguard.policy.StoredMatcher;
+import io.clipguard.testing.UnitVectors;
 import io.clipguard.tools.demo.ShapeScenes;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -38,6 +39,8 @@ import javax.imageio.ImageWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Banks as the pipeline uses them: an image added to a PDQ bank is matched after re-encoding,
@@ -103,8 +106,13 @@ class BanksTest {
     /** The verdict of the pipeline and the banks for {@code bytes}, as the moderator reaches it. */
     static Scored decide(Banks banks, byte[] bytes) {
         ImagePipeline.Prepared p = pipeline.prepare(bytes);
-        List<float[]> vectors = List.of(engine.embedImages(p.tensors()));
-        List<BankHit> hits = banks.match(policy(), p.hashes(), vectors, engine.identity().digest());
+        float[][] embedded = engine.embedImages(p.tensors());
+        List<float[]> vectors = List.of(embedded);
+        // As the service matches: with the nearest exemplars its inference batch found; the same as searching each view now.
+        List<BankHit> hits = banks.match(policy(), p.hashes(), vectors, engine.identity().digest(),
+                banks.search(engine.identity().digest()).nearest(embedded));
+        assertThat(hits).as("the batch's search and a search per view agree")
+                .isEqualTo(banks.match(policy(), p.hashes(), vectors, engine.identity().digest()));
         ScoringPolicy scoring = new ScoringPolicy(policy(), ClipScoring.prompts(engine));
         return new Scored(hits, scoring.score(vectors, "c", hits).verdict());
     }
@@ -315,13 +323,15 @@ class BanksTest {
             assertThat(e.getValue()).containsExactly("reupload");
         });
     }
-    @Test
-    void changesOverABaseMatchAsARebuildWould() {
+    /** Over an indexed base, and over a small bank's scanned one (under {@link Banks#INDEXED_FROM} hashes). */
+    @ParameterizedTest
+    @ValueSource(ints = {6000, 600})
+    void changesOverABaseMatchAsARebuildWould(int size) {
         java.util.Random random = new java.util.Random(7);
         Banks banks = new Banks(100_000);
         java.util.Map<String, PdqHash> live = new java.util.HashMap<>();
         Instant now = Instant.now();
-        for (int i = 0; i < 6000; i++) {
+        for (int i = 0; i < size; i++) {
             PdqHash h = randomHash(random);
             banks.put(new Banks.Entry("known-bad", "e" + i, h, null, null, null));
             live.put("e" + i, h);
@@ -331,7 +341,7 @@ class BanksTest {
         // Rounds of changes under the rebuild threshold (applied over the base), one over it, then more over the compacted base.
         for (int changes : List.of(50, 700, Banks.CHANGES_BEFORE_REBUILD + 10, 300)) {
             for (int c = 0; c < changes; c++) {
-                String id = "e" + random.nextInt(8000);
+                String id = "e" + random.nextInt(size * 4 / 3);
                 int op = random.nextInt(3);
                 PdqHash before = op == 0 ? live.remove(id) : live.get(id);
                 if (before != null) {
@@ -366,6 +376,95 @@ class BanksTest {
                 }
             }
         }
+    }
+
+    @Test
+    void exemplarChangesOverABaseAreSearchedAsARebuildWould() {
+        java.util.Random random = new java.util.Random(11);
+        int dim = 32;
+        Banks banks = new Banks(100_000);
+        java.util.Map<String, float[]> live = new java.util.HashMap<>();
+        Instant now = Instant.now();
+        // Past the size from which the matrix product runs, so both the product and the small scans of the changes are crossed.
+        for (int i = 0; i < 3000; i++) {
+            float[] v = UnitVectors.unit(dim, random);
+            banks.put(new Banks.Entry("look-alikes", "x" + i, null, v, "m", null));
+            live.put("x" + i, v);
+        }
+        banks.publish(now);
+        List<float[]> gone = new ArrayList<>();
+        for (int changes : List.of(40, 600, Banks.CHANGES_BEFORE_REBUILD + 10, 200)) {
+            for (int c = 0; c < changes; c++) {
+                String id = "x" + random.nextInt(4000);
+                boolean removal = random.nextInt(3) == 0;
+                float[] before = removal ? live.remove(id) : live.get(id);
+                if (before != null) {
+                    gone.add(before);
+                }
+                if (removal) {
+                    banks.remove("look-alikes", id);
+                } else {
+                    float[] v = UnitVectors.unit(dim, random);
+                    banks.put(new Banks.Entry("look-alikes", id, null, v, "m", null));
+                    live.put(id, v);
+                }
+            }
+            banks.publish(now);
+            List<java.util.Map.Entry<String, float[]>> all = List.copyOf(live.entrySet());
+            float[][] queries = new float[60][];
+            for (int q = 0; q < queries.length; q++) {
+                // A copy of a live exemplar, of one removed or replaced (its next-best live one must answer), or anywhere.
+                queries[q] = switch (q % 3) {
+                    case 0 -> all.get(random.nextInt(all.size())).getValue();
+                    case 1 -> gone.get(random.nextInt(gone.size()));
+                    default -> UnitVectors.unit(dim, random);
+                };
+            }
+            List<java.util.Map<String, io.clipguard.clip.BatchSearch.Neighbour>> found = banks.search("m").nearest(queries);
+            for (int q = 0; q < queries.length; q++) {
+                float[] query = queries[q];
+                java.util.Map.Entry<String, float[]> truth = all.stream().max(java.util.Comparator.comparingDouble(e -> dot(e.getValue(), query)))
+                        .orElseThrow();
+                io.clipguard.clip.BatchSearch.Neighbour n = found.get(q).get("look-alikes");
+                assertThat(n.id()).as("round of %d changes, query %d", changes, q).isEqualTo(truth.getKey());
+                assertThat(n.similarity()).isCloseTo(dot(truth.getValue(), query), org.assertj.core.data.Offset.offset(1e-4));
+                List<BankHit> alone = banks.matchStored(policy(), null, query, "m");
+                if (n.similarity() >= 0.97) {
+                    assertThat(alone).singleElement().satisfies(h -> assertThat(h.entry()).isEqualTo(truth.getKey()));
+                } else {
+                    assertThat(alone).isEmpty();
+                }
+            }
+        }
+    }
+
+    @Test
+    void exemplarsAreBoundedInBytes() {
+        java.util.Random random = new java.util.Random(17);
+        Banks banks = new Banks(1_000, 10 * 32 * 4);
+        for (int i = 0; i < 10; i++) {
+            assertThat(banks.put(new Banks.Entry("look-alikes", "x" + i, null, UnitVectors.unit(32, random), "m", null))).isTrue();
+        }
+        assertThat(banks.hasRoomFor("look-alikes", "x10", 32)).isFalse();
+        assertThat(banks.put(new Banks.Entry("look-alikes", "x10", null, UnitVectors.unit(32, random), "m", null))).isFalse();
+        assertThat(banks.refused()).isEqualTo(1);
+        assertThat(banks.put(new Banks.Entry("look-alikes", "x3", null, UnitVectors.unit(32, random), "m", null)))
+                .as("a replacement frees what it replaces").isTrue();
+        assertThat(banks.put(new Banks.Entry("look-alikes", "x4", null, UnitVectors.unit(64, random), "m", null)))
+                .as("a longer replacement needs the difference").isFalse();
+        assertThat(banks.put(new Banks.Entry("known-bad", "h", randomHash(random), null, null, null))).as("hashes are not exemplars").isTrue();
+        banks.remove("look-alikes", "x0");
+        assertThat(banks.put(new Banks.Entry("look-alikes", "x10", null, UnitVectors.unit(32, random), "m", null))).isTrue();
+        banks.publish(Instant.now());
+        assertThat(banks.counts()).containsEntry("look-alikes", 10).containsEntry("known-bad", 1);
+    }
+
+    static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int k = 0; k < a.length; k++) {
+            s += (double) a[k] * b[k];
+        }
+        return s;
     }
 
     @Test

@@ -62,6 +62,31 @@ class EmbeddingBatcherTest {
     }
 
     @Test
+    void eachBatchIsSearchedOnceAndAFailedSearchLeavesOnlyTheNeighboursOut() throws Exception {
+        try (ClipEngine engine = engine(); EmbeddingBatcher batcher = new EmbeddingBatcher(engine, 8, Duration.ofMillis(50))) {
+            java.util.concurrent.atomic.AtomicInteger searches = new java.util.concurrent.atomic.AtomicInteger();
+            // A search that names each embedding's first value, so a result that reached the wrong image shows.
+            batcher.search(vectors -> {
+                searches.incrementAndGet();
+                return java.util.Arrays.stream(vectors)
+                        .map(v -> java.util.Map.of("first", new BatchSearch.Neighbour("v", v[0]))).toList();
+            });
+            List<float[]> tensors = List.of(randomTensor(), randomTensor(), randomTensor(), randomTensor());
+            List<EmbeddingBatcher.Result> results = batcher.embedAll(tensors, Duration.ofSeconds(10));
+            for (EmbeddingBatcher.Result r : results) {
+                assertThat(r.neighbours().get("first").similarity()).isEqualTo(r.vector()[0]);
+            }
+            assertThat(searches.get()).as("one search per batch, not per image").isEqualTo((int) java.util.Arrays.stream(batcher.batchSizeCounts()).sum());
+            batcher.search(vectors -> {
+                throw new IllegalStateException("search broke");
+            });
+            EmbeddingBatcher.Result after = batcher.embed(randomTensor());
+            assertThat(after.vector()).hasSize(DemoModelGenerator.DIM);
+            assertThat(after.neighbours()).as("searched one by one by the caller instead").isNull();
+        }
+    }
+
+    @Test
     void inferenceFailureReachesEveryCallerOfTheBatch() throws Exception {
         try (ClipEngine engine = engine(); EmbeddingBatcher batcher = new EmbeddingBatcher(engine, 4, Duration.ofMillis(5))) {
             assertThatThrownBy(() -> batcher.embed(new float[7])).isInstanceOf(RuntimeException.class).hasMessageContaining("7 floats");

@@ -1,7 +1,6 @@
 package io.clipguard.moderation;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import io.clipguard.config.Settings;
 import io.clipguard.error.ErrorCode;
 import io.clipguard.schema.ImageUploaded;
@@ -83,6 +82,68 @@ class ModeratorTest {
         });
         ImageUploaded longTenant = ImageUploaded.newBuilder(ok).setTenant("t".repeat(EventLimits.TENANT + 1)).build();
         assertThat(Moderator.check(longTenant)).hasValueSatisfying(r -> assertThat(r.code()).isEqualTo(ErrorCode.FIELD_TOO_LARGE));
+    }
+
+    /**
+     * The service's path for exemplars: each inference batch is searched against the banks once
+     * (a matrix product over 2,000 exemplars here), and the decision names the exemplar a new
+     * picture of the same scene is nearest to, where the prompts alone miss it.
+     */
+    @Test
+    void anExemplarIsMatchedFromItsInferenceBatchsSearch(@TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path policy = tmp.resolve("look-alikes.yaml");
+        java.nio.file.Files.writeString(policy, """
+                schemaVersion: 2
+                id: demo-shapes
+                version: 1
+                model: clipguard/demo-shapes
+                templates: ["a photo of a {}"]
+                banks:
+                  - id: look-alikes
+                    kind: embedding
+                    minSimilarity: 0.97
+                categories:
+                  - id: green-circles
+                    name: Green circles, shown by example
+                    action: review
+                    threshold: 0.99
+                    prompts: ["purple hexagon"]
+                    bank: look-alikes
+                benign: ["blue circle", "blue square", "green square", "red circle"]
+                """);
+        java.util.Map<String, String> settings = TestNode.settings("unused:9092", "moderator-banks", "m2", tmp);
+        settings.put("clipguard.policies.file", policy.toString());
+        try (ModerationRuntime banked = ModerationRuntime.open(Settings.load(settings))) {
+            Outcome.Decided first = (Outcome.Decided) banked.moderator().moderate(
+                    Uploads.inline("m-example", new ShapeScenes(5).draw("green", "circle", 240, 200, true).bytes()), source, Context.root())
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(first.decision().getAction().name()).as("the prompts alone miss it").isEqualTo("ALLOW");
+            // The example as a bank adds a past decision: its stored embedding, among 2,000 others.
+            float[] example = new float[first.embedding().getVector().size()];
+            for (int k = 0; k < example.length; k++) {
+                example[k] = first.embedding().getVector().get(k);
+            }
+            String digest = banked.engine().identity().digest();
+            java.util.Random random = new java.util.Random(13);
+            for (int i = 0; i < 2000; i++) {
+                banked.banks().put(new io.clipguard.bank.Banks.Entry("look-alikes", "other-" + i, null,
+                        io.clipguard.testing.UnitVectors.unit(example.length, random), digest, null));
+            }
+            banked.banks().put(new io.clipguard.bank.Banks.Entry("look-alikes", "example-1", null, example, digest, null));
+            banked.banks().publish(java.time.Instant.now());
+            long searchesBefore = banked.banks().exemplarSearches();
+
+            Outcome.Decided same = (Outcome.Decided) banked.moderator().moderate(
+                    Uploads.inline("m-same-scene", new ShapeScenes(6).draw("green", "circle", 300, 260, true).bytes()), source, Context.root())
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(same.decision().getAction().name()).isEqualTo("REVIEW");
+            assertThat(same.decision().getBankMatches()).singleElement().satisfies(m -> {
+                assertThat(m.getBank()).isEqualTo("look-alikes");
+                assertThat(m.getEntry()).isEqualTo("example-1");
+                assertThat(m.getSimilarity()).isGreaterThanOrEqualTo(0.97);
+            });
+            assertThat(banked.banks().exemplarSearches()).as("found by the batch's search").isGreaterThan(searchesBefore);
+        }
     }
 
     @Test
