@@ -156,9 +156,11 @@ public final class ClipGuardNode implements AutoCloseable {
             metrics.gauge("clipguard.bank.entries", "Bank entries held (every bank)", held::size);
             metrics.counter("clipguard.bank.entries.refused", "Bank entries not held: past clipguard.banks.max-entries or max-exemplar-mib", Tags.empty(),
                     held::refused);
-            metrics.counter("clipguard.bank.exemplar.searches", "Inference batches searched for their nearest exemplars (banks of kind embedding)",
-                    Tags.empty(), held::exemplarSearches);
-            metrics.counter("clipguard.bank.exemplar.search.seconds", "Time the inference thread spent on those searches", Tags.empty(),
+            metrics.counter("clipguard.bank.exemplar.searches", "Searches for the nearest exemplars (banks of kind embedding): per inference batch, "
+                    + "or per upload where its batch's search failed or the banks changed since", Tags.of("by", "batch"), held::exemplarSearches);
+            metrics.counter("clipguard.bank.exemplar.searches", "Searches for the nearest exemplars (banks of kind embedding): per inference batch, "
+                    + "or per upload where its batch's search failed or the banks changed since", Tags.of("by", "upload"), held::exemplarSearchesAlone);
+            metrics.counter("clipguard.bank.exemplar.search.seconds", "Time the inference thread spent on the batches' searches", Tags.empty(),
                     held::exemplarSearchSeconds);
             BankLog log = banks;
             metrics.counter("clipguard.bank.records.skipped", "Records on the banks topic not held: unreadable, mis-keyed or not as ClipGuard writes them",

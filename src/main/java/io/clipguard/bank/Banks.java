@@ -130,6 +130,7 @@ public final class Banks {
     private int count;
     private long refused;
     private final AtomicLong searches = new AtomicLong();
+    private final AtomicLong uploadSearches = new AtomicLong();
     private final AtomicLong searchNanos = new AtomicLong();
     private volatile Map<String, Indexed> snapshot = Map.of();
 
@@ -152,6 +153,8 @@ public final class Banks {
         BankTable existing = tables.get(entry.bank());
         if (!hasRoomFor(entry.bank(), entry.id(), entry.vector() == null ? 0 : entry.vector().length)) {
             refused++;
+            // A replacement not held leaves no stale entry behind: the log says the old one is gone.
+            remove(entry.bank(), entry.id());
             return false;
         }
         long freed = existing == null ? 0 : existing.vectorBytes(entry.id());
@@ -211,7 +214,12 @@ public final class Banks {
         return searches.get();
     }
 
-    /** Time those searches took, in seconds. */
+    /** Views searched one at a time: not searched with their batch (a failed search, a tool), or the banks changed since. */
+    public long exemplarSearchesAlone() {
+        return uploadSearches.get();
+    }
+
+    /** Time the batch searches took, in seconds. */
     public double exemplarSearchSeconds() {
         return searchNanos.get() / 1e9;
     }
@@ -334,10 +342,12 @@ public final class Banks {
 
     /**
      * The same, with the nearest exemplars the inference batch's {@link #search} found for each
-     * view ({@code neighbours}; null, or null for a view, where none ran: that view is searched now).
+     * view ({@code neighbours}). A view the batch did not search (null), or searched in banks
+     * published before the ones read now, is searched now: a match never names an entry removed
+     * between the batch and the decision.
      */
     public List<BankHit> match(Policy policy, List<PdqHasher.Result> hashes, List<float[]> embeddings, String modelDigest,
-                               List<Map<String, BatchSearch.Neighbour>> neighbours) {
+                               List<BatchSearch.Found> neighbours) {
         if (policy.banks().isEmpty()) {
             return List.of();
         }
@@ -354,12 +364,13 @@ public final class Banks {
      */
     public BatchSearch search(String modelDigest) {
         return embeddings -> {
-            List<Map<String, BatchSearch.Neighbour>> out = new ArrayList<>(embeddings.length);
+            Map<String, Indexed> now = snapshot;
+            List<Map<String, BatchSearch.Neighbour>> nearest = new ArrayList<>(embeddings.length);
             for (int v = 0; v < embeddings.length; v++) {
-                out.add(new HashMap<>());
+                nearest.add(new HashMap<>());
             }
             if (embeddings.length == 0) {
-                return out;
+                return List.of();
             }
             int dimension = embeddings[0].length;
             for (float[] e : embeddings) {
@@ -371,7 +382,7 @@ public final class Banks {
             List<float[]> queries = List.of(embeddings);
             long t0 = System.nanoTime();
             boolean searched = false;
-            for (Map.Entry<String, Indexed> bank : snapshot.entrySet()) {
+            for (Map.Entry<String, Indexed> bank : now.entrySet()) {
                 if (bank.getValue().exemplars().isEmpty()) {
                     continue;
                 }
@@ -380,7 +391,7 @@ public final class Banks {
                 for (int v = 0; v < embeddings.length; v++) {
                     ExemplarMatrix.Nearest n = found.get(v);
                     if (n != null) {
-                        out.get(v).put(bank.getKey(), new BatchSearch.Neighbour(n.id(), n.similarity()));
+                        nearest.get(v).put(bank.getKey(), new BatchSearch.Neighbour(n.id(), n.similarity()));
                     }
                 }
             }
@@ -388,7 +399,7 @@ public final class Banks {
                 searches.incrementAndGet();
                 searchNanos.addAndGet(System.nanoTime() - t0);
             }
-            return out;
+            return nearest.stream().map(n -> new BatchSearch.Found(n, now)).toList();
         };
     }
 
@@ -405,7 +416,7 @@ public final class Banks {
     }
 
     private List<BankHit> matchTurns(Policy policy, List<Map<PdqHasher.Dihedral, PdqHash>> hashes, List<float[]> embeddings, String modelDigest,
-                                     List<Map<String, BatchSearch.Neighbour>> neighbours) {
+                                     List<BatchSearch.Found> neighbours) {
         Map<String, Indexed> now = snapshot;
         List<BankHit> hits = new ArrayList<>();
         for (Policy.Bank bank : policy.banks()) {
@@ -413,7 +424,7 @@ public final class Banks {
             if (indexed == null) {
                 continue;
             }
-            BankHit best = bank.kind() == Policy.BankKind.PDQ ? nearestHash(bank, indexed, hashes) : nearestExemplar(bank, indexed, embeddings, modelDigest, neighbours);
+            BankHit best = bank.kind() == Policy.BankKind.PDQ ? nearestHash(bank, indexed, hashes) : nearestExemplar(bank, indexed, embeddings, modelDigest, neighbours, now);
             if (best != null) {
                 hits.add(best);
             }
@@ -446,15 +457,16 @@ public final class Banks {
         return best;
     }
 
-    private static BankHit nearestExemplar(Policy.Bank bank, Indexed indexed, List<float[]> embeddings, String modelDigest,
-                                           List<Map<String, BatchSearch.Neighbour>> neighbours) {
+    private BankHit nearestExemplar(Policy.Bank bank, Indexed indexed, List<float[]> embeddings, String modelDigest,
+                                    List<BatchSearch.Found> neighbours, Map<String, Indexed> now) {
         BankHit best = null;
         for (int v = 0; v < embeddings.size(); v++) {
-            Map<String, BatchSearch.Neighbour> searched = neighbours == null ? null : neighbours.get(v);
+            BatchSearch.Found searched = neighbours == null ? null : neighbours.get(v);
             BatchSearch.Neighbour nearest;
-            if (searched != null) {
-                nearest = searched.get(bank.id());
+            if (searched != null && searched.of() == now) {
+                nearest = searched.nearest().get(bank.id());
             } else {
+                uploadSearches.incrementAndGet();
                 float[] q = embeddings.get(v);
                 ExemplarMatrix.Nearest n = indexed.exemplars().nearest(matrixKey(modelDigest, q.length), List.of(q)).get(0);
                 nearest = n == null ? null : new BatchSearch.Neighbour(n.id(), n.similarity());

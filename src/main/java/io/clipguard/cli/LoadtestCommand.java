@@ -1,5 +1,6 @@
 package io.clipguard.cli;
 
+import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.Models;
 import io.clipguard.config.ClipGuardConfig;
 import io.clipguard.config.Settings;
@@ -76,6 +77,12 @@ class LoadtestCommand implements Callable<Integer> {
                     + "(loadtest/demo-banks.yaml) every upload is looked up in it (default: ${DEFAULT-VALUE}).")
     int bankHashes;
 
+    @Option(names = "--bank-exemplars", defaultValue = "0", paramLabel = "N",
+            description = "Write N random exemplars of the model to bank look-alikes before the service starts; every inference batch "
+                    + "is searched against them, and matched with a policy that uses the bank (loadtest/clip-banks.yaml) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int bankExemplars;
+
     @Option(names = "--compare", arity = "2", paramLabel = "REPORT.json", description = "Print the ratios of two reports' figures (B / A) and exit.")
     List<Path> compare;
 
@@ -96,7 +103,7 @@ class LoadtestCommand implements Callable<Integer> {
         LoadRun.Baseline bare = baseline ? new LoadRun.Baseline(Models.dir(model), Models.options(model), 8, Duration.ofSeconds(15)) : null;
         Path work = workDir(null, "clipguard-loadtest");
         LoadReport report = LoadRun.run(new LoadRun.Plan(events, rate, mix, partitions, bootstrapServers, settings, work,
-                serviceJvm, warmup, Duration.ofMinutes(30), bare, bankHashes), print);
+                serviceJvm, warmup, Duration.ofMinutes(30), bare, bankHashes, exemplars(model)), print);
         Path dir = out != null ? out : Path.of("target", "loadtest", report.run());
         report.write(dir);
         print.printf("reports: %s, %s%n", dir.resolve("report.json"), dir.resolve("report.html"));
@@ -115,6 +122,16 @@ class LoadtestCommand implements Callable<Integer> {
         Logger logger = Logger.getLogger(name);
         logger.setLevel(Level.SEVERE);
         return logger;
+    }
+
+    /** The exemplars to write, of the model the service will load (opened here once for its digest and dimension). */
+    private LoadRun.Exemplars exemplars(ClipGuardConfig.Model model) {
+        if (bankExemplars <= 0) {
+            return null;
+        }
+        try (ClipEngine engine = ClipEngine.open(Models.dir(model), Models.options(model))) {
+            return new LoadRun.Exemplars(bankExemplars, engine.identity().digest(), engine.dimension());
+        }
     }
 
     private static Path workDir(Path given, String prefix) throws IOException {

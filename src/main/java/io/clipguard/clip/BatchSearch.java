@@ -14,6 +14,14 @@ public interface BatchSearch {
     record Neighbour(String id, double similarity) {
     }
 
-    /** Per embedding, in order: the nearest vector of each collection that has one, by collection name. */
-    List<Map<String, Neighbour>> nearest(float[][] embeddings);
+    /**
+     * What the search found for one embedding: the nearest vector of each collection that has
+     * one, by collection name, and the collections' state it read ({@code of}, compared by
+     * identity: a caller whose collections changed since searches again).
+     */
+    record Found(Map<String, Neighbour> nearest, Object of) {
+    }
+
+    /** Per embedding, in order. */
+    List<Found> nearest(float[][] embeddings);
 }

@@ -49,7 +49,7 @@ public final class EmbeddingBatcher implements AutoCloseable {
      * One image's embedding, the batch it ran in, and what the batch's {@link BatchSearch} found
      * for it (null when no search ran: none set, it failed, or the image ran alone).
      */
-    public record Result(float[] vector, long batchId, int batchSize, int position, Map<String, BatchSearch.Neighbour> neighbours) {
+    public record Result(float[] vector, long batchId, int batchSize, int position, BatchSearch.Found found) {
     }
 
     /** The model is down for everything, not for this image: keep the work and retry when {@link ModelHealth} says it is back. */
@@ -264,7 +264,7 @@ public final class EmbeddingBatcher implements AutoCloseable {
             batch.forEach(p -> alone(p, t));
             return;
         }
-        List<Map<String, BatchSearch.Neighbour>> found = searched(vectors);
+        List<BatchSearch.Found> found = searched(vectors);
         span.end();
         sizeCounts.incrementAndGet(batch.size());
         onBatch.accept(batch.size());
@@ -274,15 +274,16 @@ public final class EmbeddingBatcher implements AutoCloseable {
     }
 
     /** The search's answer for a batch, or null (logged) when there is none or it failed. */
-    private List<Map<String, BatchSearch.Neighbour>> searched(float[][] vectors) {
+    private List<BatchSearch.Found> searched(float[][] vectors) {
         BatchSearch s = search;
         if (s == null) {
             return null;
         }
         try {
-            List<Map<String, BatchSearch.Neighbour>> found = s.nearest(vectors);
+            List<BatchSearch.Found> found = s.nearest(vectors);
             return found != null && found.size() == vectors.length ? found : null;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Any failure, an Error included (direct memory, a native session that could not be built): the embeddings stand.
             LOG.warning("the batch search failed (" + e + "); its uploads are searched one by one");
             return null;
         }

@@ -16,6 +16,7 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.logging.Logger;
 
 /**
  * Rows of one length held off the heap, and the nearest of them to each of a batch of queries
@@ -32,12 +33,17 @@ import java.util.Set;
  * rebuild): a penalty of -3 added to their dot products, so a left-out row (dot >= -1 - 3)
  * never beats a kept one (dot >= -1), and a result whose best row is left out means none.
  *
- * <p>Memory: 4 bytes per value, off the heap, plus 4 bytes per row for the penalty.
+ * <p>Memory: 4 bytes per value plus 4 per row for the penalty, off the heap from
+ * {@value #PRODUCT_FROM} rows (what ONNX Runtime reads without a copy), on the heap below it
+ * (small matrices are made at every bank change: the heap frees them at once, direct memory only
+ * once a collection finds their owners). Should the product fail (a native session that could
+ * not be built), the scan answers instead, slower but the same.
  */
 public final class NearestRows {
     /** Rows from which the product runs instead of a Java scan (a call costs ~0.1 ms). */
     public static final int PRODUCT_FROM = 1024;
     private static final float LEFT_OUT = -3f;
+    private static final Logger LOG = Logger.getLogger(NearestRows.class.getName());
 
     private final FloatBuffer rows;
     private final int count;
@@ -60,14 +66,14 @@ public final class NearestRows {
 
     /** The vectors (each of {@code dimension} values) copied into one direct buffer, in order. */
     public static NearestRows of(List<float[]> vectors, int dimension) {
-        FloatBuffer rows = direct((long) vectors.size() * dimension);
+        FloatBuffer rows = buffer(vectors.size(), (long) vectors.size() * dimension);
         for (float[] v : vectors) {
             if (v.length != dimension) {
                 throw new IllegalArgumentException("a row of " + v.length + " values in a matrix of " + dimension);
             }
             rows.put(v);
         }
-        return new NearestRows(rows, vectors.size(), dimension, direct(vectors.size()), new BitSet());
+        return new NearestRows(rows, vectors.size(), dimension, buffer(vectors.size(), vectors.size()), new BitSet());
     }
 
     /** The same rows (shared, not copied) with {@code rows} left out as well as those left out already. */
@@ -77,7 +83,7 @@ public final class NearestRows {
         }
         BitSet all = (BitSet) leftOut.clone();
         all.or(rowsLeftOut);
-        FloatBuffer p = direct(count);
+        FloatBuffer p = buffer(count, count);
         for (int r = all.nextSetBit(0); r >= 0 && r < count; r = all.nextSetBit(r + 1)) {
             p.put(r, LEFT_OUT);
         }
@@ -109,7 +115,15 @@ public final class NearestRows {
             java.util.Arrays.fill(none, -1);
             return new Nearest(none, new float[queries.size()]);
         }
-        return count < PRODUCT_FROM ? scan(queries) : product.run(this, queries);
+        if (count < PRODUCT_FROM) {
+            return scan(queries);
+        }
+        try {
+            return product.run(this, queries);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warning("the matrix product failed (" + e + "); scanning " + count + " rows instead");
+            return scan(queries);
+        }
     }
 
     private Nearest scan(List<float[]> queries) {
@@ -145,6 +159,11 @@ public final class NearestRows {
             }
         }
         return new Nearest(best, dots);
+    }
+
+    /** Room for {@code floats} values of a matrix of {@code rows}: off the heap where the product will read it. */
+    private static FloatBuffer buffer(int rows, long floats) {
+        return rows < PRODUCT_FROM ? FloatBuffer.allocate(Math.toIntExact(floats)) : direct(floats);
     }
 
     private static FloatBuffer direct(long floats) {

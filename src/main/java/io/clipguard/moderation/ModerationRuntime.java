@@ -1,5 +1,6 @@
 package io.clipguard.moderation;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import io.clipguard.bank.Banks;
 import io.clipguard.clip.ClipEngine;
 import io.clipguard.clip.EmbeddingBatcher;
@@ -26,6 +27,7 @@ import io.clipguard.schema.ImageUploaded;
 import io.clipguard.telemetry.ModerationMetrics;
 import io.clipguard.telemetry.Telemetry;
 import io.micrometer.core.instrument.Tags;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -74,7 +76,28 @@ public final class ModerationRuntime implements AutoCloseable {
                     mismatch(c.policies().calibrationMismatch()), new PublishRule(c.policies().twoPersonRule(), c.policies().filesRule()),
                     c.batching().maxBatch(), c.batching().maxWait(), c.batching().prepareThreads(),
                     DecodeLimits.from(d), d.reduced(), FetchSettings.from(c.fetch()), instanceId, model, c.banks().maxEntries(),
-                    (long) c.banks().maxExemplarMib() << 20, tenants(c.policies(), enforced));
+                    exemplarBytes(c.banks().maxExemplarMib()), tenants(c.policies(), enforced));
+        }
+
+        /** A matrix is one direct buffer (at most 2 GiB), and a rebuild holds two: the bound must leave room for both. */
+        private static long exemplarBytes(int mib) {
+            long direct = maxDirectMemory();
+            if (mib < 1 || mib > 2047 || 2L * mib << 20 > direct) {
+                throw new ClipGuardException(ErrorCode.CONFIG_INVALID, "clipguard.banks.max-exemplar-mib must be 1 to 2047 and at most half of "
+                        + "-XX:MaxDirectMemorySize (" + (direct >> 20) + " MiB here), found " + mib);
+            }
+            return (long) mib << 20;
+        }
+
+        /** -XX:MaxDirectMemorySize, or the heap's maximum where it is not set (the JVM's own default). */
+        private static long maxDirectMemory() {
+            long heap = Runtime.getRuntime().maxMemory();
+            try {
+                long set = Long.parseLong(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption("MaxDirectMemorySize").getValue());
+                return set > 0 ? set : heap;
+            } catch (RuntimeException e) {
+                return heap;
+            }
         }
 
         /** Each mapped tenant's policy, read from the policies directory (a tenant mapped to the default id gets the default). */

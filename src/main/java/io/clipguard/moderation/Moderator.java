@@ -260,7 +260,7 @@ public final class Moderator {
         PolicySet set = policies.apply(event.getTenant());
         ScoringPolicy active = set.active();
         List<float[]> vectors = views.stream().map(EmbeddingBatcher.Result::vector).toList();
-        List<Map<String, BatchSearch.Neighbour>> neighbours = views.stream().map(EmbeddingBatcher.Result::neighbours).toList();
+        List<BatchSearch.Found> neighbours = views.stream().map(EmbeddingBatcher.Result::found).toList();
         List<BankHit> hits = banks.match(active.policy(), p.image().hashes(), vectors, engine.identity().digest(), neighbours);
         ScoringPolicy.Viewed viewed = active.score(vectors, event.getContentId(), hits);
         ScoringPolicy.Verdict verdict = viewed.verdict();
@@ -305,7 +305,7 @@ public final class Moderator {
 
     /** The shadow version's would-be decision beside the enforced one, or null when no shadow runs. */
     private ShadowDecision shadow(PolicySet set, ImageUploaded event, ScoringPolicy.Verdict enforced, List<float[]> vectors,
-                                  List<Map<String, BatchSearch.Neighbour>> neighbours, List<PdqHasher.Result> hashes, Instant now) {
+                                  List<BatchSearch.Found> neighbours, List<PdqHasher.Result> hashes, Instant now) {
         if (set.shadow() == null) {
             return null;
         }

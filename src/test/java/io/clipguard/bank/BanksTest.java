@@ -420,12 +420,12 @@ class BanksTest {
                     default -> UnitVectors.unit(dim, random);
                 };
             }
-            List<java.util.Map<String, io.clipguard.clip.BatchSearch.Neighbour>> found = banks.search("m").nearest(queries);
+            List<io.clipguard.clip.BatchSearch.Found> found = banks.search("m").nearest(queries);
             for (int q = 0; q < queries.length; q++) {
                 float[] query = queries[q];
                 java.util.Map.Entry<String, float[]> truth = all.stream().max(java.util.Comparator.comparingDouble(e -> dot(e.getValue(), query)))
                         .orElseThrow();
-                io.clipguard.clip.BatchSearch.Neighbour n = found.get(q).get("look-alikes");
+                io.clipguard.clip.BatchSearch.Neighbour n = found.get(q).nearest().get("look-alikes");
                 assertThat(n.id()).as("round of %d changes, query %d", changes, q).isEqualTo(truth.getKey());
                 assertThat(n.similarity()).isCloseTo(dot(truth.getValue(), query), org.assertj.core.data.Offset.offset(1e-4));
                 List<BankHit> alone = banks.matchStored(policy(), null, query, "m");
@@ -452,11 +452,62 @@ class BanksTest {
                 .as("a replacement frees what it replaces").isTrue();
         assertThat(banks.put(new Banks.Entry("look-alikes", "x4", null, UnitVectors.unit(64, random), "m", null)))
                 .as("a longer replacement needs the difference").isFalse();
+        assertThat(banks.holds("look-alikes", "x4")).as("and, refused, leaves no stale entry behind").isFalse();
         assertThat(banks.put(new Banks.Entry("known-bad", "h", randomHash(random), null, null, null))).as("hashes are not exemplars").isTrue();
         banks.remove("look-alikes", "x0");
         assertThat(banks.put(new Banks.Entry("look-alikes", "x10", null, UnitVectors.unit(32, random), "m", null))).isTrue();
         banks.publish(Instant.now());
-        assertThat(banks.counts()).containsEntry("look-alikes", 10).containsEntry("known-bad", 1);
+        assertThat(banks.counts()).containsEntry("look-alikes", 9).containsEntry("known-bad", 1);
+    }
+
+    /**
+     * What a batch found is used only while the banks it searched are the ones published: an
+     * exemplar removed between the batch and the decision is never named; expired, emptied and
+     * refilled, or turned into a hash, an exemplar is matched no more.
+     */
+    @Test
+    void aBatchsFindingsStandOnlyForTheBanksItSearched() {
+        java.util.Random random = new java.util.Random(23);
+        Banks banks = new Banks(10_000);
+        Instant now = Instant.now();
+        float[] example = UnitVectors.unit(32, random);
+        for (int i = 0; i < 1500; i++) {
+            banks.put(new Banks.Entry("look-alikes", "x" + i, null, UnitVectors.unit(32, random), "m", null));
+        }
+        banks.put(new Banks.Entry("look-alikes", "example", null, example, "m", null));
+        banks.put(new Banks.Entry("look-alikes", "soon-gone", null, UnitVectors.unit(32, random), "m", now.plusSeconds(60)));
+        banks.publish(now);
+        List<io.clipguard.clip.BatchSearch.Found> found = banks.search("m").nearest(new float[][] {example});
+        assertThat(found.get(0).nearest().get("look-alikes").id()).isEqualTo("example");
+        List<float[]> views = List.of(example);
+        assertThat(banks.match(policy(), List.of(), views, "m", found)).singleElement().satisfies(h -> assertThat(h.entry()).isEqualTo("example"));
+        long alone = banks.exemplarSearchesAlone();
+
+        banks.remove("look-alikes", "example");
+        banks.publish(now);
+        assertThat(banks.match(policy(), List.of(), views, "m", found)).as("removed after the batch, before the decision").isEmpty();
+        assertThat(banks.exemplarSearchesAlone()).as("searched again, alone").isEqualTo(alone + 1);
+
+        banks.put(new Banks.Entry("look-alikes", "example", null, example, "m", null));
+        banks.publish(now);
+        assertThat(banks.match(policy(), List.of(), views, "m", null)).singleElement().satisfies(h -> assertThat(h.entry()).isEqualTo("example"));
+        banks.put(new Banks.Entry("look-alikes", "example", randomHash(random), null, null, null));
+        banks.publish(now);
+        assertThat(banks.match(policy(), List.of(), views, "m", banks.search("m").nearest(new float[][] {example})))
+                .as("the exemplar replaced by a hash").isEmpty();
+
+        float[] soon = banks.entries("look-alikes").stream().filter(e -> e.id().equals("soon-gone")).findFirst().orElseThrow().vector();
+        assertThat(banks.match(policy(), List.of(), List.of(soon), "m", null)).singleElement().satisfies(h -> assertThat(h.entry()).isEqualTo("soon-gone"));
+        banks.publish(now.plusSeconds(61));
+        assertThat(banks.match(policy(), List.of(), List.of(soon), "m", banks.search("m").nearest(new float[][] {soon}))).as("expired").isEmpty();
+
+        for (Banks.Entry e : banks.entries("look-alikes")) {
+            banks.remove("look-alikes", e.id());
+        }
+        banks.put(new Banks.Entry("look-alikes", "refill", null, UnitVectors.unit(32, random), "m", null));
+        banks.publish(now.plusSeconds(61));
+        assertThat(banks.search("m").nearest(new float[][] {example}).get(0).nearest().get("look-alikes").id())
+                .as("emptied and refilled: only the new entry").isEqualTo("refill");
     }
 
     static double dot(float[] a, float[] b) {

@@ -69,20 +69,25 @@ class EmbeddingBatcherTest {
             batcher.search(vectors -> {
                 searches.incrementAndGet();
                 return java.util.Arrays.stream(vectors)
-                        .map(v -> java.util.Map.of("first", new BatchSearch.Neighbour("v", v[0]))).toList();
+                        .map(v -> new BatchSearch.Found(java.util.Map.of("first", new BatchSearch.Neighbour("v", v[0])), "now")).toList();
             });
             List<float[]> tensors = List.of(randomTensor(), randomTensor(), randomTensor(), randomTensor());
             List<EmbeddingBatcher.Result> results = batcher.embedAll(tensors, Duration.ofSeconds(10));
             for (EmbeddingBatcher.Result r : results) {
-                assertThat(r.neighbours().get("first").similarity()).isEqualTo(r.vector()[0]);
+                assertThat(r.found().nearest().get("first").similarity()).isEqualTo(r.vector()[0]);
             }
             assertThat(searches.get()).as("one search per batch, not per image").isEqualTo((int) java.util.Arrays.stream(batcher.batchSizeCounts()).sum());
-            batcher.search(vectors -> {
-                throw new IllegalStateException("search broke");
-            });
-            EmbeddingBatcher.Result after = batcher.embed(randomTensor());
-            assertThat(after.vector()).hasSize(DemoModelGenerator.DIM);
-            assertThat(after.neighbours()).as("searched one by one by the caller instead").isNull();
+            for (Throwable broke : List.of(new IllegalStateException("search broke"), new OutOfMemoryError("Direct buffer memory"))) {
+                batcher.search(vectors -> {
+                    if (broke instanceof Error e) {
+                        throw e;
+                    }
+                    throw (RuntimeException) broke;
+                });
+                EmbeddingBatcher.Result after = batcher.embed(randomTensor());
+                assertThat(after.vector()).as("after %s", broke).hasSize(DemoModelGenerator.DIM);
+                assertThat(after.found()).as("searched one by one by the caller instead").isNull();
+            }
         }
     }
 

@@ -1,7 +1,9 @@
 package io.clipguard.moderation;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.clipguard.config.Settings;
+import io.clipguard.error.ClipGuardException;
 import io.clipguard.error.ErrorCode;
 import io.clipguard.schema.ImageUploaded;
 import io.clipguard.schema.SourcePosition;
@@ -12,6 +14,7 @@ import io.opentelemetry.context.Context;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,6 +135,7 @@ class ModeratorTest {
             banked.banks().put(new io.clipguard.bank.Banks.Entry("look-alikes", "example-1", null, example, digest, null));
             banked.banks().publish(java.time.Instant.now());
             long searchesBefore = banked.banks().exemplarSearches();
+            long aloneBefore = banked.banks().exemplarSearchesAlone();
 
             Outcome.Decided same = (Outcome.Decided) banked.moderator().moderate(
                     Uploads.inline("m-same-scene", new ShapeScenes(6).draw("green", "circle", 300, 260, true).bytes()), source, Context.root())
@@ -143,6 +147,18 @@ class ModeratorTest {
                 assertThat(m.getSimilarity()).isGreaterThanOrEqualTo(0.97);
             });
             assertThat(banked.banks().exemplarSearches()).as("found by the batch's search").isGreaterThan(searchesBefore);
+            assertThat(banked.banks().exemplarSearchesAlone()).as("not by a search of its own").isEqualTo(aloneBefore);
+        }
+    }
+
+    @Test
+    void anExemplarBoundPastWhatOneMatrixOrDirectMemoryHoldsIsRefusedAtTheStart(@TempDir java.nio.file.Path tmp) {
+        for (String mib : List.of("2048", "0")) {
+            java.util.Map<String, String> settings = TestNode.settings("unused:9092", "moderator-bound", "m3", tmp);
+            settings.put("clipguard.banks.max-exemplar-mib", mib);
+            assertThatThrownBy(() -> ModerationRuntime.Options.from(Settings.load(settings).app(), "m3", java.util.function.UnaryOperator.identity()))
+                    .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID))
+                    .hasMessageContaining("max-exemplar-mib");
         }
     }
 

@@ -107,9 +107,15 @@ public final class BankLog implements AutoCloseable {
                 // build never takes more than a fifth of the time while changes stream in.
                 boolean due = records.isEmpty() || now - lastPublish > Math.max(TimeUnit.MILLISECONDS.toNanos(PUBLISH_EVERY_MS), 4 * publishCost);
                 if (position >= endAtStart && due && banks.stale(clock.instant())) {
-                    banks.publish(clock.instant());
+                    try {
+                        banks.publish(clock.instant());
+                        publishCost = System.nanoTime() - now;
+                    } catch (RuntimeException | OutOfMemoryError e) {
+                        // The banks published last stay in use; tried again after a pause, not in a loop.
+                        LOG.severe("banks: publishing the changes failed, the banks published before stay in use: " + e);
+                        publishCost = TimeUnit.SECONDS.toNanos(10);
+                    }
                     lastPublish = System.nanoTime();
-                    publishCost = lastPublish - now;
                 }
                 if (!banks.stale(clock.instant())) {
                     applied = Math.max(Math.max(applied, last), position);

@@ -43,9 +43,14 @@ public final class LoadRun {
      * @param baseline         the model to measure bare first (null: skip)
      * @param bankHashes       random PDQ hashes written to bank {@code known-bad} before the service starts (0: none); the
      *                         policy must declare the bank for them to be looked up
+     * @param bankExemplars    random exemplars written to bank {@code look-alikes} before the service starts (null: none)
      */
     public record Plan(int events, double perSecond, String mix, int partitions, String bootstrapServers, Map<String, String> settings,
-                       Path dir, String javaOptions, int warmup, Duration timeout, Baseline baseline, int bankHashes) {
+                       Path dir, String javaOptions, int warmup, Duration timeout, Baseline baseline, int bankHashes, Exemplars bankExemplars) {
+    }
+
+    /** Random unit vectors as exemplars of the model the service loads ({@code modelDigest}, {@code dimension} values each). */
+    public record Exemplars(int count, String modelDigest, int dimension) {
     }
 
     /** The model the service loads, measured bare. */
@@ -88,6 +93,9 @@ public final class LoadRun {
             if (plan.bankHashes() > 0) {
                 fillBank(clients, topics, plan.bankHashes(), out);
             }
+            if (plan.bankExemplars() != null && plan.bankExemplars().count() > 0) {
+                fillExemplars(clients, topics, plan.bankExemplars(), out);
+            }
             PhotoMix uploads = new PhotoMix(plan.mix(), 42, run);
             try (ServeProcess serve = ServeProcess.start(plan.dir(), "serve", env, plan.javaOptions())) {
                 if (!serve.awaitReady(Duration.ofMinutes(5))) {
@@ -115,6 +123,29 @@ public final class LoadRun {
             }).iterator());
         }
         out.printf("bank known-bad: %,d random hashes written in %.1f s%n", hashes, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Random exemplars in bank {@code look-alikes}: the cost of searching every inference batch against a bank of that size. */
+    private static void fillExemplars(KafkaClients clients, TopicRegistry topics, Exemplars exemplars, PrintWriter out) {
+        long t0 = System.nanoTime();
+        Random random = new Random(11);
+        Instant now = Instant.now();
+        try (BankLog.Writer writer = BankLog.writer(clients, topics)) {
+            writer.writeAll(IntStream.range(0, exemplars.count()).mapToObj(i -> {
+                float[] v = new float[exemplars.dimension()];
+                double norm = 0;
+                for (int k = 0; k < v.length; k++) {
+                    v[k] = (float) random.nextGaussian();
+                    norm += v[k] * v[k];
+                }
+                for (int k = 0; k < v.length; k++) {
+                    v[k] /= (float) Math.sqrt(norm);
+                }
+                return BankEntries.embedding("look-alikes", "x" + i, v, exemplars.modelDigest(), "loadtest", "loadtest", now, null, null);
+            }).iterator());
+        }
+        out.printf("bank look-alikes: %,d random exemplars of %d dimensions written in %.1f s%n", exemplars.count(), exemplars.dimension(),
+                (System.nanoTime() - t0) / 1e9);
     }
 
     private static void warmUp(KafkaClients clients, TopicRegistry topics, PhotoMix uploads, int events, PrintWriter out)
