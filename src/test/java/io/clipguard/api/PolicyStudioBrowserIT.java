@@ -57,7 +57,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * and saves the draft (its backtest attached); a publisher opens it, sees the attached backtest
  * and publishes it (two-person rule on); the kids' next decision names the new version while the
  * marketplace's are decided as before. Then axe-core checks the studio, the dashboard and the
- * review page. Writes {@code target/studio.png} (the screenshot in docs/trust-and-safety.md).
+ * review page, where a reviewer who is also a banker adds the image under review to the kids'
+ * PDQ bank (the form kept the bank through the edit). Writes {@code target/studio.png} (the
+ * screenshot in docs/trust-and-safety.md).
  */
 @QuarkusTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -84,12 +86,14 @@ class PolicyStudioBrowserIT {
         Files.deleteIfExists(usersFile);
         UserFile.put(usersFile, "sam", PASSWORD.toCharArray(), Set.of("viewer", "editor@" + KIDS));
         UserFile.put(usersFile, "pia", PASSWORD.toCharArray(), Set.of("viewer", "editor", "publisher"));
-        UserFile.put(usersFile, "rita", PASSWORD.toCharArray(), Set.of("reviewer"));
+        UserFile.put(usersFile, "rita", PASSWORD.toCharArray(), Set.of("reviewer", "banker"));
         Path dir = Files.createTempDirectory("studio");
         Path policies = Files.createDirectories(dir.resolve("policies"));
-        // The kids' policy: the demo's prompts, red triangles to review; blue squares not yet a category (nor benign).
+        // The kids' policy: the demo's prompts, red triangles to review; blue squares not yet a category (nor benign);
+        // a PDQ bank that reviewers fill from the review page.
         Files.writeString(policies.resolve("kids.yaml"), DemoPolicy.yaml().replace("id: demo-shapes", "id: " + KIDS)
-                .replace("action: block", "action: review").replace("  - blue square\n", ""));
+                .replace("action: block", "action: review").replace("  - blue square\n", "")
+                .replace("categories:\n", "banks:\n  - id: kids-known-bad\n    kind: pdq\ncategories:\n"));
         live = new LiveNode(dir, "studio", Map.of("clipguard.policies.dir", policies.toString(),
                 "clipguard.policies.tenants", "kids=" + KIDS), local);
         browser = Chromium.start();
@@ -259,7 +263,16 @@ class PolicyStudioBrowserIT {
         browser.manage().deleteAllCookies();
         Pages.logIn(browser, root + "review/", "rita", PASSWORD);
         waitShown(By.id("item"));
+        // Rita is a banker too: the image under review goes into the kids' bank (its decision's PDQ hash) from the page.
+        waitShown(By.id("banking"));
         assertThat(Axe.seriousViolations(browser)).as("review page").isEmpty();
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("bank"))).selectByValue("kids-known-bad");
+        browser.findElement(By.id("add-to-bank")).click();
+        waitFor(By.id("status"), "Added to kids-known-bad");
+        assertThat(given().auth().preemptive().basic("pia", PASSWORD).get("/banks").then().extract().jsonPath()
+                .getInt("find { it.id == 'kids-known-bad' }.entries")).isEqualTo(1);
+        assertThat(live.node.runtime().banks().entries("kids-known-bad")).singleElement()
+                .satisfies(e -> assertThat(e.pdq().toString()).isEqualTo(awaitDecision("for-review").getString("audit.pdq")));
     }
 
     private void upload(String key, String tenant, String colour, String shape) {
