@@ -151,6 +151,11 @@ public class BankResource {
         }
         long offset = here.banks().write(entry);
         boolean applied = here.banks().awaitApplied(offset, APPLY_WAIT);
+        if (applied && !here.runtime().banks().holds(entry.getBank(), entry.getEntry())) {
+            // Another add took the room between the check and this one's turn: written, but not held.
+            throw new ClipGuardException(ErrorCode.BANKS_FULL, "the banks filled before this entry was applied (clipguard.banks.max-entries, "
+                    + "max-exemplar-mib); it is not held");
+        }
         EntryView view = new EntryView(entry.getBank(), entry.getEntry(), entry.getKind(), entry.getPdq(), entry.getQuality(), entry.getSource());
         return Response.status(applied ? 201 : 202).entity(view).build();
     }

@@ -106,7 +106,7 @@ final class BankTable {
         freed.set(s);
         if (vectors[s] != null) {
             exemplars--;
-            // No snapshot reads a vector (the exemplar matrices are copies off the heap): a freed one need not wait for the compaction.
+            // No snapshot reads a vector (the exemplar matrices are copies): a freed one need not wait for the compaction.
             vectors[s] = null;
             digests[s] = null;
         }

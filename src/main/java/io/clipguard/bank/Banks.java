@@ -1,6 +1,7 @@
 package io.clipguard.bank;
 
 import io.clipguard.clip.BatchSearch;
+import io.clipguard.clip.NearestRows;
 import io.clipguard.pdq.PdqHash;
 import io.clipguard.pdq.PdqHasher;
 import io.clipguard.pdq.PdqIndex;
@@ -35,8 +36,10 @@ import java.util.stream.IntStream;
  * <p>Bounded: at most {@code maxEntries} entries in all (an add past it is refused by the
  * writer and skipped by readers, with a count), so a bank's memory is known in bytes: a PDQ
  * entry costs about 550 bytes with its index (its id, its slot in the bank's columns, the id's
- * map entry, the index's 16 tables), an embedding entry 4 bytes per dimension more, off the
- * heap (twice while a rebuilt base replaces the one a snapshot still holds).
+ * map entry, the index's 16 tables). An exemplar's vector is also bounded in bytes in all
+ * ({@code maxExemplarBytes}): 4 bytes per dimension in its table on the heap, and again in the
+ * matrix searched (off the heap from {@value NearestRows#PRODUCT_FROM} rows; twice while a rebuilt
+ * base replaces the one a snapshot still holds).
  */
 public final class Banks {
     /** One entry: a PDQ hash or an exemplar embedding of one model. */
@@ -64,6 +67,10 @@ public final class Banks {
 
         boolean isEmpty() {
             return base.isEmpty() && recent.isEmpty();
+        }
+
+        boolean has(String key) {
+            return base.containsKey(key) || recent.containsKey(key);
         }
 
         /** The nearest live exemplar of model {@code key} to each query (null where there is none). */
@@ -209,12 +216,12 @@ public final class Banks {
         return refused;
     }
 
-    /** Inference batches searched against exemplar banks so far ({@link #search}). */
+    /** Inference batches searched against exemplar banks of their model so far ({@link #search}). */
     public long exemplarSearches() {
         return searches.get();
     }
 
-    /** Views searched one at a time: not searched with their batch (a failed search, a tool), or the banks changed since. */
+    /** Live views searched again when decided, per embedding bank a policy declares: their batch's search failed, or the banks changed since. */
     public long exemplarSearchesAlone() {
         return uploadSearches.get();
     }
@@ -383,7 +390,7 @@ public final class Banks {
             long t0 = System.nanoTime();
             boolean searched = false;
             for (Map.Entry<String, Indexed> bank : now.entrySet()) {
-                if (bank.getValue().exemplars().isEmpty()) {
+                if (!bank.getValue().exemplars().has(key)) {
                     continue;
                 }
                 searched = true;
@@ -466,7 +473,9 @@ public final class Banks {
             if (searched != null && searched.of() == now) {
                 nearest = searched.nearest().get(bank.id());
             } else {
-                uploadSearches.incrementAndGet();
+                if (neighbours != null) {
+                    uploadSearches.incrementAndGet(); // a live upload's view its batch could not answer for
+                }
                 float[] q = embeddings.get(v);
                 ExemplarMatrix.Nearest n = indexed.exemplars().nearest(matrixKey(modelDigest, q.length), List.of(q)).get(0);
                 nearest = n == null ? null : new BatchSearch.Neighbour(n.id(), n.similarity());

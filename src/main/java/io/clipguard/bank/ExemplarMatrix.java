@@ -7,8 +7,8 @@ import java.util.BitSet;
 import java.util.List;
 
 /**
- * A bank's exemplar embeddings of one model as one matrix ({@link NearestRows}: off the heap,
- * searched by a matrix product per batch), with each row's entry id and the table slot it was
+ * A bank's exemplar embeddings of one model as one matrix ({@link NearestRows}: from 1,024 rows
+ * off the heap and searched by a matrix product per batch), with each row's entry id and the table slot it was
  * built from, so that entries removed since can be left out without copying the rows. Rows and
  * queries are L2-normalised, so the dot product is the cosine; the search is exhaustive,
  * because no approximate index is exact and a bank's match must be.
@@ -30,14 +30,6 @@ final class ExemplarMatrix {
             throw new IllegalArgumentException(ids.length + " ids, " + slots.length + " slots and " + vectors.size() + " rows");
         }
         return new ExemplarMatrix(ids, slots, NearestRows.of(vectors, dimension));
-    }
-
-    int dimension() {
-        return rows.dimension();
-    }
-
-    int size() {
-        return ids.length;
     }
 
     /** The same rows with those built from {@code freedSlots} left out; this matrix when none was. */

@@ -12,14 +12,16 @@ import io.clipguard.error.ErrorCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
- * Rows of one length held off the heap, and the nearest of them to each of a batch of queries
+ * Rows of one length, and the nearest of them to each of a batch of queries
  * by dot product (the cosine, for unit vectors). Why a matrix product: a hundred thousand rows
  * of 512 dimensions are 200 MB that every query must read; a Java loop reads them once per
  * query, ONNX Runtime's tuned kernel once per batch ({@code bench bank} measures both).
@@ -44,6 +46,7 @@ public final class NearestRows {
     public static final int PRODUCT_FROM = 1024;
     private static final float LEFT_OUT = -3f;
     private static final Logger LOG = Logger.getLogger(NearestRows.class.getName());
+    private static final AtomicBoolean PRODUCT_FAILED = new AtomicBoolean();
 
     private final FloatBuffer rows;
     private final int count;
@@ -90,14 +93,6 @@ public final class NearestRows {
         return new NearestRows(rows, count, dimension, p, all);
     }
 
-    public int count() {
-        return count;
-    }
-
-    public int dimension() {
-        return dimension;
-    }
-
     /** The nearest kept row to each query, by {@link Product#shared}'s product or a scan. */
     public Nearest nearest(List<float[]> queries) {
         return nearest(queries, Product.shared());
@@ -112,7 +107,7 @@ public final class NearestRows {
         }
         if (queries.isEmpty() || count == 0) {
             int[] none = new int[queries.size()];
-            java.util.Arrays.fill(none, -1);
+            Arrays.fill(none, -1);
             return new Nearest(none, new float[queries.size()]);
         }
         if (count < PRODUCT_FROM) {
@@ -120,8 +115,10 @@ public final class NearestRows {
         }
         try {
             return product.run(this, queries);
-        } catch (RuntimeException | LinkageError e) {
-            LOG.warning("the matrix product failed (" + e + "); scanning " + count + " rows instead");
+        } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
+            if (!PRODUCT_FAILED.getAndSet(true)) {
+                LOG.warning("the matrix product failed (" + e + "); scanning instead (said once)");
+            }
             return scan(queries);
         }
     }

@@ -76,12 +76,11 @@ public final class ModerationRuntime implements AutoCloseable {
                     mismatch(c.policies().calibrationMismatch()), new PublishRule(c.policies().twoPersonRule(), c.policies().filesRule()),
                     c.batching().maxBatch(), c.batching().maxWait(), c.batching().prepareThreads(),
                     DecodeLimits.from(d), d.reduced(), FetchSettings.from(c.fetch()), instanceId, model, c.banks().maxEntries(),
-                    exemplarBytes(c.banks().maxExemplarMib()), tenants(c.policies(), enforced));
+                    exemplarBytes(c.banks().maxExemplarMib(), maxDirectMemory()), tenants(c.policies(), enforced));
         }
 
         /** A matrix is one direct buffer (at most 2 GiB), and a rebuild holds two: the bound must leave room for both. */
-        private static long exemplarBytes(int mib) {
-            long direct = maxDirectMemory();
+        static long exemplarBytes(int mib, long direct) {
             if (mib < 1 || mib > 2047 || 2L * mib << 20 > direct) {
                 throw new ClipGuardException(ErrorCode.CONFIG_INVALID, "clipguard.banks.max-exemplar-mib must be 1 to 2047 and at most half of "
                         + "-XX:MaxDirectMemorySize (" + (direct >> 20) + " MiB here), found " + mib);

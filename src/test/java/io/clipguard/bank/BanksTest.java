@@ -453,6 +453,8 @@ class BanksTest {
         assertThat(banks.put(new Banks.Entry("look-alikes", "x4", null, UnitVectors.unit(64, random), "m", null)))
                 .as("a longer replacement needs the difference").isFalse();
         assertThat(banks.holds("look-alikes", "x4")).as("and, refused, leaves no stale entry behind").isFalse();
+        assertThat(banks.hasRoomFor("look-alikes", "y", 32)).as("whose bytes are free again").isTrue();
+        assertThat(banks.size()).isEqualTo(9);
         assertThat(banks.put(new Banks.Entry("known-bad", "h", randomHash(random), null, null, null))).as("hashes are not exemplars").isTrue();
         banks.remove("look-alikes", "x0");
         assertThat(banks.put(new Banks.Entry("look-alikes", "x10", null, UnitVectors.unit(32, random), "m", null))).isTrue();

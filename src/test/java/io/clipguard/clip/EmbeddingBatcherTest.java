@@ -76,6 +76,7 @@ class EmbeddingBatcherTest {
             for (EmbeddingBatcher.Result r : results) {
                 assertThat(r.found().nearest().get("first").similarity()).isEqualTo(r.vector()[0]);
             }
+            assertThat(batcher.meanBatchSize()).as("the four shared a batch").isGreaterThan(1.0);
             assertThat(searches.get()).as("one search per batch, not per image").isEqualTo((int) java.util.Arrays.stream(batcher.batchSizeCounts()).sum());
             for (Throwable broke : List.of(new IllegalStateException("search broke"), new OutOfMemoryError("Direct buffer memory"))) {
                 batcher.search(vectors -> {

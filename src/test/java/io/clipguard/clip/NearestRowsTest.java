@@ -64,8 +64,10 @@ class NearestRowsTest {
                 leftOut.set(truth(rows, new BitSet(), queries.get(q)));
             }
             NearestRows without = matrix.without(leftOut);
-            NearestRows.Nearest batch = matrix.nearest(queries);
-            NearestRows.Nearest batchWithout = without.nearest(queries);
+            // The product itself where it runs (nearest() would fall back to the scan should it fail), the scan below it.
+            boolean product = count >= NearestRows.PRODUCT_FROM;
+            NearestRows.Nearest batch = product ? NearestRows.Product.shared().run(matrix, queries) : matrix.nearest(queries);
+            NearestRows.Nearest batchWithout = product ? NearestRows.Product.shared().run(without, queries) : without.nearest(queries);
             for (int q = 0; q < queries.size(); q++) {
                 float[] query = queries.get(q);
                 int all = truth(rows, new BitSet(), query);

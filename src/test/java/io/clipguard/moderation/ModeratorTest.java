@@ -160,6 +160,9 @@ class ModeratorTest {
                     .isInstanceOfSatisfying(ClipGuardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFIG_INVALID))
                     .hasMessageContaining("max-exemplar-mib");
         }
+        // A rebuild holds two matrices: the bound takes at most half the direct memory.
+        assertThat(ModerationRuntime.Options.exemplarBytes(256, 512L << 20)).isEqualTo(256L << 20);
+        assertThatThrownBy(() -> ModerationRuntime.Options.exemplarBytes(257, 512L << 20)).isInstanceOf(ClipGuardException.class);
     }
 
     @Test

@@ -74,6 +74,7 @@ public final class BankLog implements AutoCloseable {
     private void run() {
         long lastPublish = 0;
         long publishCost = 0;
+        long retryAt = 0;
         TopicPartition only = new TopicPartition(topic, 0);
         try {
             while (running) {
@@ -106,14 +107,14 @@ public final class BankLog implements AutoCloseable {
                 // Nothing is published while the start's backlog is read (one build at its end), and a
                 // build never takes more than a fifth of the time while changes stream in.
                 boolean due = records.isEmpty() || now - lastPublish > Math.max(TimeUnit.MILLISECONDS.toNanos(PUBLISH_EVERY_MS), 4 * publishCost);
-                if (position >= endAtStart && due && banks.stale(clock.instant())) {
+                if (position >= endAtStart && due && now - retryAt >= 0 && banks.stale(clock.instant())) {
                     try {
                         banks.publish(clock.instant());
                         publishCost = System.nanoTime() - now;
                     } catch (RuntimeException | OutOfMemoryError e) {
-                        // The banks published last stay in use; tried again after a pause, not in a loop.
+                        // The banks published last stay in use; tried again after a pause, not at every poll.
                         LOG.severe("banks: publishing the changes failed, the banks published before stay in use: " + e);
-                        publishCost = TimeUnit.SECONDS.toNanos(10);
+                        retryAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                     }
                     lastPublish = System.nanoTime();
                 }

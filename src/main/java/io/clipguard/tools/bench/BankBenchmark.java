@@ -121,7 +121,7 @@ public final class BankBenchmark {
         NearestRows matrix = NearestRows.of(rows, dim);
         out.printf("embedding bank of %,d exemplars x %d (%.0f MiB), nearest exemplar per image:%n", exemplars, dim, exemplars * dim * 4 / 1048576.0);
         out.printf("  Java scan, one query at a time       %7.2f ms%n", loop * 1e3);
-        Banks exemplarBank = new Banks(exemplars + 1);
+        Banks exemplarBank = new Banks(exemplars + 1, 4L * (exemplars + 1) * dim);
         for (int i = 0; i < exemplars; i++) {
             exemplarBank.put(new Banks.Entry("bench", Integer.toString(i), null, rows.get(i), "bench-model", null));
         }
