@@ -372,10 +372,6 @@ public final class Banks {
     public BatchSearch search(String modelDigest) {
         return embeddings -> {
             Map<String, Indexed> now = snapshot;
-            List<Map<String, BatchSearch.Neighbour>> nearest = new ArrayList<>(embeddings.length);
-            for (int v = 0; v < embeddings.length; v++) {
-                nearest.add(new HashMap<>());
-            }
             if (embeddings.length == 0) {
                 return List.of();
             }
@@ -387,6 +383,8 @@ public final class Banks {
             }
             String key = matrixKey(modelDigest, dimension);
             List<float[]> queries = List.of(embeddings);
+            // Filled only where a bank holds exemplars of this model: without any, a batch costs no maps.
+            List<Map<String, BatchSearch.Neighbour>> nearest = new ArrayList<>(Collections.nCopies(embeddings.length, Map.of()));
             long t0 = System.nanoTime();
             boolean searched = false;
             for (Map.Entry<String, Indexed> bank : now.entrySet()) {
@@ -398,6 +396,9 @@ public final class Banks {
                 for (int v = 0; v < embeddings.length; v++) {
                     ExemplarMatrix.Nearest n = found.get(v);
                     if (n != null) {
+                        if (nearest.get(v).isEmpty()) {
+                            nearest.set(v, new HashMap<>());
+                        }
                         nearest.get(v).put(bank.getKey(), new BatchSearch.Neighbour(n.id(), n.similarity()));
                     }
                 }

@@ -16,8 +16,8 @@ import io.clipguard.policy.PolicyFiles;
 import io.clipguard.policy.ScoringPolicy;
 import io.clipguard.policy.StoredBacktest;
 import io.clipguard.policy.StoredMatcher;
-import io.clipguard.testing.UnitVectors;
 import io.clipguard.tools.demo.ShapeScenes;
+import io.clipguard.tools.synth.RandomVectors;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -387,7 +387,7 @@ class BanksTest {
         Instant now = Instant.now();
         // Past the size from which the matrix product runs, so both the product and the small scans of the changes are crossed.
         for (int i = 0; i < 3000; i++) {
-            float[] v = UnitVectors.unit(dim, random);
+            float[] v = RandomVectors.unit(dim, random);
             banks.put(new Banks.Entry("look-alikes", "x" + i, null, v, "m", null));
             live.put("x" + i, v);
         }
@@ -404,7 +404,7 @@ class BanksTest {
                 if (removal) {
                     banks.remove("look-alikes", id);
                 } else {
-                    float[] v = UnitVectors.unit(dim, random);
+                    float[] v = RandomVectors.unit(dim, random);
                     banks.put(new Banks.Entry("look-alikes", id, null, v, "m", null));
                     live.put(id, v);
                 }
@@ -417,7 +417,7 @@ class BanksTest {
                 queries[q] = switch (q % 3) {
                     case 0 -> all.get(random.nextInt(all.size())).getValue();
                     case 1 -> gone.get(random.nextInt(gone.size()));
-                    default -> UnitVectors.unit(dim, random);
+                    default -> RandomVectors.unit(dim, random);
                 };
             }
             List<io.clipguard.clip.BatchSearch.Found> found = banks.search("m").nearest(queries);
@@ -443,21 +443,21 @@ class BanksTest {
         java.util.Random random = new java.util.Random(17);
         Banks banks = new Banks(1_000, 10 * 32 * 4);
         for (int i = 0; i < 10; i++) {
-            assertThat(banks.put(new Banks.Entry("look-alikes", "x" + i, null, UnitVectors.unit(32, random), "m", null))).isTrue();
+            assertThat(banks.put(new Banks.Entry("look-alikes", "x" + i, null, RandomVectors.unit(32, random), "m", null))).isTrue();
         }
         assertThat(banks.hasRoomFor("look-alikes", "x10", 32)).isFalse();
-        assertThat(banks.put(new Banks.Entry("look-alikes", "x10", null, UnitVectors.unit(32, random), "m", null))).isFalse();
+        assertThat(banks.put(new Banks.Entry("look-alikes", "x10", null, RandomVectors.unit(32, random), "m", null))).isFalse();
         assertThat(banks.refused()).isEqualTo(1);
-        assertThat(banks.put(new Banks.Entry("look-alikes", "x3", null, UnitVectors.unit(32, random), "m", null)))
+        assertThat(banks.put(new Banks.Entry("look-alikes", "x3", null, RandomVectors.unit(32, random), "m", null)))
                 .as("a replacement frees what it replaces").isTrue();
-        assertThat(banks.put(new Banks.Entry("look-alikes", "x4", null, UnitVectors.unit(64, random), "m", null)))
+        assertThat(banks.put(new Banks.Entry("look-alikes", "x4", null, RandomVectors.unit(64, random), "m", null)))
                 .as("a longer replacement needs the difference").isFalse();
         assertThat(banks.holds("look-alikes", "x4")).as("and, refused, leaves no stale entry behind").isFalse();
         assertThat(banks.hasRoomFor("look-alikes", "y", 32)).as("whose bytes are free again").isTrue();
         assertThat(banks.size()).isEqualTo(9);
         assertThat(banks.put(new Banks.Entry("known-bad", "h", randomHash(random), null, null, null))).as("hashes are not exemplars").isTrue();
         banks.remove("look-alikes", "x0");
-        assertThat(banks.put(new Banks.Entry("look-alikes", "x10", null, UnitVectors.unit(32, random), "m", null))).isTrue();
+        assertThat(banks.put(new Banks.Entry("look-alikes", "x10", null, RandomVectors.unit(32, random), "m", null))).isTrue();
         banks.publish(Instant.now());
         assertThat(banks.counts()).containsEntry("look-alikes", 9).containsEntry("known-bad", 1);
     }
@@ -472,12 +472,12 @@ class BanksTest {
         java.util.Random random = new java.util.Random(23);
         Banks banks = new Banks(10_000);
         Instant now = Instant.now();
-        float[] example = UnitVectors.unit(32, random);
+        float[] example = RandomVectors.unit(32, random);
         for (int i = 0; i < 1500; i++) {
-            banks.put(new Banks.Entry("look-alikes", "x" + i, null, UnitVectors.unit(32, random), "m", null));
+            banks.put(new Banks.Entry("look-alikes", "x" + i, null, RandomVectors.unit(32, random), "m", null));
         }
         banks.put(new Banks.Entry("look-alikes", "example", null, example, "m", null));
-        banks.put(new Banks.Entry("look-alikes", "soon-gone", null, UnitVectors.unit(32, random), "m", now.plusSeconds(60)));
+        banks.put(new Banks.Entry("look-alikes", "soon-gone", null, RandomVectors.unit(32, random), "m", now.plusSeconds(60)));
         banks.publish(now);
         List<io.clipguard.clip.BatchSearch.Found> found = banks.search("m").nearest(new float[][] {example});
         assertThat(found.get(0).nearest().get("look-alikes").id()).isEqualTo("example");
@@ -506,7 +506,7 @@ class BanksTest {
         for (Banks.Entry e : banks.entries("look-alikes")) {
             banks.remove("look-alikes", e.id());
         }
-        banks.put(new Banks.Entry("look-alikes", "refill", null, UnitVectors.unit(32, random), "m", null));
+        banks.put(new Banks.Entry("look-alikes", "refill", null, RandomVectors.unit(32, random), "m", null));
         banks.publish(now.plusSeconds(61));
         assertThat(banks.search("m").nearest(new float[][] {example}).get(0).nearest().get("look-alikes").id())
                 .as("emptied and refilled: only the new entry").isEqualTo("refill");

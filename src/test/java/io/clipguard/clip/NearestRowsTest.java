@@ -2,7 +2,7 @@ package io.clipguard.clip;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import io.clipguard.testing.UnitVectors;
+import io.clipguard.tools.synth.RandomVectors;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -17,7 +17,7 @@ class NearestRowsTest {
     static List<float[]> units(int n, int dim, Random random) {
         List<float[]> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            out.add(UnitVectors.unit(dim, random));
+            out.add(RandomVectors.unit(dim, random));
         }
         return out;
     }

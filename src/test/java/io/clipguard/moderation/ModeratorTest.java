@@ -10,6 +10,7 @@ import io.clipguard.schema.SourcePosition;
 import io.clipguard.testing.TestNode;
 import io.clipguard.testing.Uploads;
 import io.clipguard.tools.demo.ShapeScenes;
+import io.clipguard.tools.synth.RandomVectors;
 import io.opentelemetry.context.Context;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -130,7 +131,7 @@ class ModeratorTest {
             java.util.Random random = new java.util.Random(13);
             for (int i = 0; i < 2000; i++) {
                 banked.banks().put(new io.clipguard.bank.Banks.Entry("look-alikes", "other-" + i, null,
-                        io.clipguard.testing.UnitVectors.unit(example.length, random), digest, null));
+                        RandomVectors.unit(example.length, random), digest, null));
             }
             banked.banks().put(new io.clipguard.bank.Banks.Entry("look-alikes", "example-1", null, example, digest, null));
             banked.banks().publish(java.time.Instant.now());

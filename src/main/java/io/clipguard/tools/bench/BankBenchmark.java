@@ -5,6 +5,7 @@ import io.clipguard.clip.NearestRows;
 import io.clipguard.pdq.PdqHash;
 import io.clipguard.pdq.PdqHasher;
 import io.clipguard.pdq.PdqIndex;
+import io.clipguard.tools.synth.RandomVectors;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -100,11 +101,11 @@ public final class BankBenchmark {
 
         List<float[]> rows = new ArrayList<>(exemplars);
         for (int i = 0; i < exemplars; i++) {
-            rows.add(unit(dim, random));
+            rows.add(RandomVectors.unit(dim, random));
         }
         List<float[]> probes = new ArrayList<>();
         for (int q = 0; q < 64; q++) {
-            probes.add(unit(dim, random));
+            probes.add(RandomVectors.unit(dim, random));
         }
         float[] flat = new float[exemplars * dim];
         for (int i = 0; i < exemplars; i++) {
@@ -129,7 +130,7 @@ public final class BankBenchmark {
         exemplarBank.publish(Instant.now());
         double firstExemplarsMs = (System.nanoTime() - e0) / 1e6;
         double exemplarChange = Stopwatch.meanSeconds(3, 20, () -> {
-            exemplarBank.put(new Banks.Entry("bench", Integer.toString(random.nextInt(exemplars)), null, unit(dim, random), "bench-model", null));
+            exemplarBank.put(new Banks.Entry("bench", Integer.toString(random.nextInt(exemplars)), null, RandomVectors.unit(dim, random), "bench-model", null));
             exemplarBank.publish(Instant.now());
         });
         out.printf("  held as a bank: first publish %.0f ms, then one change published in %.2f ms%n", firstExemplarsMs, exemplarChange * 1e3);
@@ -204,19 +205,6 @@ public final class BankBenchmark {
             }
         }
         return best;
-    }
-
-    private static float[] unit(int dim, Random random) {
-        float[] v = new float[dim];
-        double norm = 0;
-        for (int i = 0; i < dim; i++) {
-            v[i] = (float) random.nextGaussian();
-            norm += v[i] * v[i];
-        }
-        for (int i = 0; i < dim; i++) {
-            v[i] /= (float) Math.sqrt(norm);
-        }
-        return v;
     }
 
     private static PdqHash flip(PdqHash h, int bits, Random random) {

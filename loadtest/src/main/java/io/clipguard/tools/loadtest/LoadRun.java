@@ -12,6 +12,7 @@ import io.clipguard.kafka.KafkaClients;
 import io.clipguard.kafka.TopicCreator;
 import io.clipguard.kafka.TopicRegistry;
 import io.clipguard.pdq.PdqHash;
+import io.clipguard.tools.synth.RandomVectors;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -132,16 +133,7 @@ public final class LoadRun {
         Instant now = Instant.now();
         try (BankLog.Writer writer = BankLog.writer(clients, topics)) {
             writer.writeAll(IntStream.range(0, exemplars.count()).mapToObj(i -> {
-                float[] v = new float[exemplars.dimension()];
-                double norm = 0;
-                for (int k = 0; k < v.length; k++) {
-                    v[k] = (float) random.nextGaussian();
-                    norm += v[k] * v[k];
-                }
-                for (int k = 0; k < v.length; k++) {
-                    v[k] /= (float) Math.sqrt(norm);
-                }
-                return BankEntries.embedding("look-alikes", "x" + i, v, exemplars.modelDigest(), "loadtest", "loadtest", now, null, null);
+                return BankEntries.embedding("look-alikes", "x" + i, RandomVectors.unit(exemplars.dimension(), random), exemplars.modelDigest(), "loadtest", "loadtest", now, null, null);
             }).iterator());
         }
         out.printf("bank look-alikes: %,d random exemplars of %d dimensions written in %.1f s%n", exemplars.count(), exemplars.dimension(),

@@ -1,12 +1,13 @@
-package io.clipguard.testing;
+package io.clipguard.tools.synth;
 
 import java.util.Random;
 
-/** Random unit vectors: what embeddings look like to a nearest-row search. */
-public final class UnitVectors {
-    private UnitVectors() {
+/** Random unit vectors: what embeddings look like to a nearest-row search (benchmarks, load tests and tests fill banks with them). */
+public final class RandomVectors {
+    private RandomVectors() {
     }
 
+    /** A vector of {@code dim} Gaussian values scaled to length 1. */
     public static float[] unit(int dim, Random random) {
         float[] v = new float[dim];
         double norm = 0;
