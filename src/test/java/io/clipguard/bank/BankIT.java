@@ -18,6 +18,7 @@ import io.clipguard.policy.Policy;
 import io.clipguard.policy.PolicyFiles;
 import io.clipguard.schema.BankEntry;
 import io.clipguard.testing.LiveNode;
+import io.clipguard.tools.synth.RandomVectors;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
@@ -218,6 +219,28 @@ class BankIT {
                         .until(() -> elsewhere.entries("known-bad").stream().noneMatch(e -> e.id().equals(entry)));
                 given().auth().preemptive().basic("bea", PASSWORD).header("X-Requested-With", "test").delete("/banks/known-bad/entries/" + entry)
                         .then().statusCode(404).contentType("application/problem+json");
+            }
+
+            // A flood of exemplars straight to the topic, past an instance's exemplar bytes: it holds what fits, counts the rest,
+            // and its batch search still answers (the product over what it holds).
+            int dim = live.node.runtime().engine().dimension();
+            String digest = live.node.runtime().engine().identity().digest();
+            Banks tight = new Banks(100_000, 4L * dim * 1_200);
+            try (BankLog follower = new BankLog(KafkaClients.of(live.kafka.bootstrapServers()), live.node.topics(), tight, Clock.systemUTC())) {
+                java.util.Random random = new java.util.Random(9);
+                List<BankEntry> flood = new ArrayList<>();
+                for (int i = 0; i < 1_500; i++) {
+                    flood.add(BankEntries.embedding("flood", "x" + i, RandomVectors.unit(dim, random), digest, "x", "x", java.time.Instant.now(),
+                            null, null));
+                }
+                try (BankLog.Writer writer = BankLog.writer(KafkaClients.of(live.kafka.bootstrapServers()), live.node.topics())) {
+                    writer.writeAll(flood.iterator());
+                }
+                float[][] query = {RandomVectors.unit(dim, random)};
+                Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> tight.refused() >= 300 && tight.search(digest).nearest(query).get(0).nearest().containsKey("flood"));
+                assertThat(tight.counts()).containsEntry("flood", 1_200);
+                assertThat(tight.refused()).isEqualTo(300);
             }
         }
     }
